@@ -1,0 +1,70 @@
+import type { SourceSpan } from './diagnostic.js';
+
+export type ExecutorKind = 'local' | 'docker' | 'slurm';
+
+/** A path a stage reads. `path` is POSIX, relative to the workspace root, normalized (no `.`/`..`). */
+export interface DepSpec {
+  path: string;
+  span?: SourceSpan;
+}
+
+export type OutKind = 'out' | 'metric' | 'plot';
+
+export interface OutSpec {
+  path: string;
+  kind: OutKind;
+  /** Store in the content-addressed cache (default true; metrics/plots default true too, as in DVC). */
+  cache: boolean;
+  /** Do not delete before the stage runs (checkpoints). */
+  persist: boolean;
+  span?: SourceSpan;
+}
+
+/** One tracked parameter with its current value (read from the params file at resolve time). */
+export interface ParamValue {
+  /** Params file, relative to the root (e.g. `params.yaml`). */
+  file: string;
+  /** Dotted key (`model.heads`); the empty string means the whole file. */
+  key: string;
+  value: unknown;
+  span?: SourceSpan;
+}
+
+export interface ContainerSpec {
+  image?: string;
+  mounts?: string[];
+  env?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+/** A fully resolved stage: templating done, foreach/matrix expanded, paths normalized. */
+export interface Stage {
+  /** e.g. `train`, `build@4`, `build@heads-2`. */
+  name: string;
+  /** Rendered commands, run in order through `sh -c`, stopping at the first failure. */
+  cmd: string[];
+  /** Working directory relative to the root, POSIX, `.` for the root. */
+  wdir: string;
+  deps: DepSpec[];
+  params: ParamValue[];
+  /** outs, metrics and plots together, distinguished by `kind`. */
+  outs: OutSpec[];
+  env: Record<string, string>;
+  executor: ExecutorKind;
+  container?: ContainerSpec;
+  resources: Record<string, number>;
+  alwaysChanged: boolean;
+  frozen: boolean;
+  /** Outputs embed the absolute workspace path: never restore them into a different root. */
+  absolutePaths: boolean;
+  desc?: string;
+  /** Where the stage is defined (its key in pipeline.yaml). */
+  span?: SourceSpan;
+}
+
+/** Everything resolve produces from pipeline.yaml + params. */
+export interface Pipeline {
+  stages: Stage[];
+  /** Global scheduler capacities from `resources:`. */
+  resources: Record<string, number>;
+}
