@@ -1,0 +1,31 @@
+/** One file inside a directory output, as recorded in its manifest. */
+export interface ManifestEntry {
+  /** POSIX path relative to the directory. */
+  path: string;
+  /** sha256 hex of the file's bytes. */
+  hash: string;
+  size: number;
+}
+
+export interface FileHash {
+  kind: 'file';
+  /** sha256 hex of the bytes. */
+  hash: string;
+  size: number;
+}
+
+export interface DirHash {
+  kind: 'dir';
+  /** sha256 hex of the canonical manifest bytes, with the suffix `.dir` (as DVC does). */
+  hash: string;
+  /** Sum of file sizes. */
+  size: number;
+  nfiles: number;
+  /** Sorted by path. */
+  manifest: ManifestEntry[];
+}
+
+export type PathHash = FileHash | DirHash;
+
+export const DIR_SUFFIX = '.dir';
+export const isDirHash = (hash: string): boolean => hash.endsWith(DIR_SUFFIX);
