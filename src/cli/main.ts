@@ -1,4 +1,127 @@
-export async function main(argv: string[]): Promise<number> {
-  console.log('hello', argv);
-  return 0;
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { EXIT, processIo, type Io } from './io.js';
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Parses arguments and dispatches; returns the process exit code. Never throws for bad input. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version exit 0; every usage error is exit 2, as documented.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    }
+    io.err(`orchestrator: internal error: ${(e as Error).message}\n`);
+    if (process.env.ORCHESTRATOR_DEBUG) io.err(`${(e as Error).stack}\n`);
+    else io.err('  hint: set ORCHESTRATOR_DEBUG=1 to see where it happened, and please report it\n');
+    return EXIT.failed;
+  }
+  return exitCode;
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('orchestrator')
+    .description('Declarative, content-addressed build orchestrator for long FPGA/ML pipelines.\nReads pipeline.yaml and params.yaml, runs only what changed, restores the rest from its cache.')
+    .version(version, '-V, --version', 'print the version')
+    .option('-C <dir>', 'run as if started in <dir>')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run with --help for usage)');
+
+  const root = () => path.resolve(program.opts<{ C?: string }>().C ?? '.');
+  const run = (fn: () => Promise<number>) => async () => setExit(await fn());
+
+  program
+    .command('repro')
+    .description('Bring the pipeline (or TARGETs and their upstream) up to date: run what changed, restore what is cached.')
+    .argument('[targets...]', 'stage names, or a foreach/matrix group name for all its stages')
+    .option('-f, --force', 'run the selected stages even if nothing changed', false)
+    .option('-s, --single-item', 'only the targets, not their upstream stages', false)
+    .option('--downstream', 'the targets and every stage that depends on them', false)
+    .option('--dry', 'print what would run or be restored, change nothing', false)
+    .addOption(new Option('-j, --jobs <n>', 'stages to run at once').default(availableParallelism(), 'number of CPUs').argParser(positiveInt))
+    .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it', false)
+    .option('--no-run-cache', 'run stages even when the run-cache has their outputs')
+    .option('--no-wait', 'fail instead of waiting when another repro runs in this workspace')
+    .action((targets: string[], o: { force: boolean; singleItem: boolean; downstream: boolean; dry: boolean; jobs: number; keepGoing: boolean; runCache: boolean; wait: boolean }) =>
+      run(async () => {
+        const { reproCommand } = await import('./commands/repro.js');
+        return reproCommand(root(), targets, { ...o, single: o.singleItem }, io);
+      })(),
+    );
+
+  program
+    .command('status')
+    .description('Show, per stage, whether it is up to date and why not (nothing is run or written).')
+    .argument('[targets...]', 'stages to check, with their upstream stages')
+    .option('-s, --single-item', 'only the targets, not their upstream stages', false)
+    .option('--downstream', 'the targets and every stage that depends on them', false)
+    .option('--json', 'print one JSON document', false)
+    .action((targets: string[], o: { singleItem: boolean; downstream: boolean; json: boolean }) =>
+      run(async () => {
+        const { statusCommand } = await import('./commands/status.js');
+        return statusCommand(root(), targets, { ...o, single: o.singleItem }, io);
+      })(),
+    );
+
+  program
+    .command('dag')
+    .description('Print the stage graph (text by default).')
+    .argument('[targets...]', 'show only these stages and their upstream')
+    .option('--dot', 'Graphviz dot')
+    .option('--mermaid', 'Mermaid flowchart')
+    .option('--json', 'one JSON document: {stages, edges}')
+    .action((targets: string[], o: { dot?: boolean; mermaid?: boolean; json?: boolean }) =>
+      run(async () => {
+        const { dagCommand } = await import('./commands/dag.js');
+        return dagCommand(root(), targets, o.json ? 'json' : o.dot ? 'dot' : o.mermaid ? 'mermaid' : 'text', io);
+      })(),
+    );
+
+  program
+    .command('checkout')
+    .description('Restore outputs from the cache so they match pipeline.lock.')
+    .argument('[targets...]', 'only these stages')
+    .option('-f, --force', 'also overwrite outputs that were modified', false)
+    .option('--json', 'print one JSON document', false)
+    .action((targets: string[], o: { force: boolean; json: boolean }) =>
+      run(async () => {
+        const { checkoutCommand } = await import('./commands/checkout.js');
+        return checkoutCommand(root(), targets, o, io);
+      })(),
+    );
+
+  program
+    .command('gc')
+    .description('Remove cache objects that neither pipeline.lock nor a kept run-cache entry references.')
+    .option('--dry', 'list what would be removed, remove nothing', false)
+    .addOption(new Option('--keep-runs <n>', 'run-cache entries to keep per stage, newest first (the locked run is always kept)').default(3).argParser(nonNegativeInt))
+    .option('--json', 'print one JSON document', false)
+    .action((o: { dry: boolean; keepRuns: number; json: boolean }) =>
+      run(async () => {
+        const { gcCommand } = await import('./commands/gc.js');
+        return gcCommand(root(), o, io);
+      })(),
+    );
+
+  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return n;
+}
+
+function nonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number, 0 or more');
+  return n;
 }

@@ -1,0 +1,38 @@
+import { fsProjectFiles, type ProjectFiles } from '../config/project-files.js';
+import { loadPipeline } from '../config/load.js';
+import { buildGraph, type StageGraph } from '../graph/stage-graph.js';
+import { selectStages, type SelectOptions } from '../graph/select.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { Pipeline } from '../model/stage.js';
+import { renderDiagnostic } from '../ui/diagnostics.js';
+import { findSymlinkEscapes } from '../workspace/path-escape.js';
+import { EXIT, type Io } from './io.js';
+
+export interface Project {
+  root: string;
+  files: ProjectFiles;
+  pipeline: Pipeline;
+  graph: StageGraph;
+}
+
+/** Loads and validates everything a command needs; on bad input prints diagnostics and gives exit 2. */
+export function loadProject(root: string, io: Io): Project | number {
+  const files = fsProjectFiles(root);
+  const loaded = loadPipeline(files);
+  if (!loaded.ok) return report(loaded.error, files, io);
+  const graph = buildGraph(loaded.value.stages);
+  if (!graph.ok) return report(graph.error, files, io);
+  const escapes = findSymlinkEscapes(root, loaded.value.stages);
+  if (escapes.length > 0) return report(escapes, files, io);
+  return { root, files, pipeline: loaded.value, graph: graph.value };
+}
+
+export function select(project: Project, targets: readonly string[], opts: SelectOptions, io: Io): string[] | number {
+  const selected = selectStages(project.graph, targets, opts);
+  return selected.ok ? selected.value : report(selected.error, project.files, io);
+}
+
+export function report(diagnostics: readonly Diagnostic[], files: ProjectFiles, io: Io): number {
+  for (const d of diagnostics) io.err(`${renderDiagnostic(d, files)}\n`);
+  return EXIT.invalid;
+}

@@ -1,0 +1,73 @@
+import type { PathHash } from '../hash/types.js';
+import type { Stage } from '../model/stage.js';
+import { stageFingerprint, type StageFingerprint } from '../plan/fingerprint.js';
+import { inputChanges, type ObservedHash, type StageObservation } from '../plan/plan-stage.js';
+import type { Workspace } from './workspace.js';
+
+/** A stage's observation plus the raw hashes and fingerprint the run/commit steps reuse. */
+export interface ObservedStage {
+  observation: StageObservation;
+  depHashes: Map<string, PathHash | undefined>;
+  /** Undefined while some dep is missing. */
+  fingerprint?: StageFingerprint;
+}
+
+export interface ObserveContext {
+  ws: Workspace;
+  environment: string;
+  interrupted: boolean;
+  useRunCache: boolean;
+}
+
+/** Hashes a stage's deps and outs and looks up the lock and caches: the I/O half of planning. */
+export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<ObservedStage> {
+  const { ws } = ctx;
+  const [depHashes, outHashes] = await Promise.all([
+    ws.hasher.hashPaths(stage.deps.map((d) => d.path)),
+    ws.hasher.hashPaths(stage.outs.map((o) => o.path)),
+  ]);
+  const lock = ws.lock.get(stage.name);
+  const observation: StageObservation = {
+    stage,
+    lock,
+    deps: toObserved(depHashes),
+    outs: toObserved(outHashes),
+    environment: ctx.environment,
+    interrupted: ctx.interrupted,
+    lockOutsInCache: false,
+    upstreamChanged: [],
+  };
+
+  // Cache look-ups cost a stat per object, so only make them when the answer can matter.
+  if (lock && lock.outs.some((o) => observation.outs.get(o.path)?.hash !== o.hash)) {
+    observation.lockOutsInCache = await allInCache(ws, lock.outs);
+  }
+  let fingerprint: StageFingerprint | undefined;
+  if ([...depHashes.values()].every((h) => h !== undefined)) {
+    fingerprint = stageFingerprint({
+      stage,
+      depHashes: new Map([...depHashes].map(([p, h]) => [p, h!.hash])),
+      environment: ctx.environment,
+      root: ws.root,
+    });
+    const inputsChanged = !lock || inputChanges(observation, lock).length > 0;
+    if (ctx.useRunCache && inputsChanged && !stage.alwaysChanged) {
+      const entry = await ws.runCache.get(fingerprint.key);
+      if (entry && entry.outs.length === stage.outs.length && (await allInCache(ws, entry.outs))) {
+        observation.runCacheKey = entry.key;
+      }
+    }
+  }
+  return { observation, depHashes, fingerprint };
+}
+
+async function allInCache(ws: Workspace, outs: ReadonlyArray<{ hash: string; cache?: boolean }>): Promise<boolean> {
+  for (const o of outs) if (o.cache === false || !(await ws.store.isComplete(o.hash))) return false;
+  return true;
+}
+
+function toObserved(hashes: Map<string, PathHash | undefined>): Map<string, ObservedHash | undefined> {
+  return new Map(
+    [...hashes].map(([p, h]) => [p, h && { hash: h.hash, size: h.size, ...(h.kind === 'dir' ? { nfiles: h.nfiles } : {}) }]),
+  );
+}

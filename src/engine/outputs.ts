@@ -1,0 +1,78 @@
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { RunCacheEntry } from '../cache/run-cache.js';
+import type { PathHash } from '../hash/types.js';
+import type { LockEntry, LockedOut, LockedPath } from '../lock/lock-types.js';
+import type { Stage } from '../model/stage.js';
+import { paramsByFile, type StageFingerprint } from '../plan/fingerprint.js';
+import type { Workspace } from './workspace.js';
+
+/** Removes the outputs a stage will recreate (all but `persist` ones), so stale files never survive a run. */
+export async function removeOutputs(ws: Workspace, stage: Stage): Promise<void> {
+  for (const out of stage.outs) {
+    if (out.persist) continue;
+    await rm(path.join(ws.root, out.path), { recursive: true, force: true });
+  }
+}
+
+export type CommitResult = { ok: true; entry: LockEntry } | { ok: false; message: string };
+
+/**
+ * After a successful run: checks every declared out exists, stores cached outs in the object store,
+ * records a run-cache entry, and returns the new lock entry. Dep hashes are the ones observed before
+ * the run, so an input edited during the run makes the stage stale instead of silently "up to date".
+ */
+export async function commitOutputs(
+  ws: Workspace,
+  stage: Stage,
+  depHashes: ReadonlyMap<string, PathHash | undefined>,
+  fingerprint: StageFingerprint,
+  environment: string,
+): Promise<CommitResult> {
+  const hashes = await ws.hasher.hashPaths(stage.outs.map((o) => o.path));
+  const missing = stage.outs.filter((o) => !hashes.get(o.path));
+  if (missing.length > 0) {
+    return { ok: false, message: `the command did not create declared output${missing.length > 1 ? 's' : ''} ${missing.map((o) => `"${o.path}"`).join(', ')}` };
+  }
+  const outs: LockedOut[] = [];
+  for (const out of stage.outs) {
+    const h = hashes.get(out.path)!;
+    if (out.cache) await ws.store.commit(path.join(ws.root, out.path), h);
+    outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }) });
+  }
+  if (stage.outs.every((o) => o.cache)) {
+    await ws.runCache.put({ key: fingerprint.key, stage: stage.name, fingerprint: fingerprint.text, outs, created: new Date().toISOString() });
+  }
+  const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
+  return { ok: true, entry: lockEntry(stage, environment, deps, outs) };
+}
+
+/** Brings outputs back from the cache; outputs whose bytes already match are left untouched. */
+export async function restoreOutputs(ws: Workspace, outs: readonly LockedPath[]): Promise<void> {
+  for (const out of outs) {
+    const current = await ws.hasher.hashPath(out.path);
+    if (current?.hash === out.hash) continue;
+    const abs = path.join(ws.root, out.path);
+    const restored = await ws.store.restore(out.hash, abs, { linkTypes: ws.linkTypes });
+    await ws.hasher.recordKnownUnder(out.path, restored);
+  }
+}
+
+/** The lock entry a restore from the run-cache produces: current inputs, the entry's outputs. */
+export function lockEntryFromRunCache(
+  stage: Stage,
+  environment: string,
+  depHashes: ReadonlyMap<string, PathHash | undefined>,
+  entry: RunCacheEntry,
+): LockEntry {
+  const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
+  return lockEntry(stage, environment, deps, entry.outs.map((o) => ({ ...o })));
+}
+
+function lockEntry(stage: Stage, environment: string, deps: LockedPath[], outs: LockedOut[]): LockEntry {
+  return { cmd: stage.cmd, wdir: stage.wdir, env: stage.env, environment, deps, params: paramsByFile(stage), outs };
+}
+
+function locked(p: string, h: PathHash): LockedPath {
+  return { path: p, hash: h.hash, size: h.size, ...(h.kind === 'dir' ? { nfiles: h.nfiles } : {}) };
+}

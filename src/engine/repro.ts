@@ -1,0 +1,171 @@
+import type { Executor } from '../exec/executor.js';
+import type { StageGraph } from '../graph/stage-graph.js';
+import type { ExecutorKind, Pipeline, Stage } from '../model/stage.js';
+import type { StagePlan } from '../plan/change-reason.js';
+import { planStage } from '../plan/plan-stage.js';
+import { schedule, type NodeOutcome, type ScheduleResult } from '../schedule/scheduler.js';
+import { RunningMarkers } from '../workspace/running-markers.js';
+import type { ReproListener } from './events.js';
+import { observeStage } from './observe.js';
+import { commitOutputs, lockEntryFromRunCache, removeOutputs, restoreOutputs } from './outputs.js';
+import { StageLog } from './stage-log.js';
+import type { Workspace } from './workspace.js';
+
+export interface ReproOptions {
+  force: boolean;
+  jobs: number;
+  keepGoing: boolean;
+  useRunCache: boolean;
+  signal: AbortSignal;
+}
+
+export interface ReproContext {
+  ws: Workspace;
+  pipeline: Pipeline;
+  graph: StageGraph;
+  executors: ReadonlyMap<ExecutorKind, Executor>;
+  runId: string;
+  /** Stages whose running marker was left by a dead process. */
+  interrupted: ReadonlySet<string>;
+  onEvent: ReproListener;
+}
+
+/** Runs the selected stages (topological order): each is planned afresh when its upstream is done. */
+export async function runRepro(ctx: ReproContext, selected: readonly string[], opts: ReproOptions): Promise<ScheduleResult> {
+  const upstream = new Map(selected.map((n) => [n, ctx.graph.upstream.get(n)!.map((e) => e.from)]));
+  const result = await schedule(selected, upstream, (name) => reproStage(ctx, ctx.graph.stages.get(name)!, opts), opts);
+  for (const [stage, why] of result.notStarted) ctx.onEvent({ type: 'stage-not-started', stage, why });
+  return result;
+}
+
+async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {
+  const { ws } = ctx;
+  const executor = ctx.executors.get(stage.executor)!;
+  const environment = await executor.environmentId(stage);
+  const observed = await observeStage(stage, {
+    ws,
+    environment,
+    interrupted: ctx.interrupted.has(stage.name),
+    useRunCache: opts.useRunCache,
+  });
+  const plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
+  const markers = new RunningMarkers(ws.layout.running);
+  if (ctx.interrupted.has(stage.name)) await markers.remove(stage.name);
+
+  switch (plan.action) {
+    case 'skip':
+      ctx.onEvent({ type: 'stage-skipped', stage: stage.name, plan });
+      return 'succeeded';
+    case 'restore':
+      await restoreStage(ctx, stage, plan, observed.depHashes, environment);
+      ctx.onEvent({ type: 'stage-restored', stage: stage.name, plan });
+      return 'succeeded';
+    case 'run':
+      return executeStage(ctx, stage, plan, observed, environment, executor, opts.signal);
+  }
+}
+
+async function restoreStage(
+  ctx: ReproContext,
+  stage: Stage,
+  plan: StagePlan,
+  depHashes: Awaited<ReturnType<typeof observeStage>>['depHashes'],
+  environment: string,
+): Promise<void> {
+  const { ws } = ctx;
+  if (plan.restoreFrom === 'run-cache') {
+    const entry = (await ws.runCache.get(plan.runCacheKey!))!;
+    await restoreOutputs(ws, entry.outs);
+    ws.lock.set(stage.name, lockEntryFromRunCache(stage, environment, depHashes, entry));
+    await saveLock(ctx);
+  } else {
+    await restoreOutputs(ws, ws.lock.get(stage.name)!.outs);
+  }
+}
+
+async function executeStage(
+  ctx: ReproContext,
+  stage: Stage,
+  plan: StagePlan,
+  observed: Awaited<ReturnType<typeof observeStage>>,
+  environment: string,
+  executor: Executor,
+  signal: AbortSignal,
+): Promise<NodeOutcome> {
+  const { ws } = ctx;
+  const started = Date.now();
+  const elapsed = () => Date.now() - started;
+  const missingDeps = stage.deps.filter((d) => !observed.depHashes.get(d.path));
+  if (missingDeps.length > 0 || !observed.fingerprint) {
+    const list = missingDeps.map((d) => `"${d.path}"`).join(', ');
+    ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: `missing dependenc${missingDeps.length > 1 ? 'ies' : 'y'} ${list}`, durationMs: 0 });
+    return 'failed';
+  }
+  if (signal.aborted) return 'cancelled';
+
+  await removeOutputs(ws, stage);
+  const log = await StageLog.open(ws.layout.logs, stage.name, ctx.runId);
+  log.line(`# stage ${stage.name}, run ${ctx.runId}, started ${new Date(started).toISOString()}`);
+  for (const c of stage.cmd) log.line(`$ ${c}`);
+  ctx.onEvent({ type: 'stage-started', stage: stage.name, plan, cmd: stage.cmd, logFile: log.file });
+
+  const markers = new RunningMarkers(ws.layout.running);
+  const marker = { stage: stage.name, runId: ctx.runId, pid: process.pid, executor: executor.kind, handleId: '', started: new Date(started).toISOString() };
+  await markers.write(marker);
+  let markerWrites = Promise.resolve();
+  const handle = await executor.start({
+    stage,
+    root: ws.root,
+    runId: ctx.runId,
+    env: commandEnv(stage, ws.root, ctx.runId),
+    onLine: (line, stream) => {
+      log.line(line);
+      ctx.onEvent({ type: 'stage-output', stage: stage.name, line, stream });
+    },
+    onHandleId: (handleId) => {
+      markerWrites = markerWrites.then(() => markers.write({ ...marker, handleId }));
+    },
+  });
+  const onAbort = () => void handle.cancel();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const outcome = await handle.wait().finally(() => signal.removeEventListener('abort', onAbort));
+  await markerWrites;
+
+  try {
+    if (outcome.status === 'cancelled') {
+      log.line('# cancelled');
+      ctx.onEvent({ type: 'stage-cancelled', stage: stage.name, logFile: log.file });
+      return 'cancelled';
+    }
+    if (outcome.status === 'failed') {
+      log.line(`# failed: ${outcome.message}`);
+      ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: outcome.message, durationMs: elapsed(), logFile: log.file });
+      return 'failed';
+    }
+    const committed = await commitOutputs(ws, stage, observed.depHashes, observed.fingerprint, environment);
+    if (!committed.ok) {
+      log.line(`# failed: ${committed.message}`);
+      ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: committed.message, durationMs: elapsed(), logFile: log.file });
+      return 'failed';
+    }
+    ws.lock.set(stage.name, committed.entry);
+    await saveLock(ctx);
+    log.line(`# succeeded in ${elapsed()} ms`);
+    ctx.onEvent({ type: 'stage-succeeded', stage: stage.name, durationMs: elapsed(), logFile: log.file });
+    return 'succeeded';
+  } finally {
+    await markers.remove(stage.name);
+    await log.close();
+  }
+}
+
+function saveLock(ctx: ReproContext): Promise<void> {
+  return ctx.ws.lock.save(new Set(ctx.pipeline.stages.map((s) => s.name)));
+}
+
+/** The caller's environment, the stage's declared env, and the two variables every stage can rely on. */
+export function commandEnv(stage: Stage, root: string, runId: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return { ...env, ...stage.env, ORCHESTRATOR_STAGE: stage.name, ORCHESTRATOR_ROOT: root, ORCHESTRATOR_RUN_ID: runId };
+}

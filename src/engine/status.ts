@@ -1,0 +1,44 @@
+import type { Executor } from '../exec/executor.js';
+import { isProcessAlive } from '../exec/process-group.js';
+import type { StageGraph } from '../graph/stage-graph.js';
+import type { ExecutorKind } from '../model/stage.js';
+import type { StagePlan } from '../plan/change-reason.js';
+import { planPipeline } from '../plan/plan-pipeline.js';
+import type { StageObservation } from '../plan/plan-stage.js';
+import { mapLimit } from '../util/concurrency.js';
+import { RunningMarkers } from '../workspace/running-markers.js';
+import { observeStage } from './observe.js';
+import type { Workspace } from './workspace.js';
+
+export interface PlanRequest {
+  ws: Workspace;
+  graph: StageGraph;
+  selected: readonly string[];
+  executors: ReadonlyMap<ExecutorKind, Executor>;
+  interrupted: ReadonlySet<string>;
+  force: boolean;
+  useRunCache: boolean;
+}
+
+/** The predicted plan for a selection: what `status` and `repro --dry` print. Reads, never writes. */
+export async function predictPlan(req: PlanRequest): Promise<StagePlan[]> {
+  const observations = new Map<string, StageObservation>();
+  await mapLimit(req.selected, 8, async (name) => {
+    const stage = req.graph.stages.get(name)!;
+    const environment = await req.executors.get(stage.executor)!.environmentId(stage);
+    const observed = await observeStage(stage, {
+      ws: req.ws,
+      environment,
+      interrupted: req.interrupted.has(name),
+      useRunCache: req.useRunCache,
+    });
+    observations.set(name, observed.observation);
+  });
+  return planPipeline(req.graph, req.selected, observations, { force: req.force, useRunCache: req.useRunCache });
+}
+
+/** Stages whose running marker belongs to a process that no longer exists. */
+export async function interruptedStages(ws: Workspace): Promise<Set<string>> {
+  const markers = await new RunningMarkers(ws.layout.running).list();
+  return new Set(markers.filter((m) => m.pid !== process.pid && !isProcessAlive(m.pid)).map((m) => m.stage));
+}

@@ -1,0 +1,45 @@
+import { mkdir } from 'node:fs/promises';
+import { ObjectStore, DEFAULT_LINK_TYPES, type LinkType } from '../cache/object-store.js';
+import { RunCache } from '../cache/run-cache.js';
+import { Hasher } from '../hash/hasher.js';
+import { StatCache } from '../hash/stat-cache.js';
+import { LockStore } from '../lock/lock-store.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { err, ok, type Result } from '../model/result.js';
+import { workspaceLayout, type WorkspaceLayout } from '../workspace/layout.js';
+
+/** The stateful parts of a workspace that commands share: lock, hasher + stat cache, object store, run-cache. */
+export interface Workspace {
+  root: string;
+  layout: WorkspaceLayout;
+  lock: LockStore;
+  statCache: StatCache;
+  hasher: Hasher;
+  store: ObjectStore;
+  runCache: RunCache;
+  linkTypes: LinkType[];
+}
+
+export async function openWorkspace(root: string, opts: { linkTypes?: LinkType[] } = {}): Promise<Result<Workspace, Diagnostic[]>> {
+  const layout = workspaceLayout(root);
+  const lock = await LockStore.load(root);
+  if (!lock.ok) return err(lock.error);
+  const statCache = await StatCache.load(layout.statCache);
+  return ok({
+    root,
+    layout,
+    lock: lock.value,
+    statCache,
+    hasher: new Hasher({ root, statCache }),
+    store: new ObjectStore(layout.cache),
+    runCache: new RunCache(layout.cache),
+    linkTypes: opts.linkTypes ?? [...DEFAULT_LINK_TYPES],
+  });
+}
+
+/** Persists the stat cache and stops hashing workers. Safe to call on every exit path. */
+export async function closeWorkspace(ws: Workspace): Promise<void> {
+  await mkdir(ws.layout.state, { recursive: true });
+  await ws.statCache.save();
+  await ws.hasher.close();
+}

@@ -1,0 +1,54 @@
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { ExecutorKind, Stage } from '../model/stage.js';
+
+/** What an executor needs to run one stage. */
+export interface ExecRequest {
+  stage: Stage;
+  /** Absolute workspace root. */
+  root: string;
+  runId: string;
+  /** Full environment for the command (caller's env + declared env + ORCHESTRATOR_*). */
+  env: Record<string, string>;
+  /** Receives output as it arrives, one complete line at a time. */
+  onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Called whenever the handle's id changes (a list cmd starts a process per command), to update the marker. */
+  onHandleId?: (id: string) => void;
+}
+
+export type ExecOutcome =
+  | { status: 'succeeded' }
+  | { status: 'failed'; exitCode?: number; signal?: string; message: string }
+  | { status: 'cancelled' };
+
+/** A started stage. Long-running and possibly remote: it can be waited on, cancelled, or reattached to. */
+export interface ExecHandle {
+  /** Executor-specific id recorded in the running marker: pid, container id, Slurm job id. */
+  readonly id: string;
+  wait(): Promise<ExecOutcome>;
+  /** Stops the stage's whole process tree / container / job; `wait()` then resolves `cancelled`. */
+  cancel(): Promise<void>;
+}
+
+/** Recorded in `.orchestrator/running/` while a stage runs, so a later process can find it. */
+export interface RunningMarker {
+  stage: string;
+  runId: string;
+  /** The orchestrator process that started it. */
+  pid: number;
+  executor: ExecutorKind;
+  handleId: string;
+  started: string;
+}
+
+export interface Executor {
+  readonly kind: ExecutorKind;
+  /** The environment a command sees, for the fingerprint: "host" or an image digest. */
+  environmentId(stage: Stage): Promise<string>;
+  /** Problems to report before anything runs (daemon down, image missing...). */
+  preflight(stages: readonly Stage[]): Promise<Diagnostic[]>;
+  start(req: ExecRequest): Promise<ExecHandle>;
+  /** Picks up a stage started by a process that has since died, if it is still running. */
+  reattach(marker: RunningMarker, req: ExecRequest): Promise<ExecHandle | undefined>;
+  /** Removes what a dead run left behind for this marker (processes, containers, jobs). */
+  cleanup(marker: RunningMarker): Promise<void>;
+}

@@ -1,0 +1,111 @@
+import { execa, type ResultPromise } from 'execa';
+import path from 'node:path';
+import type { Stage } from '../model/stage.js';
+import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from './executor.js';
+import { LineSplitter } from './line-splitter.js';
+import { isProcessAlive, killProcessGroup, processStartTime } from './process-group.js';
+
+/** Grace period between SIGTERM and SIGKILL when cancelling. */
+const KILL_GRACE_MS = 1500;
+
+/** Runs a stage's commands on this machine through `sh -c`, each in its own process group. */
+export class LocalExecutor implements Executor {
+  readonly kind = 'local' as const;
+
+  async environmentId(): Promise<string> {
+    return 'host';
+  }
+
+  async preflight(): Promise<[]> {
+    return [];
+  }
+
+  async start(req: ExecRequest): Promise<ExecHandle> {
+    return new LocalRun(req);
+  }
+
+  /** A local child of a dead orchestrator cannot be waited on (its pipes died with the parent). */
+  async reattach(): Promise<undefined> {
+    return undefined;
+  }
+
+  async cleanup(marker: RunningMarker): Promise<void> {
+    const [pidText, startTime] = marker.handleId.split(':');
+    const pgid = Number(pidText);
+    if (!Number.isInteger(pgid) || pgid <= 0 || !isProcessAlive(-pgid)) return;
+    // The group leader is alive but is not the process we started: the pid was reused, leave it.
+    const leaderStart = processStartTime(pgid);
+    if (leaderStart !== undefined && leaderStart !== startTime) return;
+    await killProcessGroup(pgid, KILL_GRACE_MS);
+  }
+}
+
+class LocalRun implements ExecHandle {
+  private child: ResultPromise | undefined;
+  private cancelled = false;
+  private readonly done: Promise<ExecOutcome>;
+
+  constructor(private readonly req: ExecRequest) {
+    this.done = this.runAll();
+  }
+
+  /** `pid:starttime` of the current command's process group leader. */
+  get id(): string {
+    const pid = this.child?.pid;
+    return pid ? `${pid}:${processStartTime(pid) ?? ''}` : '';
+  }
+
+  wait(): Promise<ExecOutcome> {
+    return this.done;
+  }
+
+  async cancel(): Promise<void> {
+    this.cancelled = true;
+    const pid = this.child?.pid;
+    if (pid) await killProcessGroup(pid, KILL_GRACE_MS);
+    await this.done.catch(() => undefined);
+  }
+
+  private async runAll(): Promise<ExecOutcome> {
+    const { stage } = this.req;
+    for (let i = 0; i < stage.cmd.length; i++) {
+      if (this.cancelled) return { status: 'cancelled' };
+      const outcome = await this.runOne(stage, stage.cmd[i]!, i);
+      if (outcome.status !== 'succeeded') return outcome;
+    }
+    return { status: 'succeeded' };
+  }
+
+  private async runOne(stage: Stage, command: string, index: number): Promise<ExecOutcome> {
+    const out = new LineSplitter((l) => this.req.onLine(l, 'stdout'));
+    const errOut = new LineSplitter((l) => this.req.onLine(l, 'stderr'));
+    const child = execa('sh', ['-c', command], {
+      cwd: path.join(this.req.root, stage.wdir),
+      env: this.req.env,
+      extendEnv: false,
+      // Own process group: cancelling kills everything the command started, not just `sh`.
+      detached: true,
+      stdin: 'ignore',
+      buffer: false,
+      reject: false,
+      encoding: 'utf8',
+    });
+    this.child = child;
+    this.req.onHandleId?.(this.id);
+    child.stdout?.setEncoding('utf8').on('data', (c: string) => out.push(c));
+    child.stderr?.setEncoding('utf8').on('data', (c: string) => errOut.push(c));
+    const result = await child;
+    out.flush();
+    errOut.flush();
+    if (this.cancelled) return { status: 'cancelled' };
+    if (result.exitCode === 0) return { status: 'succeeded' };
+    const which = stage.cmd.length > 1 ? `command ${index + 1} of ${stage.cmd.length} ` : '';
+    if (result.failed && result.exitCode === undefined && !result.signal) {
+      return { status: 'failed', message: `${which}could not start: ${result.shortMessage ?? 'unknown error'}` };
+    }
+    if (result.signal) {
+      return { status: 'failed', signal: result.signal, message: `${which}was killed by ${result.signal}` };
+    }
+    return { status: 'failed', exitCode: result.exitCode, message: `${which}exited with code ${result.exitCode}` };
+  }
+}

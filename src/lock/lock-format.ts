@@ -1,0 +1,116 @@
+import { isMap, LineCounter, parseDocument, stringify } from 'yaml';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { err, ok, type Result } from '../model/result.js';
+import { canonicalize } from '../util/canonical-json.js';
+import { LOCK_FILE, LOCK_SCHEMA_VERSION, type LockEntry, type LockFile, type LockedOut, type LockedPath } from './lock-types.js';
+
+/**
+ * Serializes the lock deterministically: stages, paths, params files and keys are sorted, fields come
+ * in a fixed order, so reordering pipeline.yaml never changes the bytes and git diffs stay readable.
+ */
+export function serializeLock(lock: LockFile): string {
+  const stages: Record<string, unknown> = {};
+  for (const name of Object.keys(lock.stages).sort()) stages[name] = entryToYaml(lock.stages[name]!);
+  return stringify({ schema: LOCK_SCHEMA_VERSION, stages }, { lineWidth: 0, aliasDuplicateObjects: false });
+}
+
+function entryToYaml(e: LockEntry): Record<string, unknown> {
+  const out: Record<string, unknown> = { cmd: e.cmd.length === 1 ? e.cmd[0] : e.cmd };
+  if (e.wdir !== '.') out.wdir = e.wdir;
+  if (Object.keys(e.env).length > 0) out.env = canonicalize(e.env);
+  if (e.environment !== 'host') out.environment = e.environment;
+  if (e.deps.length > 0) out.deps = sortByPath(e.deps).map(pathToYaml);
+  const files = Object.keys(e.params).sort();
+  if (files.length > 0) out.params = Object.fromEntries(files.map((f) => [f, canonicalize(e.params[f])]));
+  if (e.outs.length > 0) out.outs = sortByPath(e.outs).map(pathToYaml);
+  return out;
+}
+
+function pathToYaml(p: LockedPath | LockedOut): Record<string, unknown> {
+  const out: Record<string, unknown> = { path: p.path, hash: p.hash, size: p.size };
+  if (p.nfiles !== undefined) out.nfiles = p.nfiles;
+  if ('cache' in p && p.cache === false) out.cache = false;
+  return out;
+}
+
+const sortByPath = <T extends { path: string }>(xs: readonly T[]): T[] =>
+  [...xs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+
+/**
+ * Parses pipeline.lock. Malformed content is a diagnostic with a position (the lock may have been
+ * hand-edited or hit a merge conflict); entries with an unexpected shape are dropped, which makes
+ * the stage look new and rerun rather than trusting half-understood data.
+ */
+export function parseLock(text: string): Result<LockFile, Diagnostic[]> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return err(
+      doc.errors.map((e) => {
+        const [start, end] = e.linePos ?? [];
+        return {
+          code: 'yaml-syntax' as const,
+          message: `${LOCK_FILE} is not valid YAML: ${e.message.split('\n')[0]}`,
+          span: start && { file: LOCK_FILE, line: start.line, col: start.col, endLine: (end ?? start).line, endCol: (end ?? start).col },
+          hint: `fix or delete ${LOCK_FILE}; deleting it makes every stage run again`,
+        };
+      }),
+    );
+  }
+  if (!isMap(doc.contents) && doc.contents !== null) {
+    return err([{ code: 'invalid-type', message: `${LOCK_FILE}: expected a mapping at the top level` }]);
+  }
+  const data = (doc.toJS() ?? {}) as { schema?: unknown; stages?: unknown };
+  if (data.schema !== undefined && data.schema !== LOCK_SCHEMA_VERSION) {
+    return err([{ code: 'invalid-value', message: `${LOCK_FILE}: unsupported schema ${String(data.schema)} (this version reads ${LOCK_SCHEMA_VERSION})` }]);
+  }
+  const stages: Record<string, LockEntry> = {};
+  if (isRecord(data.stages)) {
+    for (const [name, raw] of Object.entries(data.stages)) {
+      const entry = entryFromYaml(raw);
+      if (entry) stages[name] = entry;
+    }
+  }
+  return ok({ stages });
+}
+
+function entryFromYaml(raw: unknown): LockEntry | undefined {
+  if (!isRecord(raw)) return undefined;
+  const cmd = typeof raw.cmd === 'string' ? [raw.cmd] : Array.isArray(raw.cmd) && raw.cmd.every((c) => typeof c === 'string') ? (raw.cmd as string[]) : undefined;
+  if (!cmd) return undefined;
+  const deps = pathsFromYaml(raw.deps);
+  const outs = pathsFromYaml(raw.outs);
+  if (!deps || !outs) return undefined;
+  const env = isRecord(raw.env) ? Object.fromEntries(Object.entries(raw.env).map(([k, v]) => [k, String(v)])) : {};
+  const params: Record<string, Record<string, unknown>> = {};
+  if (isRecord(raw.params)) {
+    for (const [file, values] of Object.entries(raw.params)) if (isRecord(values)) params[file] = values;
+  }
+  return {
+    cmd,
+    wdir: typeof raw.wdir === 'string' ? raw.wdir : '.',
+    env,
+    environment: typeof raw.environment === 'string' ? raw.environment : 'host',
+    deps,
+    params,
+    outs,
+  };
+}
+
+function pathsFromYaml(raw: unknown): LockedOut[] | undefined {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) return undefined;
+  const result: LockedOut[] = [];
+  for (const item of raw) {
+    if (!isRecord(item) || typeof item.path !== 'string' || typeof item.hash !== 'string' || typeof item.size !== 'number') return undefined;
+    const p: LockedOut = { path: item.path, hash: item.hash, size: item.size };
+    if (typeof item.nfiles === 'number') p.nfiles = item.nfiles;
+    if (item.cache === false) p.cache = false;
+    result.push(p);
+  }
+  return result;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}

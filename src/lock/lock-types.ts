@@ -1,0 +1,35 @@
+/** A dep or out as recorded in pipeline.lock. */
+export interface LockedPath {
+  path: string;
+  /** sha256 hex, or manifest hash with `.dir` for directories. */
+  hash: string;
+  size: number;
+  /** Directories only. */
+  nfiles?: number;
+}
+
+export interface LockedOut extends LockedPath {
+  /** Recorded only when false: such outputs cannot be restored from the cache. */
+  cache?: boolean;
+}
+
+/** One stage's entry: everything needed to decide whether it is up to date. */
+export interface LockEntry {
+  cmd: string[];
+  wdir: string;
+  /** Declared env, sorted. */
+  env: Record<string, string>;
+  /** Where the command ran: "host" or a container image digest. */
+  environment: string;
+  deps: LockedPath[];
+  /** params file -> dotted key -> value. */
+  params: Record<string, Record<string, unknown>>;
+  outs: LockedOut[];
+}
+
+export interface LockFile {
+  stages: Record<string, LockEntry>;
+}
+
+export const LOCK_SCHEMA_VERSION = 1;
+export const LOCK_FILE = 'pipeline.lock';

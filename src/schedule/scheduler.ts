@@ -1,0 +1,87 @@
+export type NodeOutcome = 'succeeded' | 'failed' | 'cancelled';
+
+/** Why a node never started. */
+export type NotStarted = { reason: 'upstream-failed'; upstream: string } | { reason: 'stopped' };
+
+export interface ScheduleOptions {
+  /** Most nodes running at once (≥ 1). */
+  jobs: number;
+  /** Keep starting nodes that do not depend on a failure. */
+  keepGoing: boolean;
+  /** Aborting stops new starts; running nodes see the same signal and should cancel. */
+  signal: AbortSignal;
+}
+
+export interface ScheduleResult {
+  outcomes: Map<string, NodeOutcome>;
+  notStarted: Map<string, NotStarted>;
+}
+
+/**
+ * Runs nodes in dependency order, up to `jobs` at once. `upstream` lists, per node, the nodes it
+ * waits for (only nodes in `order` count). Without keep-going, the first failure stops new starts
+ * while running nodes finish (and commit); with it, only dependents of the failure are skipped.
+ */
+export async function schedule(
+  order: readonly string[],
+  upstream: ReadonlyMap<string, readonly string[]>,
+  runNode: (name: string) => Promise<NodeOutcome>,
+  opts: ScheduleOptions,
+): Promise<ScheduleResult> {
+  const inScope = new Set(order);
+  const waitingOn = new Map(order.map((n) => [n, new Set((upstream.get(n) ?? []).filter((u) => inScope.has(u)))]));
+  const dependents = new Map<string, string[]>(order.map((n) => [n, []]));
+  for (const [n, ups] of waitingOn) for (const u of ups) dependents.get(u)!.push(n);
+
+  const outcomes = new Map<string, NodeOutcome>();
+  const notStarted = new Map<string, NotStarted>();
+  const running = new Map<string, Promise<void>>();
+  let stopping = false;
+  const aborted = abortPromise(opts.signal);
+
+  const skipDependents = (failed: string, root: string) => {
+    for (const d of dependents.get(failed)!) {
+      if (notStarted.has(d) || outcomes.has(d)) continue;
+      notStarted.set(d, { reason: 'upstream-failed', upstream: root });
+      waitingOn.delete(d);
+      skipDependents(d, root);
+    }
+  };
+
+  for (;;) {
+    if (opts.signal.aborted) stopping = true;
+    if (!stopping) {
+      for (const name of order) {
+        if (running.size >= opts.jobs) break;
+        const ups = waitingOn.get(name);
+        if (!ups || ups.size > 0) continue;
+        waitingOn.delete(name);
+        running.set(
+          name,
+          runNode(name)
+            .catch((): NodeOutcome => 'failed')
+            .then((outcome) => {
+              running.delete(name);
+              outcomes.set(name, outcome);
+              if (outcome === 'succeeded') {
+                for (const d of dependents.get(name)!) waitingOn.get(d)?.delete(name);
+              } else {
+                skipDependents(name, name);
+                if (outcome === 'cancelled' || !opts.keepGoing) stopping = true;
+              }
+            }),
+        );
+      }
+    }
+    if (running.size === 0) break;
+    // Once aborted, `aborted` stays resolved: wait on the running nodes only, or this loop would spin.
+    await Promise.race(opts.signal.aborted ? running.values() : [...running.values(), aborted]);
+  }
+  for (const name of waitingOn.keys()) notStarted.set(name, { reason: 'stopped' });
+  return { outcomes, notStarted };
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return new Promise(() => undefined);
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import type { ReproEvent } from '../engine/events.js';
+
+export interface PrinterOptions {
+  root: string;
+  write: (text: string) => void;
+  /** Prefix every line with a timestamp (logs, CI). */
+  timestamps: boolean;
+}
+
+/** Plain-line progress for `repro`: no cursor movement, never splits a line, safe for logs and CI. */
+export function createReproPrinter(opts: PrinterOptions): (e: ReproEvent) => void {
+  const rel = (p: string) => path.relative(opts.root, p) || p;
+  const say = (text: string) => opts.write(`${opts.timestamps ? `${clock()} ` : ''}${text}\n`);
+  return (e) => {
+    switch (e.type) {
+      case 'stage-skipped':
+        return say(`${e.stage}: ${e.plan.frozen ? 'frozen, skipped' : 'up to date'}`);
+      case 'stage-restored':
+        return say(`${e.stage}: restored from ${e.plan.restoreFrom === 'run-cache' ? 'the run-cache' : 'the cache'}`);
+      case 'stage-started':
+        return say(`${e.stage}: started: ${e.cmd.join(' && ')}`);
+      case 'stage-output':
+        return opts.write(`${e.stage} | ${e.line}\n`);
+      case 'stage-succeeded':
+        return say(`${e.stage}: finished in ${duration(e.durationMs)}`);
+      case 'stage-failed':
+        return say(`${e.stage}: failed: ${e.message}${e.logFile ? `, log: ${rel(e.logFile)}` : ''}`);
+      case 'stage-cancelled':
+        return say(`${e.stage}: cancelled${e.logFile ? `, log: ${rel(e.logFile)}` : ''}`);
+      case 'stage-not-started':
+        return say(
+          `${e.stage}: not run (${e.why.reason === 'upstream-failed' ? `upstream stage "${e.why.upstream}" failed` : 'stopped after a failure'})`,
+        );
+      case 'interrupting':
+        return say('interrupted: stopping running stages (press Ctrl-C again to exit at once)');
+    }
+  };
+}
+
+export function duration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(Math.round(s - m * 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+function clock(): string {
+  return new Date().toISOString().slice(11, 19);
+}
