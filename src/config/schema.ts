@@ -1,0 +1,163 @@
+import * as z from 'zod';
+
+// Every schema carries a human phrase as its error; zod-diagnostics turns it into
+// "<path>: expected <phrase>, got <what was there>". Objects are strict so typos are caught.
+
+const text = (what: string) => z.string({ error: what });
+const path = () => text('a path');
+const bool = () => z.boolean({ error: 'true or false' });
+const stringList = (what: string, item: string) => z.array(text(item), { error: what });
+
+const envValue = z.union([z.string(), z.number(), z.boolean()], { error: 'a string, number or boolean' });
+const envMap = z.record(z.string(), envValue, { error: 'a mapping of variable names to values' });
+
+export const executorSchema = z.enum(['local', 'docker', 'slurm'], { error: 'one of local, docker, slurm' });
+
+export const containerSchema = z.strictObject(
+  {
+    image: text('an image name').optional(),
+    mounts: stringList('a list of mounts', 'a mount (host:container)').optional(),
+    env: envMap.optional(),
+    env_passthrough: stringList('a list of variable names', 'a variable name').optional(),
+    user: text('a user name or uid:gid').optional(),
+    workdir: text('a path').optional(),
+    shm_size: z.union([z.string(), z.number()], { error: 'a size such as 8g' }).optional(),
+    network: text('a network name').optional(),
+    gpus: z.union([z.string(), z.number()], { error: 'a GPU count or "all"' }).optional(),
+  },
+  { error: 'a container mapping' },
+);
+
+export const slurmSchema = z.strictObject(
+  {
+    partition: text('a partition name').optional(),
+    time: z.union([z.string(), z.number()], { error: 'a time limit such as 04:00:00' }).optional(),
+    account: text('an account name').optional(),
+    qos: text('a QOS name').optional(),
+    constraint: text('a constraint').optional(),
+    gres: text('a GRES string such as gpu:1').optional(),
+    sbatch_args: stringList('a list of sbatch arguments', 'an sbatch argument').optional(),
+    setup: z.union([z.string(), z.array(z.string())], { error: 'a command or a list of commands' }).optional(),
+    retries: z.number({ error: 'a number' }).int({ error: 'a whole number' }).min(0, { error: 'a non-negative number' }).optional(),
+  },
+  { error: 'a slurm mapping' },
+);
+
+const outOptions = {
+  cache: bool().optional(),
+  persist: bool().optional(),
+  desc: text('a description').optional(),
+};
+const plotOptions = {
+  ...outOptions,
+  x: text('a field name').optional(),
+  y: text('a field name').optional(),
+  template: text('a template name').optional(),
+  title: text('a title').optional(),
+};
+
+const outputEntry = (options: z.ZodObject) =>
+  z.union(
+    [
+      path(),
+      z
+        .record(z.string(), options, { error: 'a mapping' })
+        .refine((entry) => Object.keys(entry).length === 1, { error: 'exactly one path per entry' }),
+    ],
+    { error: 'a path or {path: {options}}' },
+  );
+const outputList = (options: z.ZodObject) => z.array(outputEntry(options), { error: 'a list of paths' });
+
+const paramsEntry = z.union(
+  [
+    text('a parameter key'),
+    z.record(
+      z.string(),
+      z.union([stringList('a list of parameter keys', 'a parameter key'), z.null()], {
+        error: 'a list of parameter keys, or nothing for the whole file',
+      }),
+    ),
+  ],
+  { error: 'a parameter key or {file: [keys]}' },
+);
+
+const resourceMap = z.record(
+  z.string(),
+  z.number({ error: 'a number' }).min(0, { error: 'a non-negative number' }),
+  { error: 'a mapping of resource names to numbers' },
+);
+
+/** A single stage's fields (also the body of `foreach: ... do:` and of matrix stages). */
+export const stageBodySchema = z.strictObject(
+  {
+    cmd: z.union([text('a command'), z.array(text('a command'), { error: 'a list of commands' }).min(1, { error: 'at least one command' })], {
+      error: 'a command or a list of commands',
+    }),
+    wdir: path().optional(),
+    deps: z.array(path(), { error: 'a list of paths' }).optional(),
+    params: z.array(paramsEntry, { error: 'a list of parameters' }).optional(),
+    outs: outputList(z.strictObject(outOptions)).optional(),
+    metrics: outputList(z.strictObject(outOptions)).optional(),
+    plots: outputList(z.strictObject(plotOptions)).optional(),
+    env: envMap.optional(),
+    executor: executorSchema.optional(),
+    container: containerSchema.optional(),
+    slurm: slurmSchema.optional(),
+    resources: resourceMap.optional(),
+    always_changed: bool().optional(),
+    frozen: bool().optional(),
+    absolute_paths: bool().optional(),
+    desc: text('a description').optional(),
+  },
+  { error: 'a stage definition (mapping)' },
+);
+export type StageBody = z.infer<typeof stageBodySchema>;
+
+export const foreachTemplateSchema = z.strictObject(
+  {
+    foreach: z.union([z.array(z.unknown()), z.record(z.string(), z.unknown()), z.string()], {
+      error: 'a list, a mapping or a ${...} expression',
+    }),
+    do: z.record(z.string(), z.unknown(), { error: 'a stage definition (mapping)' }),
+  },
+  { error: 'a stage definition (mapping)' },
+);
+
+export const matrixSchema = z.record(
+  z.string(),
+  z.union([z.array(z.unknown()).min(1, { error: 'at least one value' }), z.string()], {
+    error: 'a list of values or a ${...} expression',
+  }),
+  { error: 'a mapping of axis names to lists of values' },
+);
+
+export const defaultsSchema = z.strictObject(
+  {
+    executor: executorSchema.optional(),
+    container: containerSchema.optional(),
+    env: envMap.optional(),
+    slurm: slurmSchema.optional(),
+  },
+  { error: 'a mapping' },
+);
+export type Defaults = z.infer<typeof defaultsSchema>;
+export type SlurmSpec = z.infer<typeof slurmSchema>;
+
+/** Top level; `defaults` and stages are validated after templating, so they are only shaped here. */
+export const pipelineFileSchema = z.strictObject(
+  {
+    vars: z
+      .array(z.union([z.string(), z.record(z.string(), z.unknown())], { error: 'a file name or a mapping of variables' }), {
+        error: 'a list of files or mappings',
+      })
+      .optional(),
+    defaults: z.record(z.string(), z.unknown(), { error: 'a mapping' }).optional(),
+    resources: z
+      .record(z.string(), z.number({ error: 'a number' }).positive({ error: 'a positive number' }), {
+        error: 'a mapping of resource names to capacities',
+      })
+      .optional(),
+    stages: z.record(z.string(), z.unknown(), { error: 'a mapping of stage names to stages' }).optional(),
+  },
+  { error: 'a mapping with stages' },
+);

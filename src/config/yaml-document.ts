@@ -1,0 +1,138 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node } from 'yaml';
+import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
+import { err, ok, type Result } from '../model/result.js';
+
+/** A key path into a document, as zod and `doc.getIn` use it. */
+export type YamlPath = readonly (string | number)[];
+
+/** A parsed YAML (or JSON) file that still knows where every node came from. */
+export interface YamlSource {
+  /** Path relative to the workspace root. */
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  lineCounter: LineCounter;
+  /** Plain JS value of the whole document (null for an empty file). */
+  value: unknown;
+}
+
+/** Parses YAML (JSON is valid YAML 1.2); syntax errors and duplicate keys become diagnostics. */
+export function parseYamlSource(file: string, text: string): Result<YamlSource, Diagnostic[]> {
+  const lineCounter = new LineCounter();
+  // prettyErrors off: positions come from err.pos, so messages stay one line.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const source = { file, text, doc, lineCounter, value: null as unknown };
+  if (doc.errors.length > 0) {
+    // After the first syntax error the parser's later errors are mostly echoes of it; duplicate keys are not.
+    const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
+    const shown = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY' || e === firstSyntax);
+    return err(
+      shown.map((e) => ({
+        code: 'yaml-syntax' as const,
+        message: e.message,
+        span: offsetSpan(source, e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)),
+      })),
+    );
+  }
+  try {
+    source.value = doc.toJS({ maxAliasCount: 1000 }) as unknown;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return err([{ code: 'yaml-syntax', message, span: offsetSpan(source, 0, 1) }]);
+  }
+  return ok(source);
+}
+
+/** Span from absolute character offsets (end exclusive). */
+export function offsetSpan(source: Pick<YamlSource, 'file' | 'lineCounter'>, start: number, end: number): SourceSpan {
+  const a = source.lineCounter.linePos(start);
+  const b = source.lineCounter.linePos(Math.max(end, start));
+  return { file: source.file, line: a.line, col: a.col, endLine: b.line, endCol: b.col };
+}
+
+function nodeSpan(source: YamlSource, node: Node): SourceSpan {
+  const range = node.range ?? [0, 0, 0];
+  return offsetSpan(source, range[0], Math.max(range[1], range[0] + 1));
+}
+
+interface Lookup {
+  /** Deepest node reached (the value at the full path when `complete`). */
+  node: Node | undefined;
+  /** Key node of the last map entry traversed. */
+  key: Node | undefined;
+  complete: boolean;
+}
+
+function lookup(source: YamlSource, path: YamlPath): Lookup {
+  let current: Node | undefined = (source.doc.contents ?? undefined) as Node | undefined;
+  let key: Node | undefined;
+  let deepest: Node | undefined = current;
+  for (const [i, segment] of path.entries()) {
+    if (current !== undefined && isAlias(current)) current = current.resolve(source.doc) as Node | undefined;
+    let next: Node | undefined;
+    if (isMap(current)) {
+      const pair = current.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (pair === undefined) return { node: deepest, key, complete: false };
+      key = pair.key as Node;
+      next = (pair.value ?? undefined) as Node | undefined;
+      // `deps:` with no value: the key is the best place to point at.
+      if (next === undefined) return { node: key, key, complete: i === path.length - 1 };
+    } else if (isSeq(current) && typeof segment === 'number') {
+      next = (current.items[segment] ?? undefined) as Node | undefined;
+      if (next === undefined) return { node: deepest, key, complete: false };
+    } else {
+      return { node: deepest, key, complete: false };
+    }
+    current = next;
+    deepest = next;
+  }
+  return { node: deepest, key, complete: true };
+}
+
+/** Span of the node at `path`, or of the deepest existing ancestor when the path is not in the file. */
+export function spanAt(source: YamlSource, path: YamlPath): SourceSpan {
+  const found = lookup(source, path);
+  return found.node ? nodeSpan(source, found.node) : offsetSpan(source, 0, 1);
+}
+
+/** Span of the map key that `path` ends in (e.g. a stage name), falling back to `spanAt`. */
+export function keySpanAt(source: YamlSource, path: YamlPath): SourceSpan {
+  const found = lookup(source, path);
+  if (found.complete && found.key) return nodeSpan(source, found.key);
+  return spanAt(source, path);
+}
+
+/**
+ * Span of the `${` occurrence at `offset` inside the string scalar at `path`. Works for plain, quoted
+ * and block scalars by finding the same occurrence of `${` in the raw source; falls back to the node.
+ */
+export function spanInScalar(source: YamlSource, path: YamlPath, offset: number, length: number): SourceSpan {
+  const found = lookup(source, path);
+  const node = found.complete ? found.node : undefined;
+  if (!node || !isScalar(node) || typeof node.value !== 'string' || !node.range) return spanAt(source, path);
+  const value = node.value;
+  let occurrence = 0;
+  for (let i = value.indexOf('${'); i !== -1 && i < offset; i = value.indexOf('${', i + 1)) occurrence++;
+  const raw = source.text.slice(node.range[0], node.range[1]);
+  let rawIndex = raw.indexOf('${');
+  for (let n = 0; n < occurrence && rawIndex !== -1; n++) rawIndex = raw.indexOf('${', rawIndex + 1);
+  if (rawIndex === -1) return nodeSpan(source, node);
+  const start = node.range[0] + rawIndex;
+  const sameText = raw.slice(rawIndex, rawIndex + length) === value.slice(offset, offset + length);
+  return offsetSpan(source, start, start + (sameText ? length : 2));
+}
+
+/** Keys of the mapping at `path`, with their spans, in source order. */
+export function mapKeySpans(source: YamlSource, path: YamlPath): Map<string, SourceSpan> {
+  const found = lookup(source, path);
+  const spans = new Map<string, SourceSpan>();
+  let node = found.complete ? found.node : undefined;
+  if (node !== undefined && isAlias(node)) node = node.resolve(source.doc) as Node | undefined;
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (isScalar(pair.key)) spans.set(String(pair.key.value), nodeSpan(source, pair.key as Node));
+    }
+  }
+  return spans;
+}

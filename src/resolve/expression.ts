@@ -1,0 +1,208 @@
+import type { DiagnosticCode } from '../model/diagnostic.js';
+import { err, ok, type Result } from '../model/result.js';
+import { didYouMean } from '../config/did-you-mean.js';
+
+// A deliberately small expression language for `${...}`: names, `.field`, `[index]`, literals and
+// arithmetic. No eval: templates come from files the user may not have written.
+
+export type Expr =
+  | { kind: 'literal'; value: unknown; text: string }
+  | { kind: 'name'; name: string; text: string }
+  | { kind: 'member'; object: Expr; property: string; text: string }
+  | { kind: 'index'; object: Expr; index: Expr; text: string }
+  | { kind: 'unary'; op: '-' | '+'; operand: Expr; text: string }
+  | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; text: string };
+
+type BinaryOp = '+' | '-' | '*' | '/' | '//' | '%';
+
+export interface ExprError {
+  code: Extract<DiagnosticCode, 'undefined-variable' | 'invalid-interpolation'>;
+  message: string;
+}
+
+type Token = { kind: 'num' | 'str' | 'ident' | 'op'; value: string; parsed?: unknown; start: number };
+
+const fail = (message: string, code: ExprError['code'] = 'invalid-interpolation') => err<ExprError>({ code, message });
+
+function tokenize(src: string): Result<Token[], ExprError> {
+  const tokens: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const rest = src.slice(i);
+    const space = /^\s+/.exec(rest);
+    if (space) {
+      i += space[0].length;
+      continue;
+    }
+    const num = /^\d+(\.\d+)?([eE][+-]?\d+)?/.exec(rest);
+    const ident = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
+    const op = /^(\/\/|[-+*/%().[\]])/.exec(rest);
+    if (num) tokens.push({ kind: 'num', value: num[0], parsed: Number(num[0]), start: i });
+    else if (ident) tokens.push({ kind: 'ident', value: ident[0], start: i });
+    else if (op) tokens.push({ kind: 'op', value: op[0], start: i });
+    else if (rest[0] === '"' || rest[0] === "'") {
+      const quote = rest[0];
+      const end = rest.indexOf(quote, 1);
+      if (end === -1) return fail(`unterminated string in "${src}"`);
+      tokens.push({ kind: 'str', value: rest.slice(0, end + 1), parsed: rest.slice(1, end), start: i });
+      i += end + 1;
+      continue;
+    } else return fail(`unexpected "${rest[0]}" in "${src}"`);
+    i += tokens[tokens.length - 1]!.value.length;
+  }
+  return ok(tokens);
+}
+
+/** Recursive-descent parser; `text` on each node is its source, used in messages. */
+export function parseExpression(src: string): Result<Expr, ExprError> {
+  const lexed = tokenize(src);
+  if (!lexed.ok) return lexed;
+  const tokens = lexed.value;
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const startOf = (t: Token | undefined) => (t ? t.start : src.length);
+  const textFrom = (start: number) => src.slice(start, startOf(tokens[pos])).trim();
+  const isOp = (...ops: string[]) => peek()?.kind === 'op' && ops.includes(peek()!.value);
+
+  const binary = (next: () => Result<Expr, ExprError>, ops: BinaryOp[]) => (): Result<Expr, ExprError> => {
+    const start = startOf(peek());
+    let left = next();
+    while (left.ok && isOp(...ops)) {
+      const op = tokens[pos++]!.value as BinaryOp;
+      const right = next();
+      if (!right.ok) return right;
+      left = ok({ kind: 'binary', op, left: left.value, right: right.value, text: textFrom(start) });
+    }
+    return left;
+  };
+
+  const primary = (): Result<Expr, ExprError> => {
+    const token = tokens[pos++];
+    if (!token) return fail(`incomplete expression "${src}"`);
+    if (token.kind === 'num' || token.kind === 'str') return ok({ kind: 'literal', value: token.parsed, text: token.value });
+    if (token.kind === 'ident') {
+      const literals: Record<string, unknown> = { true: true, false: false, null: null };
+      if (token.value in literals) return ok({ kind: 'literal', value: literals[token.value], text: token.value });
+      return ok({ kind: 'name', name: token.value, text: token.value });
+    }
+    if (token.value === '(') {
+      const inner = additive();
+      if (!inner.ok) return inner;
+      if (!isOp(')')) return fail(`missing ")" in "${src}"`);
+      pos++;
+      return inner;
+    }
+    return fail(`unexpected "${token.value}" in "${src}"`);
+  };
+
+  const postfix = (): Result<Expr, ExprError> => {
+    const start = startOf(peek());
+    let object = primary();
+    while (object.ok && isOp('.', '[')) {
+      if (tokens[pos++]!.value === '.') {
+        const property = tokens[pos++];
+        if (property?.kind !== 'ident' && property?.kind !== 'num') return fail(`expected a field name after "." in "${src}"`);
+        object = ok({ kind: 'member', object: object.value, property: property.value, text: textFrom(start) });
+      } else {
+        const index = additive();
+        if (!index.ok) return index;
+        if (!isOp(']')) return fail(`missing "]" in "${src}"`);
+        pos++;
+        object = ok({ kind: 'index', object: object.value, index: index.value, text: textFrom(start) });
+      }
+    }
+    return object;
+  };
+
+  const unary = (): Result<Expr, ExprError> => {
+    if (!isOp('-', '+')) return postfix();
+    const start = startOf(peek());
+    const op = tokens[pos++]!.value as '-' | '+';
+    const operand = unary();
+    if (!operand.ok) return operand;
+    return ok({ kind: 'unary', op, operand: operand.value, text: textFrom(start) });
+  };
+
+  const multiplicative = binary(unary, ['*', '/', '//', '%']);
+  const additive = binary(multiplicative, ['+', '-']);
+
+  if (tokens.length === 0) return fail('empty ${} expression');
+  const expr = additive();
+  if (expr.ok && pos < tokens.length) return fail(`unexpected "${tokens[pos]!.value}" in "${src}"`);
+  return expr;
+}
+
+export type Scope = Record<string, unknown>;
+
+const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+export function evaluate(expr: Expr, scope: Scope): Result<unknown, ExprError> {
+  switch (expr.kind) {
+    case 'literal':
+      return ok(expr.value);
+    case 'name':
+      if (Object.hasOwn(scope, expr.name)) return ok(scope[expr.name]);
+      return fail(`undefined variable "${expr.name}"${didYouMean(expr.name, Object.keys(scope))}`, 'undefined-variable');
+    case 'member':
+      return access(expr.object, scope, expr.property, expr.text);
+    case 'index': {
+      const index = evaluate(expr.index, scope);
+      if (!index.ok) return index;
+      if (typeof index.value !== 'number' && typeof index.value !== 'string') return fail(`index in "${expr.text}" must be a number or a string`);
+      return access(expr.object, scope, index.value, expr.text);
+    }
+    case 'unary': {
+      const operand = evaluate(expr.operand, scope);
+      if (!operand.ok) return operand;
+      if (typeof operand.value !== 'number') return fail(`"${expr.text}": ${expr.op} needs a number`);
+      return ok(expr.op === '-' ? -operand.value : operand.value);
+    }
+    case 'binary':
+      return arithmetic(expr, scope);
+  }
+}
+
+function access(objectExpr: Expr, scope: Scope, key: string | number, text: string): Result<unknown, ExprError> {
+  const object = evaluate(objectExpr, scope);
+  if (!object.ok) return object;
+  const value = object.value;
+  if (Array.isArray(value)) {
+    const i = typeof key === 'number' ? key : /^\d+$/.test(key) ? Number(key) : NaN;
+    if (!Number.isInteger(i)) return fail(`"${objectExpr.text}" is a list: index it with a whole number`);
+    if (i < 0 || i >= value.length) return fail(`"${text}" is out of range ("${objectExpr.text}" has ${value.length} items)`, 'undefined-variable');
+    return ok(value[i]);
+  }
+  if (isMapping(value)) {
+    const name = String(key);
+    if (Object.hasOwn(value, name)) return ok(value[name]);
+    return fail(`undefined variable "${text}"${didYouMean(name, Object.keys(value), `${objectExpr.text}.`)}`, 'undefined-variable');
+  }
+  return fail(`cannot look up "${String(key)}" in "${objectExpr.text}": it is ${value === null ? 'null' : `a ${typeof value}`}`);
+}
+
+function arithmetic(expr: Extract<Expr, { kind: 'binary' }>, scope: Scope): Result<unknown, ExprError> {
+  const left = evaluate(expr.left, scope);
+  if (!left.ok) return left;
+  const right = evaluate(expr.right, scope);
+  if (!right.ok) return right;
+  const a = left.value;
+  const b = right.value;
+  if (expr.op === '+' && typeof a === 'string' && typeof b === 'string') return ok(a + b);
+  if (typeof a !== 'number' || typeof b !== 'number') return fail(`"${expr.text}": ${expr.op} needs numbers`);
+  if ((expr.op === '/' || expr.op === '//' || expr.op === '%') && b === 0) return fail(`"${expr.text}": division by zero`);
+  switch (expr.op) {
+    case '+':
+      return ok(a + b);
+    case '-':
+      return ok(a - b);
+    case '*':
+      return ok(a * b);
+    case '/':
+      return ok(a / b);
+    // Python semantics, as params authors expect: floor division and a modulo with the divisor's sign.
+    case '//':
+      return ok(Math.floor(a / b));
+    case '%':
+      return ok(((a % b) + b) % b);
+  }
+}

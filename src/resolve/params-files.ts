@@ -1,0 +1,60 @@
+import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
+import { err, ok, type Result } from '../model/result.js';
+import type { ProjectFiles } from '../config/project-files.js';
+import { parseYamlSource, type YamlSource } from '../config/yaml-document.js';
+import { didYouMean } from '../config/did-you-mean.js';
+
+/**
+ * Reads params and vars files (YAML or JSON) once each. Missing files come back as a `file-missing`
+ * diagnostic without a span: the caller knows which pipeline.yaml entry referenced the file.
+ */
+export class DataFiles {
+  private readonly cache = new Map<string, Result<YamlSource, Diagnostic[]>>();
+
+  constructor(private readonly files: ProjectFiles) {}
+
+  load(file: string): Result<YamlSource, Diagnostic[]> {
+    const cached = this.cache.get(file);
+    if (cached) return cached;
+    const result = this.read(file);
+    this.cache.set(file, result);
+    return result;
+  }
+
+  private read(file: string): Result<YamlSource, Diagnostic[]> {
+    if (!/\.(ya?ml|json)$/i.test(file)) {
+      return err([{ code: 'invalid-value', message: `${file}: unsupported file type (expected .yaml, .yml or .json)` }]);
+    }
+    const text = this.files.readText(file);
+    if (text === undefined) return err([{ code: 'file-missing', message: `${file}: file not found` }]);
+    return parseYamlSource(file, text);
+  }
+}
+
+/** Gives span-less diagnostics (e.g. a missing file) the span of the entry that referenced them. */
+export function pointAt(diagnostics: Diagnostic[], span: SourceSpan): Diagnostic[] {
+  return diagnostics.map((d) => (d.span ? d : { ...d, span }));
+}
+
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Looks up a dotted key (`model.heads`, `layers.0`); on failure returns a did-you-mean suffix (maybe empty). */
+export function lookupDotted(root: unknown, key: string): Result<unknown, string> {
+  let current = root;
+  const parts = key.split('.');
+  for (const [i, part] of parts.entries()) {
+    const seen = parts.slice(0, i).join('.');
+    const prefix = seen === '' ? '' : `${seen}.`;
+    if (isMapping(current) && Object.hasOwn(current, part)) {
+      current = current[part];
+    } else if (Array.isArray(current) && /^\d+$/.test(part) && Number(part) < current.length) {
+      current = current[Number(part)];
+    } else {
+      const candidates = isMapping(current) ? Object.keys(current) : [];
+      return err(didYouMean(part, candidates, prefix));
+    }
+  }
+  return ok(current);
+}

@@ -1,0 +1,102 @@
+import type { Diagnostic } from '../model/diagnostic.js';
+import { err, ok, type Result } from '../model/result.js';
+import type { Pipeline } from '../model/stage.js';
+import type { SourceSpan } from '../model/diagnostic.js';
+import { keySpanAt, spanAt, type YamlSource } from '../config/yaml-document.js';
+import { defaultsSchema, pipelineFileSchema, stageBodySchema, type Defaults } from '../config/schema.js';
+import { kindOf, validateAt } from '../config/zod-diagnostics.js';
+import { interpolateTree, interpolationDiagnostic } from './interpolate.js';
+import { isMapping, type DataFiles } from './params-files.js';
+import { buildContext } from './vars.js';
+import { expandStage } from './expand.js';
+import { normalizeStage, type ResolvedStage } from './normalize.js';
+import type { Scope } from './expression.js';
+
+/** pipeline.yaml (already parsed) + params files -> concrete stages, or every problem found. */
+export function resolvePipeline(source: YamlSource, data: DataFiles): Result<Pipeline, Diagnostic[]> {
+  const raw = source.value ?? {};
+  if (!isMapping(raw)) {
+    return err([{ code: 'invalid-type', message: `top level: expected a mapping with stages, got ${kindOf(raw)}`, span: spanAt(source, []) }]);
+  }
+  const diagnostics: Diagnostic[] = [];
+  const top = validateAt(pipelineFileSchema, { source, basePath: [], data: raw });
+  diagnostics.push(...top.diagnostics);
+  // Keep going after top-level problems so one run reports as much as possible.
+  const vars = top.value?.vars ?? (Array.isArray(raw.vars) ? raw.vars : []);
+  const stages = top.value?.stages ?? (isMapping(raw.stages) ? raw.stages : {});
+  const resources = top.value?.resources ?? {};
+
+  const context = buildContext(source, vars, data);
+  if (!context.ok) return err(finish([...diagnostics, ...context.error]));
+  const scope = context.value;
+
+  const defaults = resolveDefaults(source, raw.defaults, scope, diagnostics);
+  const resolved: ResolvedStage[] = [];
+  const seen = new Map<string, string>();
+  for (const [name, stageRaw] of Object.entries(stages)) {
+    const instances = expandStage(name, stageRaw, scope, source);
+    if (!instances.ok) {
+      diagnostics.push(...instances.error);
+      continue;
+    }
+    for (const instance of instances.value) {
+      if (seen.has(instance.name)) {
+        diagnostics.push({
+          code: 'duplicate-stage',
+          message: `stage "${instance.name}" is defined more than once`,
+          span: keySpanAt(source, ['stages', instance.templateName]),
+        });
+        continue;
+      }
+      seen.set(instance.name, name);
+      const templated = interpolateTree(instance.body, instance.scope, (path) => (path[0] === 'cmd' ? 'cmd' : 'plain'));
+      diagnostics.push(...templated.issues.map((issue) => interpolationDiagnostic(source, instance.bodyPath, issue)));
+      const body = validateAt(stageBodySchema, { source, basePath: instance.bodyPath, data: templated.value });
+      if (templated.issues.length > 0) {
+        // A value that failed to render is still its raw string: skip follow-on errors about it.
+        const failed = templated.issues.map((issue) => spanAt(source, [...instance.bodyPath, ...issue.path]));
+        diagnostics.push(...body.diagnostics.filter((d) => !failed.some((f) => d.span && contains(f, d.span))));
+        continue;
+      }
+      diagnostics.push(...body.diagnostics);
+      if (!body.value || !defaults) continue;
+      const stage = normalizeStage(instance, body.value, defaults, source, data);
+      if (stage.ok) resolved.push(stage.value);
+      else diagnostics.push(...stage.error);
+    }
+  }
+  if (diagnostics.length > 0) return err(finish(diagnostics));
+  return ok({ stages: resolved, resources });
+}
+
+function resolveDefaults(source: YamlSource, raw: unknown, scope: Scope, diagnostics: Diagnostic[]): Defaults | undefined {
+  if (raw === undefined || raw === null) return {};
+  const templated = interpolateTree(raw, scope, () => 'plain');
+  diagnostics.push(...templated.issues.map((issue) => interpolationDiagnostic(source, ['defaults'], issue)));
+  if (templated.issues.length > 0) return undefined;
+  const checked = validateAt(defaultsSchema, { source, basePath: ['defaults'], data: templated.value });
+  diagnostics.push(...checked.diagnostics);
+  return checked.value;
+}
+
+/** Drops repeats (a foreach body reports once, not per item) and orders by file and position. */
+export function finish(diagnostics: Diagnostic[]): Diagnostic[] {
+  const unique = new Map<string, Diagnostic>();
+  for (const d of diagnostics) {
+    const key = JSON.stringify([d.code, d.message, d.span]);
+    if (!unique.has(key)) unique.set(key, d);
+  }
+  return [...unique.values()].sort((a, b) => {
+    if (!a.span || !b.span) return a.span ? 1 : b.span ? -1 : 0;
+    return a.span.file.localeCompare(b.span.file) || a.span.line - b.span.line || a.span.col - b.span.col;
+  });
+}
+
+function contains(outer: SourceSpan, inner: SourceSpan): boolean {
+  const before = (l1: number, c1: number, l2: number, c2: number) => l1 < l2 || (l1 === l2 && c1 <= c2);
+  return (
+    outer.file === inner.file &&
+    before(outer.line, outer.col, inner.line, inner.col) &&
+    before(inner.endLine, inner.endCol, outer.endLine, outer.endCol)
+  );
+}
