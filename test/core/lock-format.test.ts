@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { parseLock, serializeLock } from '../../src/lock/lock-format.js';
+import type { LockEntry } from '../../src/lock/lock-types.js';
+
+const entry = (over: Partial<LockEntry> = {}): LockEntry => ({
+  cmd: ['python train.py'],
+  wdir: '.',
+  env: {},
+  environment: 'host',
+  deps: [
+    { path: 'z.py', hash: 'a'.repeat(64), size: 10 },
+    { path: 'data', hash: `${'b'.repeat(64)}.dir`, size: 300, nfiles: 3 },
+  ],
+  params: { 'params.yaml': { 'model.heads': 4, lr: 0.1 } },
+  outs: [{ path: 'model.pt', hash: 'c'.repeat(64), size: 5 }],
+  ...over,
+});
+
+describe('lock format', () => {
+  it('is independent of stage, dep and param order', () => {
+    const a = serializeLock({ stages: { train: entry(), prep: entry({ cmd: ['a', 'b'] }) } });
+    const reordered = entry();
+    reordered.deps.reverse();
+    reordered.params = { 'params.yaml': { lr: 0.1, 'model.heads': 4 } };
+    const b = serializeLock({ stages: { prep: entry({ cmd: ['a', 'b'] }), train: reordered } });
+    expect(b).toBe(a);
+    expect(a.indexOf('prep:')).toBeLessThan(a.indexOf('train:'));
+    expect(a.indexOf('path: data')).toBeLessThan(a.indexOf('path: z.py'));
+  });
+
+  it('round-trips, keeping list commands, dirs and uncached outs', () => {
+    const lock = {
+      stages: {
+        s: entry({ cmd: ['a', 'b'], wdir: 'sub', env: { K: 'v' }, environment: 'sha256:1', outs: [{ path: 'm', hash: 'd'.repeat(64), size: 1, cache: false }] }),
+      },
+    };
+    const parsed = parseLock(serializeLock(lock));
+    expect(parsed.ok && parsed.value.stages.s).toEqual({ ...lock.stages.s, deps: [...lock.stages.s.deps].sort((x, y) => x.path.localeCompare(y.path)) });
+  });
+
+  it('reports malformed YAML with a position and a hint', () => {
+    const parsed = parseLock('schema: 1\nstages:\n  s: [unclosed\n');
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.error[0]!.span?.file).toBe('pipeline.lock');
+    expect(parsed.error[0]!.hint).toMatch(/delete pipeline.lock/);
+  });
+
+  it('drops entries it cannot understand, so those stages rerun', () => {
+    const parsed = parseLock('schema: 1\nstages:\n  good:\n    cmd: x\n  bad:\n    cmd: x\n    outs: [{path: 1}]\n');
+    expect(parsed.ok && Object.keys(parsed.value.stages)).toEqual(['good']);
+  });
+});

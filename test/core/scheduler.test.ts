@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { schedule, type NodeOutcome } from '../../src/schedule/scheduler.js';
+
+/** Nodes that finish when the test says so, recording start order and peak concurrency. */
+function controlled() {
+  const started: string[] = [];
+  const finish = new Map<string, (o: NodeOutcome) => void>();
+  let running = 0;
+  let peak = 0;
+  const run = (name: string) =>
+    new Promise<NodeOutcome>((resolve) => {
+      started.push(name);
+      peak = Math.max(peak, ++running);
+      finish.set(name, (o) => {
+        running--;
+        resolve(o);
+      });
+    });
+  const tick = () => new Promise((r) => setImmediate(r));
+  return { started, finish, run, tick, peak: () => peak };
+}
+
+const opts = (over = {}) => ({ jobs: 2, keepGoing: false, signal: new AbortController().signal, ...over });
+
+describe('schedule', () => {
+  it('runs independent nodes concurrently up to jobs, respecting dependencies', async () => {
+    const c = controlled();
+    const ups = new Map([['d', ['a', 'b', 'c']]]);
+    const done = schedule(['a', 'b', 'c', 'd'], ups, c.run, opts());
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b']);
+    c.finish.get('a')!('succeeded');
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b', 'c']);
+    c.finish.get('b')!('succeeded');
+    c.finish.get('c')!('succeeded');
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b', 'c', 'd']);
+    c.finish.get('d')!('succeeded');
+    const r = await done;
+    expect(c.peak()).toBe(2);
+    expect([...r.outcomes.values()].every((o) => o === 'succeeded')).toBe(true);
+  });
+
+  it('without keep-going, a failure starts nothing new but lets running nodes finish', async () => {
+    const c = controlled();
+    const done = schedule(['a', 'b', 'c'], new Map(), c.run, opts());
+    await c.tick();
+    c.finish.get('a')!('failed');
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b']);
+    c.finish.get('b')!('succeeded');
+    const r = await done;
+    expect(r.outcomes.get('b')).toBe('succeeded');
+    expect(r.notStarted.get('c')).toEqual({ reason: 'stopped' });
+  });
+
+  it('with keep-going, skips only dependents of the failure', async () => {
+    const c = controlled();
+    const ups = new Map([['b', ['a']], ['c', ['b']]]);
+    const done = schedule(['a', 'b', 'c', 'x'], ups, c.run, opts({ keepGoing: true, jobs: 1 }));
+    await c.tick();
+    c.finish.get('a')!('failed');
+    await c.tick();
+    expect(c.started).toEqual(['a', 'x']);
+    c.finish.get('x')!('succeeded');
+    const r = await done;
+    expect(r.notStarted.get('b')).toEqual({ reason: 'upstream-failed', upstream: 'a' });
+    expect(r.notStarted.get('c')).toEqual({ reason: 'upstream-failed', upstream: 'a' });
+  });
+
+  it('stops starting nodes once aborted', async () => {
+    const c = controlled();
+    const ac = new AbortController();
+    const done = schedule(['a', 'b'], new Map(), c.run, opts({ jobs: 1, signal: ac.signal }));
+    await c.tick();
+    ac.abort();
+    await c.tick();
+    c.finish.get('a')!('cancelled');
+    const r = await done;
+    expect(c.started).toEqual(['a']);
+    expect(r.notStarted.get('b')).toEqual({ reason: 'stopped' });
+  });
+});
