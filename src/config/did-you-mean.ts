@@ -21,7 +21,8 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate within about a third of the name's length, or undefined when nothing is close. */
 export function closestMatch(name: string, candidates: Iterable<string>): string | undefined {
-  const limit = Math.max(1, Math.floor(name.length / 3));
+  // Very short names are only matched case-insensitively: "b" -> "a" would be noise.
+  const limit = name.length < 3 ? 0 : Math.max(1, Math.floor(name.length / 3));
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {

@@ -31,7 +31,7 @@ export function parseYamlSource(file: string, text: string): Result<YamlSource, 
       shown.map((e) => ({
         code: 'yaml-syntax' as const,
         message: e.message,
-        span: offsetSpan(source, e.pos[0], Math.max(e.pos[1], e.pos[0] + 1)),
+        span: offsetSpan(source, e.pos[0], Math.max(e.pos[1], e.pos[0] + tokenLength(text, e.pos[0]))),
       })),
     );
   }
@@ -42,6 +42,12 @@ export function parseYamlSource(file: string, text: string): Result<YamlSource, 
     return err([{ code: 'yaml-syntax', message, span: offsetSpan(source, 0, 1) }]);
   }
   return ok(source);
+}
+
+/** Length of the scalar token at `offset`, so an error the parser pins to one character underlines a whole key. */
+function tokenLength(text: string, offset: number): number {
+  const token = /^("[^"\n]*"|'[^'\n]*'|[^\s:,{}[\]]+)/.exec(text.slice(offset));
+  return Math.max(1, token?.[0].length ?? 1);
 }
 
 /** Span from absolute character offsets (end exclusive). */

@@ -30,6 +30,16 @@ function issueToDiagnostics(issue: Issue, prefix: YamlPath, site: ValidationSite
   const full = [...site.basePath, ...rel];
   const value = valueAt(site.data, rel);
   const where = pathString(full);
+  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && value === undefined && rel.length > 0) {
+    const parent = full.slice(0, -1);
+    return [
+      {
+        code: 'invalid-type',
+        message: `${pathString(parent) || 'top level'}: missing required key "${String(full[full.length - 1])}"`,
+        span: keySpanAt(site.source, parent),
+      },
+    ];
+  }
   switch (issue.code) {
     case 'invalid_union': {
       const branch = bestUnionBranch(issue.errors);
@@ -46,16 +56,6 @@ function issueToDiagnostics(issue: Issue, prefix: YamlPath, site: ValidationSite
       }));
     }
     case 'invalid_type':
-      if (value === undefined && rel.length > 0) {
-        const parent = full.slice(0, -1);
-        return [
-          {
-            code: 'invalid-type',
-            message: `${pathString(parent) || 'top level'}: missing required key "${String(full[full.length - 1])}"`,
-            span: keySpanAt(site.source, parent),
-          },
-        ];
-      }
       return [typeDiagnostic(phrase(issue), value, full, site)];
     case 'invalid_value': {
       const code: DiagnosticCode = full[full.length - 1] === 'executor' ? 'unknown-executor' : 'invalid-value';
