@@ -33,9 +33,20 @@ export interface ReproContext {
 /** Runs the selected stages (topological order): each is planned afresh when its upstream is done. */
 export async function runRepro(ctx: ReproContext, selected: readonly string[], opts: ReproOptions): Promise<ScheduleResult> {
   const upstream = new Map(selected.map((n) => [n, ctx.graph.upstream.get(n)!.map((e) => e.from)]));
-  const result = await schedule(selected, upstream, (name) => reproStage(ctx, ctx.graph.stages.get(name)!, opts), opts);
+  const result = await schedule(selected, upstream, (name) => reproStageSafely(ctx, ctx.graph.stages.get(name)!, opts), opts);
   for (const [stage, why] of result.notStarted) ctx.onEvent({ type: 'stage-not-started', stage, why });
   return result;
+}
+
+/** An unexpected error (disk full, permissions) fails the stage with its message instead of vanishing. */
+async function reproStageSafely(ctx: ReproContext, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {
+  try {
+    return await reproStage(ctx, stage, opts);
+  } catch (e) {
+    const detail = process.env.ORCHESTRATOR_DEBUG ? `${(e as Error).stack}` : (e as Error).message;
+    ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: `internal error: ${detail}`, durationMs: 0 });
+    return 'failed';
+  }
 }
 
 async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {

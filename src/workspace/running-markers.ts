@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunningMarker } from '../exec/executor.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -9,6 +9,7 @@ export class RunningMarkers {
   constructor(private readonly dir: string) {}
 
   async write(marker: RunningMarker): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
     await writeFileAtomic(this.file(marker.stage), `${JSON.stringify(marker, null, 2)}\n`);
   }
 
