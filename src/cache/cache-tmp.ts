@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+
+/** Temp files older than this are leftovers of a crashed process, not a put in progress. */
+export const STALE_TMP_MS = 60 * 60 * 1000;
+
+/**
+ * The cache's `tmp/` directory: same filesystem as the objects so a finished temp file can be
+ * renamed into place atomically.
+ */
+export class CacheTmp {
+  private cleaned: Promise<void> | undefined;
+
+  constructor(readonly dir: string) {}
+
+  /** Create the directory and, once per instance, sweep stale leftovers. */
+  prepare(): Promise<void> {
+    this.cleaned ??= (async () => {
+      await fsp.mkdir(this.dir, { recursive: true });
+      await sweepStale(this.dir, Date.now() - STALE_TMP_MS);
+    })();
+    return this.cleaned;
+  }
+
+  name(tag: string): string {
+    return path.join(this.dir, `${tag}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+}
+
+async function sweepStale(dir: string, olderThan: number): Promise<void> {
+  const names = await fsp.readdir(dir).catch(() => [] as string[]);
+  await Promise.all(
+    names.map(async (n) => {
+      const p = path.join(dir, n);
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (st && st.mtimeMs < olderThan) await fsp.rm(p, { recursive: true, force: true }).catch(() => undefined);
+    }),
+  );
+}

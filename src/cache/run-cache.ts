@@ -1,0 +1,89 @@
+import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+export interface RunCacheOut {
+  path: string;
+  hash: string;
+  size: number;
+  nfiles?: number;
+}
+
+/** What a stage produced for a given fingerprint, so the same run can be restored instead of repeated. */
+export interface RunCacheEntry {
+  /** Hash of the stage fingerprint. */
+  key: string;
+  stage: string;
+  fingerprint: string;
+  outs: RunCacheOut[];
+  /** ISO timestamp. */
+  created: string;
+}
+
+const KEY_RE = /^[0-9A-Za-z_-]{2,128}$/;
+
+/** Entries at `<cacheDir>/runs/<key[0:2]>/<key>.json`, written atomically. */
+export class RunCache {
+  readonly runsDir: string;
+
+  constructor(readonly cacheDir: string) {
+    this.runsDir = path.join(cacheDir, 'runs');
+  }
+
+  entryPath(key: string): string {
+    if (!KEY_RE.test(key)) throw new Error(`not a valid run-cache key: ${JSON.stringify(key)}`);
+    return path.join(this.runsDir, key.slice(0, 2), `${key}.json`);
+  }
+
+  /** Absent, unreadable and corrupt entries all read as undefined: the run cache is an optimisation. */
+  async get(key: string): Promise<RunCacheEntry | undefined> {
+    try {
+      const entry = parseEntry(await fsp.readFile(this.entryPath(key), 'utf8'));
+      return entry?.key === key ? entry : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(entry: RunCacheEntry): Promise<void> {
+    const file = this.entryPath(entry.key);
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    const doc = {
+      key: entry.key,
+      stage: entry.stage,
+      fingerprint: entry.fingerprint,
+      outs: entry.outs.map((o) => ({ path: o.path, hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}) })),
+      created: entry.created,
+    };
+    await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
+  }
+
+  async *list(): AsyncIterable<RunCacheEntry> {
+    const prefixes = await fsp.readdir(this.runsDir).catch(() => [] as string[]);
+    for (const prefix of prefixes.sort()) {
+      const names = await fsp.readdir(path.join(this.runsDir, prefix)).catch(() => [] as string[]);
+      for (const name of names.sort()) {
+        if (!name.endsWith('.json')) continue;
+        const entry = await this.get(name.slice(0, -'.json'.length)).catch(() => undefined);
+        if (entry) yield entry;
+      }
+    }
+  }
+
+  async remove(key: string): Promise<void> {
+    await fsp.rm(this.entryPath(key), { force: true });
+  }
+}
+
+function parseEntry(text: string): RunCacheEntry | undefined {
+  const d = JSON.parse(text) as Partial<RunCacheEntry> | null;
+  if (!d || typeof d.key !== 'string' || typeof d.stage !== 'string' || typeof d.fingerprint !== 'string') return undefined;
+  if (typeof d.created !== 'string' || !Array.isArray(d.outs)) return undefined;
+  const outs: RunCacheOut[] = [];
+  for (const o of d.outs as Array<Partial<RunCacheOut> | null>) {
+    if (!o || typeof o.path !== 'string' || typeof o.hash !== 'string' || typeof o.size !== 'number') return undefined;
+    if (o.nfiles !== undefined && typeof o.nfiles !== 'number') return undefined;
+    outs.push({ path: o.path, hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}) });
+  }
+  return { key: d.key, stage: d.stage, fingerprint: d.fingerprint, outs, created: d.created };
+}
