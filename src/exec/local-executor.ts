@@ -1,4 +1,4 @@
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import path from 'node:path';
 import type { Stage } from '../model/stage.js';
 import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from './executor.js';
@@ -21,7 +21,9 @@ export class LocalExecutor implements Executor {
   }
 
   async start(req: ExecRequest): Promise<ExecHandle> {
-    return new LocalRun(req);
+    // Loaded on first use: execa costs ~80 ms of start-up that status/dag never need.
+    const { execa } = await import('execa');
+    return new LocalRun(req, execa);
   }
 
   /** A local child of a dead orchestrator cannot be waited on (its pipes died with the parent). */
@@ -45,7 +47,10 @@ class LocalRun implements ExecHandle {
   private cancelled = false;
   private readonly done: Promise<ExecOutcome>;
 
-  constructor(private readonly req: ExecRequest) {
+  constructor(
+    private readonly req: ExecRequest,
+    private readonly execa: typeof import('execa').execa,
+  ) {
     this.done = this.runAll();
   }
 
@@ -79,7 +84,7 @@ class LocalRun implements ExecHandle {
   private async runOne(stage: Stage, command: string, index: number): Promise<ExecOutcome> {
     const out = new LineSplitter((l) => this.req.onLine(l, 'stdout'));
     const errOut = new LineSplitter((l) => this.req.onLine(l, 'stderr'));
-    const child = execa('sh', ['-c', command], {
+    const child = this.execa('sh', ['-c', command], {
       cwd: path.join(this.req.root, stage.wdir),
       env: this.req.env,
       extendEnv: false,

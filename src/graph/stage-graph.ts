@@ -112,7 +112,8 @@ function findCycle(stages: readonly Stage[], upstream: ReadonlyMap<string, Stage
     state.set(name, 'done');
     return undefined;
   };
-  for (const stage of [...stages].sort((a, b) => a.name.localeCompare(b.name))) {
+  // Plain code-unit order: localeCompare would load ICU collation data on every start-up.
+  for (const stage of [...stages].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (state.has(stage.name)) continue;
     const found = visit(stage.name);
     if (found) return found;
