@@ -28,11 +28,13 @@ export function parseYamlSource(file: string, text: string): Result<YamlSource, 
     const firstSyntax = doc.errors.find((e) => e.code !== 'DUPLICATE_KEY');
     const shown = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY' || e === firstSyntax);
     return err(
-      shown.map((e) => ({
-        code: 'yaml-syntax' as const,
-        message: e.message,
-        span: offsetSpan(source, e.pos[0], Math.max(e.pos[1], e.pos[0] + tokenLength(text, e.pos[0]))),
-      })),
+      shown.map((e) => {
+        const span = offsetSpan(source, e.pos[0], Math.max(e.pos[1], e.pos[0] + tokenLength(text, e.pos[0])));
+        const line = text.split(/\r?\n/)[span.line - 1] ?? '';
+        // `[a/${x}]` is the classic trap: `{` opens a flow mapping unless the value is quoted.
+        const hint = /[[{].*\$\{/.test(line) ? 'quote values that contain ${...} inside [...] or {...}' : undefined;
+        return { code: 'yaml-syntax' as const, message: e.message, span, ...(hint ? { hint } : {}) };
+      }),
     );
   }
   try {

@@ -17,6 +17,18 @@ describe('YAML problems', () => {
     );
   });
 
+  test('an unquoted ${} inside a flow list gets a hint', () => {
+    const text = rendered({ 'pipeline.yaml': lines('stages:', '  s:', '    cmd: x', '    deps: [data/${x}]') });
+    expect(text).toBe(
+      lines(
+        'pipeline.yaml:4:18: error: Missing , or : between flow sequence items',
+        '   4 |     deps: [data/${x}]',
+        '     |                  ~',
+        '  hint: quote values that contain ${...} inside [...] or {...}',
+      ),
+    );
+  });
+
   test('duplicate keys are errors', () => {
     const text = rendered({ 'pipeline.yaml': lines('stages:', '  a:', '    cmd: x', '    cmd: y') });
     expect(text).toBe(lines('pipeline.yaml:4:5: error: Map keys must be unique', '   4 |     cmd: y', '     |     ~~~'));
