@@ -51,4 +51,6 @@ export interface Executor {
   reattach(marker: RunningMarker, req: ExecRequest): Promise<ExecHandle | undefined>;
   /** Removes what a dead run left behind for this marker (processes, containers, jobs). */
   cleanup(marker: RunningMarker): Promise<void>;
+  /** Last resort before the process exits on a second Ctrl-C: synchronously kill everything started. */
+  killAllNow(): void;
 }

@@ -11,6 +11,8 @@ const KILL_GRACE_MS = 1500;
 /** Runs a stage's commands on this machine through `sh -c`, each in its own process group. */
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
+  /** Process groups of commands currently running, for the synchronous emergency kill. */
+  private readonly groups = new Set<number>();
 
   async environmentId(): Promise<string> {
     return 'host';
@@ -23,7 +25,17 @@ export class LocalExecutor implements Executor {
   async start(req: ExecRequest): Promise<ExecHandle> {
     // Loaded on first use: execa costs ~80 ms of start-up that status/dag never need.
     const { execa } = await import('execa');
-    return new LocalRun(req, execa);
+    return new LocalRun(req, execa, this.groups);
+  }
+
+  killAllNow(): void {
+    for (const pgid of this.groups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   }
 
   /** A local child of a dead orchestrator cannot be waited on (its pipes died with the parent). */
@@ -50,6 +62,7 @@ class LocalRun implements ExecHandle {
   constructor(
     private readonly req: ExecRequest,
     private readonly execa: typeof import('execa').execa,
+    private readonly groups: Set<number>,
   ) {
     this.done = this.runAll();
   }
@@ -96,10 +109,12 @@ class LocalRun implements ExecHandle {
       encoding: 'utf8',
     });
     this.child = child;
+    if (child.pid) this.groups.add(child.pid);
     this.req.onHandleId?.(this.id);
     child.stdout?.setEncoding('utf8').on('data', (c: string) => out.push(c));
     child.stderr?.setEncoding('utf8').on('data', (c: string) => errOut.push(c));
     const result = await child;
+    if (child.pid) this.groups.delete(child.pid);
     out.flush();
     errOut.flush();
     if (this.cancelled) return { status: 'cancelled' };

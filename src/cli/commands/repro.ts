@@ -64,7 +64,10 @@ export async function reproCommand(root: string, targets: string[], flags: Repro
   let signals = 0;
   const onSignal = () => {
     signals++;
-    if (signals > 1) process.exit(EXIT.interrupted);
+    if (signals > 1) {
+      for (const executor of executors.values()) executor.killAllNow();
+      process.exit(EXIT.interrupted);
+    }
     onEvent({ type: 'interrupting' });
     controller.abort();
   };
