@@ -21,7 +21,8 @@ export interface YamlSource {
 export function parseYamlSource(file: string, text: string): Result<YamlSource, Diagnostic[]> {
   const lineCounter = new LineCounter();
   // prettyErrors off: positions come from err.pos, so messages stay one line.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: `<<: *anchor` is common in DVC-style files.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const source = { file, text, doc, lineCounter, value: null as unknown };
   if (doc.errors.length > 0) {
     // After the first syntax error the parser's later errors are mostly echoes of it; duplicate keys are not.

@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
+import { err, ok, type Result } from '../model/result.js';
 import { didYouMean } from './did-you-mean.js';
 import { keySpanAt, mapKeySpans, spanAt, type YamlPath, type YamlSource } from './yaml-document.js';
 
@@ -15,10 +16,10 @@ export interface ValidationSite {
 }
 
 /** Validates `site.data` and returns the parsed value, or diagnostics pointing into the YAML. */
-export function validateAt<T>(schema: z.ZodType<T>, site: Omit<ValidationSite, 'schema'>): { value?: T; diagnostics: Diagnostic[] } {
+export function validateAt<T>(schema: z.ZodType<T>, site: Omit<ValidationSite, 'schema'>): Result<T, Diagnostic[]> {
   const parsed = schema.safeParse(site.data);
-  if (parsed.success) return { value: parsed.data, diagnostics: [] };
-  return { diagnostics: issuesToDiagnostics(parsed.error.issues, { ...site, schema }) };
+  if (parsed.success) return ok(parsed.data);
+  return err(issuesToDiagnostics(parsed.error.issues, { ...site, schema }));
 }
 
 export function issuesToDiagnostics(issues: readonly Issue[], site: ValidationSite): Diagnostic[] {

@@ -55,7 +55,7 @@ const isScalar = (v: unknown) => typeof v === 'string' || typeof v === 'number' 
 function expandForeach(name: string, raw: Record<string, unknown>, scope: Scope, source: YamlSource): Result<StageInstance[], Diagnostic[]> {
   const stagePath = ['stages', name];
   const checked = validateAt(foreachTemplateSchema, { source, basePath: stagePath, data: raw });
-  if (!checked.value) return err(checked.diagnostics);
+  if (!checked.ok) return checked;
   const foreachPath = [...stagePath, 'foreach'];
   const items = resolveCollection(checked.value.foreach, scope, source, foreachPath);
   if (!items.ok) return items;
@@ -75,7 +75,7 @@ function expandForeach(name: string, raw: Record<string, unknown>, scope: Scope,
 function expandMatrix(name: string, raw: Record<string, unknown>, scope: Scope, source: YamlSource): Result<StageInstance[], Diagnostic[]> {
   const matrixPath = ['stages', name, 'matrix'];
   const checked = validateAt(matrixSchema, { source, basePath: matrixPath, data: raw.matrix });
-  if (!checked.value) return err(checked.diagnostics);
+  if (!checked.ok) return checked;
   const axes: [string, unknown[]][] = [];
   const diagnostics: Diagnostic[] = [];
   for (const [axis, declared] of Object.entries(checked.value)) {

@@ -139,7 +139,8 @@ export function interpolateTree(
     for (const [key, item] of Object.entries(value)) {
       const child = interpolateTree(item, scope, modeAt, [...path, key]);
       issues.push(...child.issues);
-      out[key] = child.value;
+      // defineProperty: a YAML key named __proto__ must stay a plain key.
+      Object.defineProperty(out, key, { value: child.value, enumerable: true, writable: true, configurable: true });
     }
     return { value: out, issues };
   }

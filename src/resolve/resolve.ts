@@ -19,12 +19,13 @@ export function resolvePipeline(source: YamlSource, data: DataFiles): Result<Pip
     return err([{ code: 'invalid-type', message: `top level: expected a mapping with stages, got ${kindOf(raw)}`, span: spanAt(source, []) }]);
   }
   const diagnostics: Diagnostic[] = [];
-  const top = validateAt(pipelineFileSchema, { source, basePath: [], data: raw });
-  diagnostics.push(...top.diagnostics);
+  const checked = validateAt(pipelineFileSchema, { source, basePath: [], data: raw });
+  if (!checked.ok) diagnostics.push(...checked.error);
   // Keep going after top-level problems so one run reports as much as possible.
-  const vars = top.value?.vars ?? (Array.isArray(raw.vars) ? raw.vars : []);
-  const stages = top.value?.stages ?? (isMapping(raw.stages) ? raw.stages : {});
-  const resources = top.value?.resources ?? {};
+  const top = checked.ok ? checked.value : undefined;
+  const vars = top?.vars ?? (Array.isArray(raw.vars) ? raw.vars : []);
+  const stages = top?.stages ?? (isMapping(raw.stages) ? raw.stages : {});
+  const resources = top?.resources ?? {};
 
   const context = buildContext(source, vars, data);
   if (!context.ok) return err(finish([...diagnostics, ...context.error]));
@@ -52,14 +53,15 @@ export function resolvePipeline(source: YamlSource, data: DataFiles): Result<Pip
       const templated = interpolateTree(instance.body, instance.scope, (path) => (path[0] === 'cmd' ? 'cmd' : 'plain'));
       diagnostics.push(...templated.issues.map((issue) => interpolationDiagnostic(source, instance.bodyPath, issue)));
       const body = validateAt(stageBodySchema, { source, basePath: instance.bodyPath, data: templated.value });
+      const problems = body.ok ? [] : body.error;
       if (templated.issues.length > 0) {
         // A value that failed to render is still its raw string: skip follow-on errors about it.
         const failed = templated.issues.map((issue) => spanAt(source, [...instance.bodyPath, ...issue.path]));
-        diagnostics.push(...body.diagnostics.filter((d) => !failed.some((f) => d.span && contains(f, d.span))));
+        diagnostics.push(...problems.filter((d) => !failed.some((f) => d.span && contains(f, d.span))));
         continue;
       }
-      diagnostics.push(...body.diagnostics);
-      if (!body.value || !defaults) continue;
+      diagnostics.push(...problems);
+      if (!body.ok || !defaults) continue;
       const stage = normalizeStage(instance, body.value, defaults, source, data);
       if (stage.ok) resolved.push(stage.value);
       else diagnostics.push(...stage.error);
@@ -75,8 +77,9 @@ function resolveDefaults(source: YamlSource, raw: unknown, scope: Scope, diagnos
   diagnostics.push(...templated.issues.map((issue) => interpolationDiagnostic(source, ['defaults'], issue)));
   if (templated.issues.length > 0) return undefined;
   const checked = validateAt(defaultsSchema, { source, basePath: ['defaults'], data: templated.value });
-  diagnostics.push(...checked.diagnostics);
-  return checked.value;
+  if (checked.ok) return checked.value;
+  diagnostics.push(...checked.error);
+  return undefined;
 }
 
 /** Drops repeats (a foreach body reports once, not per item) and orders by file and position. */

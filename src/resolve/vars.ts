@@ -90,7 +90,7 @@ function merge(target: Scope, incoming: Record<string, unknown>, path: string[],
     const keyPath = [...path, key];
     if (!Object.hasOwn(target, key)) {
       // Cloned so later merges never mutate a cached params document.
-      target[key] = structuredClone(value);
+      Object.defineProperty(target, key, { value: structuredClone(value), enumerable: true, writable: true, configurable: true });
       origins.set(JSON.stringify(keyPath), origin);
       continue;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { lines, resolveOk, stageNamed } from '../config/fixtures.js';
+import { lines, resolveErr, resolveOk, stageNamed } from '../config/fixtures.js';
 import type { ResolvedStage } from '../../src/resolve/normalize.js';
 
 describe('stage normalization', () => {
@@ -134,5 +134,28 @@ describe('stage normalization', () => {
     expect(pipeline.resources).toEqual({ vivado_license: 2 });
     expect(pipeline.stages.map((s) => s.name)).toEqual(['z', 'a']);
     expect(stageNamed(pipeline, 'z')).toMatchObject({ frozen: true, alwaysChanged: true, absolutePaths: true, desc: 'freezes true' });
+  });
+});
+
+describe('YAML features', () => {
+  test('anchors and merge keys share stage settings', () => {
+    const pipeline = resolveOk({
+      'pipeline.yaml': lines(
+        'stages:',
+        '  a: &base',
+        '    cmd: x',
+        '    deps: [shared]',
+        '    executor: docker',
+        '  b:',
+        '    <<: *base',
+        '    cmd: y',
+      ),
+    });
+    expect(stageNamed(pipeline, 'b')).toMatchObject({ cmd: ['y'], executor: 'docker', deps: [{ path: 'shared' }] });
+  });
+
+  test('a key named __proto__ stays an ordinary (unknown) key', () => {
+    const diagnostics = resolveErr({ 'pipeline.yaml': lines('stages:', '  s:', '    cmd: x', '    __proto__: {frozen: true}') });
+    expect(diagnostics.map((d) => d.message)).toEqual(['unknown key "__proto__" in stage "s"']);
   });
 });
