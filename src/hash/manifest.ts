@@ -20,11 +20,14 @@ export function sortManifest(entries: readonly ManifestEntry[]): readonly Manife
  */
 export function serializeManifest(entries: readonly ManifestEntry[]): Buffer {
   const sorted = sortManifest(entries);
-  const parts = sorted.map(
-    (e) => `{"path":${JSON.stringify(e.path)},"hash":${JSON.stringify(e.hash)},"size":${e.size}}`,
-  );
+  const parts = sorted.map((e) => `{"path":${jsonString(e.path)},"hash":${jsonString(e.hash)},"size":${e.size}}`);
   return Buffer.from(`[${parts.join(',')}]`, 'utf8');
 }
+
+/** Strings JSON.stringify would emit unchanged inside quotes (no quote, backslash, control char, lone surrogate). */
+const PLAIN_JSON = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+/** Same output as JSON.stringify, ~2x faster for the common plain path; matters for 20k-entry manifests. */
+const jsonString = (s: string): string => (PLAIN_JSON.test(s) ? `"${s}"` : JSON.stringify(s));
 
 export function manifestHashOfBytes(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex') + DIR_SUFFIX;

@@ -74,3 +74,14 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['ok']);
   });
 });
+
+describe('manifest string escaping', () => {
+  it('serializes awkward paths exactly like JSON.stringify', () => {
+    const paths = ['plain/ü/日本.txt', 'quo"te', 'back\\slash', 'tab\there', 'nl\nx', 'emoji 😀', 'lone\ud800x', 'ctl\u001f'];
+    const entries = paths.map((p) => ({ path: p, hash: '0'.repeat(64), size: 1 }));
+    const expected = JSON.stringify(
+      [...entries].sort((a, b) => (a.path < b.path ? -1 : 1)).map((e) => ({ path: e.path, hash: e.hash, size: e.size })),
+    );
+    expect(serializeManifest(entries).toString('utf8')).toBe(expected);
+  });
+});
