@@ -13,7 +13,7 @@
  * - `ORCHESTRATOR_IT_BIN`: path of the CLI entry script to run instead of `<repo>/bin/orchestrator.js`.
  * - `ORCHESTRATOR_IT_KEEP=1`: keep the temp directories (their paths are printed) for debugging.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -144,6 +144,11 @@ export class Project {
     return runCli(opts.noChdirFlag ? args : ['-C', this.dir, ...args], opts);
   }
 
+  /** Starts the CLI in the background; see `startCli`. */
+  start(args: string[], opts: RunOptions = {}): Background {
+    return startCli(opts.noChdirFlag ? args : ['-C', this.dir, ...args], opts);
+  }
+
   /** `run`, but fails the test with the CLI's output when the exit code is not `expected`. */
   async runOk(args: string[], expected = 0, opts: RunOptions = {}): Promise<RunResult> {
     const r = await this.run(args, opts);
@@ -194,8 +199,45 @@ export function cleanupProjects(): void {
   }
 }
 
+/** A CLI process running in the background. */
+export interface Background {
+  child: ChildProcess;
+  /** Output so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process has exited. */
+  result: Promise<RunResult>;
+}
+
 /** Spawns `node <CLI> ...args` and collects exit code and output. */
 export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  return startCli(args, opts).result;
+}
+
+/**
+ * Polls `condition` (a file the test controls appearing, output the CLI printed) every 20 ms.
+ * This waits for an observable event; it is not a sleep that hopes the other side is ready.
+ */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** True when a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Spawns `node <CLI> ...args` in the background. */
+export function startCli(args: string[], opts: RunOptions = {}): Background {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v === undefined) continue;
@@ -208,16 +250,16 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult
     if (v === undefined) delete env[k];
     else env[k] = v;
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: opts.cwd ?? os.tmpdir(),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: opts.cwd ?? os.tmpdir(),
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const result = new Promise<RunResult>((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 50_000);
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -228,6 +270,7 @@ export function runCli(args: string[], opts: RunOptions = {}): Promise<RunResult
       resolve({ code, signal, stdout, stderr, lines: outputLines(stdout) });
     });
   });
+  return { child, stdout: () => stdout, stderr: () => stderr, result };
 }
 
 /** Splits output into lines, dropping the `HH:MM:SS ` prefix repro adds when not on a terminal. */
