@@ -226,13 +226,21 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
   }
 }
 
-/** True when a process with this pid exists. */
+/**
+ * True when a process with this pid exists and is not a zombie. (In containers PID 1 often does not
+ * reap orphans, so a killed orphan can linger as a zombie: it is dead for every purpose here.)
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
   }
 }
 
