@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Stage } from '../model/stage.js';
 import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from './executor.js';
 import { LineSplitter } from './line-splitter.js';
-import { isProcessAlive, killProcessGroup, processStartTime } from './process-group.js';
+import { isProcessAlive, killProcessGroup, processGroupsWithEnv, processStartTime } from './process-group.js';
 
 /** Grace period between SIGTERM and SIGKILL when cancelling. */
 const KILL_GRACE_MS = 1500;
@@ -44,13 +44,15 @@ export class LocalExecutor implements Executor {
   }
 
   async cleanup(marker: RunningMarker): Promise<void> {
+    const groups = new Set(processGroupsWithEnv({ ORCHESTRATOR_RUN_ID: marker.runId, ORCHESTRATOR_STAGE: marker.stage }));
     const [pidText, startTime] = marker.handleId.split(':');
     const pgid = Number(pidText);
-    if (!Number.isInteger(pgid) || pgid <= 0 || !isProcessAlive(-pgid)) return;
-    // The group leader is alive but is not the process we started: the pid was reused, leave it.
-    const leaderStart = processStartTime(pgid);
-    if (leaderStart !== undefined && leaderStart !== startTime) return;
-    await killProcessGroup(pgid, KILL_GRACE_MS);
+    // The recorded group, unless its leader is alive but is not the process we started (pid reused).
+    if (Number.isInteger(pgid) && pgid > 0 && isProcessAlive(-pgid)) {
+      const leaderStart = processStartTime(pgid);
+      if (leaderStart === undefined || leaderStart === startTime) groups.add(pgid);
+    }
+    await Promise.all([...groups].map((g) => killProcessGroup(g, KILL_GRACE_MS)));
   }
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Signals a whole process group, escalating from SIGTERM to SIGKILL. */
 export async function killProcessGroup(pgid: number, graceMs: number): Promise<void> {
@@ -42,4 +42,33 @@ export function processStartTime(pid: number): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Process groups of every process whose environment contains all of `vars`. Stage commands carry
+ * ORCHESTRATOR_RUN_ID and ORCHESTRATOR_STAGE, so this finds what a dead orchestrator left running even
+ * when it died before recording a pid, and never matches an unrelated process that reused one.
+ */
+export function processGroupsWithEnv(vars: Record<string, string>): number[] {
+  const wanted = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
+  const groups = new Set<number>();
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  for (const pid of pids) {
+    if (Number(pid) === process.pid) continue;
+    try {
+      const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
+      if (!wanted.every((w) => env.includes(w))) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      if (pgid > 1) groups.add(pgid);
+    } catch {
+      // Exited meanwhile, or not ours to read.
+    }
+  }
+  return [...groups];
 }

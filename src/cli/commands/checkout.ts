@@ -1,23 +1,14 @@
 import { checkout, type CheckoutItem } from '../../engine/checkout.js';
-import { closeWorkspace, openWorkspace } from '../../engine/workspace.js';
-import { acquireReproLock } from '../../workspace/repro-lock.js';
 import { EXIT, type Io } from '../io.js';
-import { loadProject, report, select } from '../project.js';
+import { withExclusiveWorkspace } from '../exclusive-workspace.js';
+import { loadProject, select } from '../project.js';
 
 export async function checkoutCommand(root: string, targets: string[], flags: { force: boolean; json: boolean }, io: Io): Promise<number> {
   const project = loadProject(root, io);
   if (typeof project === 'number') return project;
   const selected = select(project, targets, { single: true }, io);
   if (typeof selected === 'number') return selected;
-  const opened = await openWorkspace(root);
-  if (!opened.ok) return report(opened.error, project.files, io);
-  const ws = opened.value;
-  const lock = await acquireReproLock(ws.layout.reproLock, {
-    wait: true,
-    onWait: (o) => io.err(`Another orchestrator (pid ${o.pid}) is running in this workspace; waiting for it to finish...\n`),
-  });
-  if (!lock.ok) return EXIT.invalid;
-  try {
+  return withExclusiveWorkspace(root, project.files, io, { wait: true }, async (ws) => {
     const items = await checkout(ws, selected, { force: flags.force });
     if (flags.json) io.out(`${JSON.stringify({ items }, null, 2)}\n`);
     else for (const item of items) if (item.result !== 'unchanged') io.out(`${describe(item)}\n`);
@@ -27,10 +18,7 @@ export async function checkoutCommand(root: string, targets: string[], flags: { 
       io.out(`${restored} output${restored === 1 ? '' : 's'} restored${problems.length > 0 ? `, ${problems.length} not restored` : ''}.\n`);
     }
     return problems.length > 0 ? EXIT.failed : EXIT.ok;
-  } finally {
-    await closeWorkspace(ws);
-    await lock.release();
-  }
+  });
 }
 
 function describe(item: CheckoutItem): string {

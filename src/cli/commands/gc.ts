@@ -1,21 +1,12 @@
 import { collectGarbage } from '../../engine/gc.js';
-import { closeWorkspace, openWorkspace } from '../../engine/workspace.js';
-import { acquireReproLock } from '../../workspace/repro-lock.js';
 import { EXIT, type Io } from '../io.js';
-import { loadProject, report } from '../project.js';
+import { withExclusiveWorkspace } from '../exclusive-workspace.js';
+import { loadProject } from '../project.js';
 
 export async function gcCommand(root: string, flags: { dry: boolean; keepRuns: number; json: boolean }, io: Io): Promise<number> {
   const project = loadProject(root, io);
   if (typeof project === 'number') return project;
-  const opened = await openWorkspace(root);
-  if (!opened.ok) return report(opened.error, project.files, io);
-  const ws = opened.value;
-  const lock = await acquireReproLock(ws.layout.reproLock, {
-    wait: true,
-    onWait: (o) => io.err(`Another orchestrator (pid ${o.pid}) is running in this workspace; waiting for it to finish...\n`),
-  });
-  if (!lock.ok) return EXIT.invalid;
-  try {
+  return withExclusiveWorkspace(root, project.files, io, { wait: true }, async (ws) => {
     const r = await collectGarbage(ws, { dry: flags.dry, keepRuns: flags.keepRuns });
     if (flags.json) {
       io.out(`${JSON.stringify({ dry: flags.dry, ...r }, null, 2)}\n`);
@@ -25,8 +16,5 @@ export async function gcCommand(root: string, flags: { dry: boolean; keepRuns: n
       io.out(`${verb} ${r.removedObjects.length} object(s) and ${r.removedRuns.length} run-cache entr${r.removedRuns.length === 1 ? 'y' : 'ies'}; kept ${r.keptObjects} object(s).\n`);
     }
     return EXIT.ok;
-  } finally {
-    await closeWorkspace(ws);
-    await lock.release();
-  }
+  });
 }

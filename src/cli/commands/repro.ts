@@ -2,13 +2,15 @@ import { createExecutors, missingExecutors } from '../../exec/registry.js';
 import { newRunId } from '../../engine/run-id.js';
 import { runRepro } from '../../engine/repro.js';
 import { interruptedStages, predictPlan } from '../../engine/status.js';
-import { closeWorkspace, openWorkspace } from '../../engine/workspace.js';
+import { openWorkspace, type Workspace } from '../../engine/workspace.js';
+import type { Executor } from '../../exec/executor.js';
+import type { ExecutorKind } from '../../model/stage.js';
 import { RunningMarkers } from '../../workspace/running-markers.js';
-import { acquireReproLock } from '../../workspace/repro-lock.js';
 import { renderPlan } from '../../ui/plan-text.js';
 import { createReproPrinter } from '../../ui/repro-printer.js';
+import { withExclusiveWorkspace } from '../exclusive-workspace.js';
 import { EXIT, type Io } from '../io.js';
-import { loadProject, report, select } from '../project.js';
+import { loadProject, report, select, type Project } from '../project.js';
 
 export interface ReproFlags {
   force: boolean;
@@ -35,32 +37,35 @@ export async function reproCommand(root: string, targets: string[], flags: Repro
     if (problems.length > 0) return report(problems, project.files, io);
   }
 
-  const opened = await openWorkspace(root);
-  if (!opened.ok) return report(opened.error, project.files, io);
-  const ws = opened.value;
   if (flags.dry) {
+    const opened = await openWorkspace(root);
+    if (!opened.ok) return report(opened.error, project.files, io);
+    const ws = opened.value;
     try {
       const interrupted = await interruptedStages(ws);
       const plans = await predictPlan({ ws, graph: project.graph, selected, executors, interrupted, force: flags.force, useRunCache: flags.runCache });
       io.out(`${renderPlan(plans, 'dry')}\n`);
       return EXIT.ok;
     } finally {
+      // --dry changes nothing, not even the stat cache.
       await ws.hasher.close();
     }
   }
 
-  const lock = await acquireReproLock(ws.layout.reproLock, {
-    wait: flags.wait,
-    onWait: (owner) => io.err(`Another orchestrator (pid ${owner.pid}, since ${owner.since}) is running in this workspace; waiting for it to finish...\n`),
-  });
-  if (!lock.ok) {
-    io.err(`error: another orchestrator (pid ${lock.owner.pid}, since ${lock.owner.since}) is running in this workspace\n  hint: wait for it, or run without --no-wait to queue behind it\n`);
-    await ws.hasher.close();
-    return EXIT.invalid;
-  }
+  return withExclusiveWorkspace(root, project.files, io, { wait: flags.wait }, (ws) => reproInWorkspace(ws, project, selected, executors, flags, io));
+}
 
+/** The run itself, holding the workspace: recover from a crashed run, then schedule, with Ctrl-C handling. */
+async function reproInWorkspace(
+  ws: Workspace,
+  project: Project,
+  selected: string[],
+  executors: ReadonlyMap<ExecutorKind, Executor>,
+  flags: ReproFlags,
+  io: Io,
+): Promise<number> {
   const controller = new AbortController();
-  const onEvent = createReproPrinter({ root, write: io.out, timestamps: !io.isTTY });
+  const onEvent = createReproPrinter({ root: ws.root, write: io.out, timestamps: !io.isTTY });
   let signals = 0;
   const onSignal = () => {
     signals++;
@@ -90,7 +95,5 @@ export async function reproCommand(root: string, targets: string[], flags: Repro
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await closeWorkspace(ws);
-    await lock.release();
   }
 }

@@ -1,0 +1,42 @@
+import type { ProjectFiles } from '../config/project-files.js';
+import { closeWorkspace, openWorkspace, type Workspace } from '../engine/workspace.js';
+import { acquireReproLock } from '../workspace/repro-lock.js';
+import { workspaceLayout } from '../workspace/layout.js';
+import { EXIT, type Io } from './io.js';
+import { report } from './project.js';
+
+/**
+ * Runs `fn` as the workspace's only writer. The lock is taken BEFORE the lock file and stat cache are
+ * read: a command that waited for another repro must see what that repro committed, or it would
+ * write back (or garbage-collect against) a stale pipeline.lock.
+ */
+export async function withExclusiveWorkspace(
+  root: string,
+  files: ProjectFiles,
+  io: Io,
+  opts: { wait: boolean },
+  fn: (ws: Workspace) => Promise<number>,
+): Promise<number> {
+  const lock = await acquireReproLock(workspaceLayout(root).reproLock, {
+    wait: opts.wait,
+    onWait: (o) => io.err(`Another orchestrator (pid ${o.pid}, since ${o.since}) is running in this workspace; waiting for it to finish...\n`),
+  });
+  if (!lock.ok) {
+    io.err(
+      `error: another orchestrator (pid ${lock.owner.pid}, since ${lock.owner.since}) is running in this workspace\n` +
+        '  hint: wait for it, or run without --no-wait to queue behind it\n',
+    );
+    return EXIT.invalid;
+  }
+  try {
+    const opened = await openWorkspace(root);
+    if (!opened.ok) return report(opened.error, files, io);
+    try {
+      return await fn(opened.value);
+    } finally {
+      await closeWorkspace(opened.value);
+    }
+  } finally {
+    await lock.release();
+  }
+}
