@@ -40,7 +40,7 @@ interface FileToHash {
   /** Path inside the hashed directory ('' when the hashed path is the file itself). */
   mpath: string;
   abs: string;
-  stat: fs.BigIntStats;
+  stat: fs.Stats;
 }
 
 type Scanned = { kind: 'file'; file: FileToHash } | { kind: 'dir'; files: FileToHash[] } | undefined;
@@ -80,7 +80,7 @@ export class Hasher {
       for (const f of s.kind === 'file' ? [s.file] : s.files) {
         if (known.has(f.abs) || todo.has(f.abs)) continue;
         const hash = this.statCache.lookup(f.key, f.stat);
-        if (hash !== undefined) known.set(f.abs, { hash, size: Number(f.stat.size) });
+        if (hash !== undefined) known.set(f.abs, { hash, size: f.stat.size });
         else todo.set(f.abs, f);
       }
     }
@@ -94,7 +94,7 @@ export class Hasher {
   /** Record a file whose content hash the caller knows (e.g. it was just restored from the cache). */
   async recordKnown(rel: string, hash: string): Promise<void> {
     const key = this.key(rel);
-    const st = await fs.promises.stat(path.join(this.root, key), { bigint: true });
+    const st = await fs.promises.stat(path.join(this.root, key));
     if (st.isFile()) this.statCache.record(key, st, hash);
   }
 
@@ -103,7 +103,7 @@ export class Hasher {
     const base = this.key(relDir);
     for (const f of files) {
       const key = f.relPath === '' ? base : base === '' ? f.relPath : `${base}/${f.relPath}`;
-      const st = fs.statSync(path.join(this.root, key), { bigint: true, throwIfNoEntry: false });
+      const st = fs.statSync(path.join(this.root, key), { throwIfNoEntry: false });
       if (st?.isFile()) this.statCache.record(key, st, f.hash);
     }
   }
@@ -127,7 +127,7 @@ export class Hasher {
   private async scan(rel: string): Promise<Scanned> {
     const key = this.key(rel);
     const abs = key === '' ? this.root : path.join(this.root, key);
-    const stat = fs.statSync(abs, { bigint: true, throwIfNoEntry: false });
+    const stat = fs.statSync(abs, { throwIfNoEntry: false });
     if (!stat) return undefined;
     if (stat.isFile()) return { kind: 'file', file: { key, mpath: '', abs, stat } };
     if (!stat.isDirectory()) throw new Error(`not a regular file or directory: ${rel}`);
@@ -140,12 +140,12 @@ export class Hasher {
 
   private async hashUncached(files: FileToHash[], into: Map<string, ContentHash>): Promise<void> {
     if (files.length === 0) return;
-    const bytes = files.reduce((n, f) => n + Number(f.stat.size), 0);
+    const bytes = files.reduce((n, f) => n + f.stat.size, 0);
     const usePool = this.workers > 1 && (bytes > this.threshold.bytes || files.length > this.threshold.files);
     const done = (f: FileToHash, r: ContentHash): void => {
       into.set(f.abs, r);
       // A size mismatch means the file changed after its stat: do not pin that stat to these bytes.
-      if (r.size === Number(f.stat.size)) this.statCache.record(f.key, f.stat, r.hash);
+      if (r.size === f.stat.size) this.statCache.record(f.key, f.stat, r.hash);
     };
     if (!usePool) {
       await mapLimit(files, IN_THREAD_CONCURRENCY, async (f) => done(f, await hashFile(f.abs)));
@@ -169,7 +169,7 @@ function makeBatches(files: FileToHash[]): FileToHash[][] {
   let cur: FileToHash[] = [];
   let curBytes = 0;
   for (const f of sorted) {
-    const sz = Number(f.stat.size);
+    const sz = f.stat.size;
     if (cur.length > 0 && (cur.length >= BATCH_MAX_FILES || curBytes + sz > BATCH_MAX_BYTES)) {
       batches.push(cur);
       cur = [];
