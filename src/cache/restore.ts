@@ -11,7 +11,9 @@ import { mapLimit } from '../util/concurrency.js';
  * surprises tools that rewrite outputs, so the default copies (a free reflink where the
  * filesystem supports it, else a real copy made writable).
  */
-export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
+import type { LinkType } from '../model/stage.js';
+
+export type { LinkType };
 export const DEFAULT_LINK_TYPES: readonly LinkType[] = ['reflink', 'copy'];
 
 export interface RestoreOptions {

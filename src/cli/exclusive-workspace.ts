@@ -1,9 +1,8 @@
-import type { ProjectFiles } from '../config/project-files.js';
 import { closeWorkspace, openWorkspace, type Workspace } from '../engine/workspace.js';
 import { acquireReproLock } from '../workspace/repro-lock.js';
 import { workspaceLayout } from '../workspace/layout.js';
 import { EXIT, type Io } from './io.js';
-import { report } from './project.js';
+import { cacheLinkTypes, report, type Project } from './project.js';
 
 /**
  * Runs `fn` as the workspace's only writer. The lock is taken BEFORE the lock file and stat cache are
@@ -11,12 +10,14 @@ import { report } from './project.js';
  * write back (or garbage-collect against) a stale pipeline.lock.
  */
 export async function withExclusiveWorkspace(
-  root: string,
-  files: ProjectFiles,
+  project: Project,
   io: Io,
   opts: { wait: boolean },
   fn: (ws: Workspace) => Promise<number>,
 ): Promise<number> {
+  const { root, files } = project;
+  const linkTypes = cacheLinkTypes(project, io);
+  if (typeof linkTypes === 'number') return linkTypes;
   const lock = await acquireReproLock(workspaceLayout(root).reproLock, {
     wait: opts.wait,
     onWait: (o) => io.err(`Another orchestrator (pid ${o.pid}, since ${o.since}) is running in this workspace; waiting for it to finish...\n`),
@@ -29,7 +30,7 @@ export async function withExclusiveWorkspace(
     return EXIT.invalid;
   }
   try {
-    const opened = await openWorkspace(root);
+    const opened = await openWorkspace(root, { linkTypes });
     if (!opened.ok) return report(opened.error, files, io);
     try {
       return await fn(opened.value);

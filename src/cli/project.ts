@@ -3,7 +3,8 @@ import { loadPipeline } from '../config/load.js';
 import { buildGraph, type StageGraph } from '../graph/stage-graph.js';
 import { selectStages, type SelectOptions } from '../graph/select.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { Pipeline } from '../model/stage.js';
+import type { LinkType, Pipeline } from '../model/stage.js';
+import { LINK_TYPES } from '../config/schema.js';
 import { renderDiagnostic } from '../ui/diagnostics.js';
 import { findSymlinkEscapes } from '../workspace/path-escape.js';
 import { EXIT, type Io } from './io.js';
@@ -34,5 +35,19 @@ export function select(project: Project, targets: readonly string[], opts: Selec
 
 export function report(diagnostics: readonly Diagnostic[], files: ProjectFiles, io: Io): number {
   for (const d of diagnostics) io.err(`${renderDiagnostic(d, files)}\n`);
+  return EXIT.invalid;
+}
+
+/**
+ * Restore link types: `ORCHESTRATOR_CACHE_TYPE` (a per-machine choice, e.g. `hardlink,copy` on a
+ * scratch filesystem) overrides pipeline.yaml's `cache: {type: ...}`; neither means the safe default.
+ */
+export function cacheLinkTypes(project: Project, io: Io): LinkType[] | undefined | number {
+  const fromEnv = process.env.ORCHESTRATOR_CACHE_TYPE;
+  if (fromEnv === undefined || fromEnv.trim() === '') return project.pipeline.linkTypes;
+  const types = fromEnv.split(',').map((t) => t.trim());
+  const bad = types.filter((t) => !LINK_TYPES.includes(t as LinkType));
+  if (bad.length === 0) return types as LinkType[];
+  io.err(`error: ORCHESTRATOR_CACHE_TYPE: unknown link type ${bad.map((b) => `"${b}"`).join(', ')}; use reflink, hardlink, symlink or copy\n`);
   return EXIT.invalid;
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import type { LinkType } from '../model/stage.js';
 
 // Every schema carries a human phrase as its error; zod-diagnostics turns it into
 // "<path>: expected <phrase>, got <what was there>". Objects are strict so typos are caught.
@@ -10,6 +11,8 @@ const stringList = (what: string, item: string) => z.array(text(item), { error: 
 
 const envValue = z.union([z.string(), z.number(), z.boolean()], { error: 'a string, number or boolean' });
 const envMap = z.record(z.string(), envValue, { error: 'a mapping of variable names to values' });
+
+export const LINK_TYPES: readonly LinkType[] = ['reflink', 'hardlink', 'symlink', 'copy'];
 
 export const executorSchema = z.enum(['local', 'docker', 'slurm'], { error: 'one of local, docker, slurm' });
 
@@ -158,6 +161,25 @@ export const pipelineFileSchema = z.strictObject(
       })
       .optional(),
     stages: z.record(z.string(), z.unknown(), { error: 'a mapping of stage names to stages' }).optional(),
+    cache: z
+      .strictObject(
+        {
+          type: z
+            .union([z.string(), z.array(z.string())], { error: 'a list of link types (reflink, hardlink, symlink, copy)' })
+            .transform((v, ctx) => {
+              const types = (Array.isArray(v) ? v : v.split(',')).map((t) => t.trim());
+              const bad = types.filter((t) => !LINK_TYPES.includes(t as LinkType));
+              if (bad.length > 0 || types.length === 0) {
+                ctx.addIssue({ code: 'custom', message: `unknown link type ${bad.map((b) => `"${b}"`).join(', ') || '""'}; use reflink, hardlink, symlink or copy` });
+                return z.NEVER;
+              }
+              return types as LinkType[];
+            })
+            .optional(),
+        },
+        { error: 'a mapping' },
+      )
+      .optional(),
   },
   { error: 'a mapping with stages' },
 );

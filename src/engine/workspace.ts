@@ -17,10 +17,10 @@ export interface Workspace {
   hasher: Hasher;
   store: ObjectStore;
   runCache: RunCache;
-  linkTypes: LinkType[];
+  linkTypes: readonly LinkType[];
 }
 
-export async function openWorkspace(root: string, opts: { linkTypes?: LinkType[] } = {}): Promise<Result<Workspace, Diagnostic[]>> {
+export async function openWorkspace(root: string, opts: { linkTypes?: readonly LinkType[] | undefined } = {}): Promise<Result<Workspace, Diagnostic[]>> {
   const layout = workspaceLayout(root);
   const lock = await LockStore.load(root);
   if (!lock.ok) return err(lock.error);
@@ -33,7 +33,7 @@ export async function openWorkspace(root: string, opts: { linkTypes?: LinkType[]
     hasher: new Hasher({ root, statCache }),
     store: new ObjectStore(layout.cache),
     runCache: new RunCache(layout.cache),
-    linkTypes: opts.linkTypes ?? [...DEFAULT_LINK_TYPES],
+    linkTypes: opts.linkTypes ?? DEFAULT_LINK_TYPES,
   });
 }
 

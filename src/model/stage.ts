@@ -62,9 +62,14 @@ export interface Stage {
   span?: SourceSpan;
 }
 
+/** How outputs are brought back from the cache, in order of preference. */
+export type LinkType = 'reflink' | 'hardlink' | 'symlink' | 'copy';
+
 /** Everything resolve produces from pipeline.yaml + params. */
 export interface Pipeline {
   stages: Stage[];
   /** Global scheduler capacities from `resources:`. */
   resources: Record<string, number>;
+  /** `cache: {type: ...}`; absent means the safe default. */
+  linkTypes?: LinkType[];
 }

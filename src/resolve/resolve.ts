@@ -68,7 +68,7 @@ export function resolvePipeline(source: YamlSource, data: DataFiles): Result<Pip
     }
   }
   if (diagnostics.length > 0) return err(finish(diagnostics));
-  return ok({ stages: resolved, resources });
+  return ok({ stages: resolved, resources, ...(top?.cache?.type ? { linkTypes: top.cache.type } : {}) });
 }
 
 function resolveDefaults(source: YamlSource, raw: unknown, scope: Scope, diagnostics: Diagnostic[]): Defaults | undefined {

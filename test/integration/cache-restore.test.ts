@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
 import { cleanupProjects, createProject, stageLines, tick, yamlLines } from './harness.js';
 
 afterEach(cleanupProjects);
@@ -181,5 +182,39 @@ describe('pipeline.lock', () => {
     expect(Object.keys(lock.stages)).toEqual(['alpha', 'zeta']);
     expect(lock.stages.zeta!.deps!.map((d) => d.path)).toEqual(['a.txt', 'b.txt']);
     expect(lock.stages.zeta!.outs!.map((d) => d.path)).toEqual(['z1.txt', 'z2.txt']);
+  });
+});
+
+describe('restore link type', () => {
+  const linkCount = (p: ReturnType<typeof project>, rel: string) => statSync(p.abs(rel)).nlink;
+
+  it('copies by default, so a restored file shares no inode with the cache', async () => {
+    const p = project();
+    await p.runOk(['repro']);
+    p.remove('file.txt');
+    await p.runOk(['checkout']);
+    expect(linkCount(p, 'file.txt')).toBe(1);
+  });
+
+  it('hardlinks when pipeline.yaml says cache: {type: hardlink}, and the env variable overrides it', async () => {
+    const p = project();
+    p.write('pipeline.yaml', `${p.read('pipeline.yaml')}cache:\n  type: [hardlink, copy]\n`);
+    await p.runOk(['repro']);
+    p.remove('tree');
+    await p.runOk(['checkout']);
+    expect(linkCount(p, 'tree/one.txt')).toBe(2);
+    expect(statSync(p.abs('tree/one.txt')).mode & 0o222).toBe(0);
+
+    p.remove('tree');
+    await p.runOk(['checkout'], 0, { env: { ORCHESTRATOR_CACHE_TYPE: 'copy' } });
+    expect(linkCount(p, 'tree/one.txt')).toBe(1);
+  });
+
+  it('rejects an unknown link type with its position', async () => {
+    const p = project();
+    p.write('pipeline.yaml', `${p.read('pipeline.yaml')}cache:\n  type: fast\n`);
+    const r = await p.run(['status']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^pipeline\.yaml:\d+:9: error: cache\.type: unknown link type "fast"/m);
   });
 });

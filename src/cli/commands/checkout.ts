@@ -8,7 +8,7 @@ export async function checkoutCommand(root: string, targets: string[], flags: { 
   if (typeof project === 'number') return project;
   const selected = select(project, targets, { single: true }, io);
   if (typeof selected === 'number') return selected;
-  return withExclusiveWorkspace(root, project.files, io, { wait: true }, async (ws) => {
+  return withExclusiveWorkspace(project, io, { wait: true }, async (ws) => {
     const items = await checkout(ws, selected, { force: flags.force });
     if (flags.json) io.out(`${JSON.stringify({ items }, null, 2)}\n`);
     else for (const item of items) if (item.result !== 'unchanged') io.out(`${describe(item)}\n`);

@@ -6,7 +6,7 @@ import { loadProject } from '../project.js';
 export async function gcCommand(root: string, flags: { dry: boolean; keepRuns: number; json: boolean }, io: Io): Promise<number> {
   const project = loadProject(root, io);
   if (typeof project === 'number') return project;
-  return withExclusiveWorkspace(root, project.files, io, { wait: true }, async (ws) => {
+  return withExclusiveWorkspace(project, io, { wait: true }, async (ws) => {
     const r = await collectGarbage(ws, { dry: flags.dry, keepRuns: flags.keepRuns });
     if (flags.json) {
       io.out(`${JSON.stringify({ dry: flags.dry, ...r }, null, 2)}\n`);

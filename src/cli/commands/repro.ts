@@ -52,7 +52,7 @@ export async function reproCommand(root: string, targets: string[], flags: Repro
     }
   }
 
-  return withExclusiveWorkspace(root, project.files, io, { wait: flags.wait }, (ws) => reproInWorkspace(ws, project, selected, executors, flags, io));
+  return withExclusiveWorkspace(project, io, { wait: flags.wait }, (ws) => reproInWorkspace(ws, project, selected, executors, flags, io));
 }
 
 /** The run itself, holding the workspace: recover from a crashed run, then schedule, with Ctrl-C handling. */
