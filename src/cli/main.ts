@@ -32,7 +32,20 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-C <dir>', 'run as if started in <dir>')
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok, 1 a stage failed, 2 invalid usage or invalid pipeline/params, 130 interrupted.
+
+Environment:
+  ORCHESTRATOR_CACHE_TYPE  restore link types, e.g. "reflink,copy" (default) or "hardlink,copy";
+                           overrides pipeline.yaml's cache.type
+  ORCHESTRATOR_DEBUG=1     show stack traces of internal errors
+
+Files: pipeline.yaml and params.yaml (yours), pipeline.lock (commit it), .orchestrator/ (cache,
+state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log`,
+    );
 
   const root = () => path.resolve(program.opts<{ C?: string }>().C ?? '.');
   const run = (fn: () => Promise<number>) => async () => setExit(await fn());
@@ -41,18 +54,23 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('repro')
     .description('Bring the pipeline (or TARGETs and their upstream) up to date: run what changed, restore what is cached.')
     .argument('[targets...]', 'stage names, or a foreach/matrix group name for all its stages')
-    .option('-f, --force', 'run the selected stages even if nothing changed', false)
-    .option('-s, --single-item', 'only the targets, not their upstream stages', false)
-    .option('--downstream', 'the targets and every stage that depends on them', false)
-    .option('--dry', 'print what would run or be restored, change nothing', false)
+    .option('-f, --force', 'run the selected stages even if nothing changed')
+    .option('-s, --single-item', 'only the targets, not their upstream stages')
+    .option('--downstream', 'the targets and every stage that depends on them')
+    .option('--dry', 'print what would run or be restored, change nothing')
     .addOption(new Option('-j, --jobs <n>', 'stages to run at once').default(availableParallelism(), 'number of CPUs').argParser(positiveInt))
-    .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it', false)
+    .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it')
     .option('--no-run-cache', 'run stages even when the run-cache has their outputs')
     .option('--no-wait', 'fail instead of waiting when another repro runs in this workspace')
-    .action((targets: string[], o: { force: boolean; singleItem: boolean; downstream: boolean; dry: boolean; jobs: number; keepGoing: boolean; runCache: boolean; wait: boolean }) =>
+    .action((targets: string[], o: { force?: boolean; singleItem?: boolean; downstream?: boolean; dry?: boolean; jobs: number; keepGoing?: boolean; runCache: boolean; wait: boolean }) =>
       run(async () => {
         const { reproCommand } = await import('./commands/repro.js');
-        return reproCommand(root(), targets, { ...o, single: o.singleItem }, io);
+        return reproCommand(
+          root(),
+          targets,
+          { ...o, force: !!o.force, single: !!o.singleItem, downstream: !!o.downstream, dry: !!o.dry, keepGoing: !!o.keepGoing },
+          io,
+        );
       })(),
     );
 
@@ -60,13 +78,13 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('status')
     .description('Show, per stage, whether it is up to date and why not (nothing is run or written).')
     .argument('[targets...]', 'stages to check, with their upstream stages')
-    .option('-s, --single-item', 'only the targets, not their upstream stages', false)
-    .option('--downstream', 'the targets and every stage that depends on them', false)
-    .option('--json', 'print one JSON document', false)
-    .action((targets: string[], o: { singleItem: boolean; downstream: boolean; json: boolean }) =>
+    .option('-s, --single-item', 'only the targets, not their upstream stages')
+    .option('--downstream', 'the targets and every stage that depends on them')
+    .option('--json', 'print one JSON document')
+    .action((targets: string[], o: { singleItem?: boolean; downstream?: boolean; json?: boolean }) =>
       run(async () => {
         const { statusCommand } = await import('./commands/status.js');
-        return statusCommand(root(), targets, { ...o, single: o.singleItem }, io);
+        return statusCommand(root(), targets, { json: !!o.json, single: !!o.singleItem, downstream: !!o.downstream }, io);
       })(),
     );
 
@@ -88,25 +106,25 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .command('checkout')
     .description('Restore outputs from the cache so they match pipeline.lock.')
     .argument('[targets...]', 'only these stages')
-    .option('-f, --force', 'also overwrite outputs that were modified', false)
-    .option('--json', 'print one JSON document', false)
-    .action((targets: string[], o: { force: boolean; json: boolean }) =>
+    .option('-f, --force', 'also overwrite outputs that were modified')
+    .option('--json', 'print one JSON document')
+    .action((targets: string[], o: { force?: boolean; json?: boolean }) =>
       run(async () => {
         const { checkoutCommand } = await import('./commands/checkout.js');
-        return checkoutCommand(root(), targets, o, io);
+        return checkoutCommand(root(), targets, { force: !!o.force, json: !!o.json }, io);
       })(),
     );
 
   program
     .command('gc')
     .description('Remove cache objects that neither pipeline.lock nor a kept run-cache entry references.')
-    .option('--dry', 'list what would be removed, remove nothing', false)
+    .option('--dry', 'list what would be removed, remove nothing')
     .addOption(new Option('--keep-runs <n>', 'run-cache entries to keep per stage, newest first (the locked run is always kept)').default(3).argParser(nonNegativeInt))
-    .option('--json', 'print one JSON document', false)
-    .action((o: { dry: boolean; keepRuns: number; json: boolean }) =>
+    .option('--json', 'print one JSON document')
+    .action((o: { dry?: boolean; keepRuns: number; json?: boolean }) =>
       run(async () => {
         const { gcCommand } = await import('./commands/gc.js');
-        return gcCommand(root(), o, io);
+        return gcCommand(root(), { ...o, dry: !!o.dry, json: !!o.json }, io);
       })(),
     );
 
