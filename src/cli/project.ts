@@ -3,10 +3,12 @@ import { loadPipeline } from '../config/load.js';
 import { buildGraph, type StageGraph } from '../graph/stage-graph.js';
 import { selectStages, type SelectOptions } from '../graph/select.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { LinkType, Pipeline } from '../model/stage.js';
+import type { ExecutorKind, LinkType, Pipeline } from '../model/stage.js';
 import { LINK_TYPES } from '../config/schema.js';
 import { renderDiagnostic } from '../ui/diagnostics.js';
 import { findSymlinkEscapes } from '../workspace/path-escape.js';
+import type { Executor } from '../exec/executor.js';
+import { createExecutors, missingExecutors } from '../exec/registry.js';
 import { EXIT, type Io } from './io.js';
 
 export interface Project {
@@ -31,6 +33,25 @@ export function loadProject(root: string, io: Io): Project | number {
 export function select(project: Project, targets: readonly string[], opts: SelectOptions, io: Io): string[] | number {
   const selected = selectStages(project.graph, targets, opts);
   return selected.ok ? selected.value : report(selected.error, project.files, io);
+}
+
+export interface Selection {
+  project: Project;
+  /** Selected stage names, topological order. */
+  selected: string[];
+  executors: Map<ExecutorKind, Executor>;
+}
+
+/** Project + target selection + executors, for commands that plan or run stages. */
+export function loadSelection(root: string, targets: readonly string[], opts: SelectOptions, io: Io): Selection | number {
+  const project = loadProject(root, io);
+  if (typeof project === 'number') return project;
+  const selected = select(project, targets, opts, io);
+  if (typeof selected === 'number') return selected;
+  const executors = createExecutors();
+  const missing = missingExecutors(selected.map((n) => project.graph.stages.get(n)!), executors);
+  if (missing.length > 0) return report(missing, project.files, io);
+  return { project, selected, executors };
 }
 
 export function report(diagnostics: readonly Diagnostic[], files: ProjectFiles, io: Io): number {

@@ -1,4 +1,3 @@
-import { createExecutors, missingExecutors } from '../../exec/registry.js';
 import { newRunId } from '../../engine/run-id.js';
 import { runRepro } from '../../engine/repro.js';
 import { interruptedStages, predictPlan } from '../../engine/status.js';
@@ -10,7 +9,7 @@ import { renderPlan } from '../../ui/plan-text.js';
 import { createReproPrinter } from '../../ui/repro-printer.js';
 import { withExclusiveWorkspace } from '../exclusive-workspace.js';
 import { EXIT, type Io } from '../io.js';
-import { loadProject, report, select, type Project } from '../project.js';
+import { loadSelection, report, type Project } from '../project.js';
 
 export interface ReproFlags {
   force: boolean;
@@ -24,14 +23,10 @@ export interface ReproFlags {
 }
 
 export async function reproCommand(root: string, targets: string[], flags: ReproFlags, io: Io): Promise<number> {
-  const project = loadProject(root, io);
-  if (typeof project === 'number') return project;
-  const selected = select(project, targets, { single: flags.single, downstream: flags.downstream }, io);
-  if (typeof selected === 'number') return selected;
-  const executors = createExecutors();
+  const selection = loadSelection(root, targets, { single: flags.single, downstream: flags.downstream }, io);
+  if (typeof selection === 'number') return selection;
+  const { project, selected, executors } = selection;
   const stages = selected.map((n) => project.graph.stages.get(n)!);
-  const missing = missingExecutors(stages, executors);
-  if (missing.length > 0) return report(missing, project.files, io);
   for (const executor of executors.values()) {
     const problems = await executor.preflight(stages.filter((s) => s.executor === executor.kind));
     if (problems.length > 0) return report(problems, project.files, io);

@@ -1,9 +1,8 @@
-import { createExecutors, missingExecutors } from '../../exec/registry.js';
 import { interruptedStages, predictPlan } from '../../engine/status.js';
 import { closeWorkspace, openWorkspace } from '../../engine/workspace.js';
 import { renderPlan } from '../../ui/plan-text.js';
 import { EXIT, type Io } from '../io.js';
-import { loadProject, report, select } from '../project.js';
+import { loadSelection, report } from '../project.js';
 
 export interface StatusFlags {
   json: boolean;
@@ -12,13 +11,9 @@ export interface StatusFlags {
 }
 
 export async function statusCommand(root: string, targets: string[], flags: StatusFlags, io: Io): Promise<number> {
-  const project = loadProject(root, io);
-  if (typeof project === 'number') return project;
-  const selected = select(project, targets, { single: flags.single, downstream: flags.downstream }, io);
-  if (typeof selected === 'number') return selected;
-  const executors = createExecutors();
-  const missing = missingExecutors(selected.map((n) => project.graph.stages.get(n)!), executors);
-  if (missing.length > 0) return report(missing, project.files, io);
+  const selection = loadSelection(root, targets, { single: flags.single, downstream: flags.downstream }, io);
+  if (typeof selection === 'number') return selection;
+  const { project, selected, executors } = selection;
   const opened = await openWorkspace(root);
   if (!opened.ok) return report(opened.error, project.files, io);
   const ws = opened.value;
