@@ -37,8 +37,13 @@ export async function predictPlan(req: PlanRequest): Promise<StagePlan[]> {
   return planPipeline(req.graph, req.selected, observations, { force: req.force, useRunCache: req.useRunCache });
 }
 
-/** Stages whose running marker belongs to a process that no longer exists. */
-export async function interruptedStages(ws: Workspace): Promise<Set<string>> {
+/**
+ * Stages whose running marker belongs to a process that no longer exists. Holding the workspace
+ * lock (`exclusive`), every other process's marker is from a dead run: no pid check, which a reused
+ * pid could fool. Without it (status), a marker of a live process is a stage running right now.
+ */
+export async function interruptedStages(ws: Workspace, opts: { exclusive: boolean }): Promise<Set<string>> {
   const markers = await new RunningMarkers(ws.layout.running).list();
-  return new Set(markers.filter((m) => m.pid !== process.pid && !isProcessAlive(m.pid)).map((m) => m.stage));
+  const dead = markers.filter((m) => m.pid !== process.pid && (opts.exclusive || !isProcessAlive(m.pid)));
+  return new Set(dead.map((m) => m.stage));
 }

@@ -37,7 +37,7 @@ export async function reproCommand(root: string, targets: string[], flags: Repro
     if (!opened.ok) return report(opened.error, project.files, io);
     const ws = opened.value;
     try {
-      const interrupted = await interruptedStages(ws);
+      const interrupted = await interruptedStages(ws, { exclusive: false });
       const plans = await predictPlan({ ws, graph: project.graph, selected, executors, interrupted, force: flags.force, useRunCache: flags.runCache });
       io.out(`${renderPlan(plans, 'dry')}\n`);
       return EXIT.ok;
@@ -74,7 +74,7 @@ async function reproInWorkspace(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const interrupted = await interruptedStages(ws);
+    const interrupted = await interruptedStages(ws, { exclusive: true });
     const markers = new RunningMarkers(ws.layout.running);
     for (const m of await markers.list()) if (interrupted.has(m.stage)) await executors.get(m.executor)?.cleanup(m);
 

@@ -18,7 +18,7 @@ export async function statusCommand(root: string, targets: string[], flags: Stat
   if (!opened.ok) return report(opened.error, project.files, io);
   const ws = opened.value;
   try {
-    const interrupted = await interruptedStages(ws);
+    const interrupted = await interruptedStages(ws, { exclusive: false });
     const plans = await predictPlan({ ws, graph: project.graph, selected, executors, interrupted, force: false, useRunCache: true });
     if (flags.json) {
       io.out(`${JSON.stringify({ upToDate: plans.every((p) => p.action === 'skip'), stages: plans }, null, 2)}\n`);
