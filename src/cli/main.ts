@@ -128,6 +128,8 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
       })(),
     );
 
+  // Further commands register here, each in its own block: doctor (Docker/FINN checks), finn.
+
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
   return program;
 }

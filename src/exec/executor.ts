@@ -51,6 +51,12 @@ export interface Executor {
   reattach(marker: RunningMarker, req: ExecRequest): Promise<ExecHandle | undefined>;
   /** Removes what a dead run left behind for this marker (processes, containers, jobs). */
   cleanup(marker: RunningMarker): Promise<void>;
+  /**
+   * Removes everything earlier runs in this workspace left behind, marker or not (a run can die
+   * between starting a stage and recording it). Called while holding the workspace lock, before any
+   * stage starts, so nothing it finds belongs to a live run.
+   */
+  cleanupLeftovers(root: string): Promise<void>;
   /** Last resort before the process exits on a second Ctrl-C: synchronously kill everything started. */
   killAllNow(): void;
 }

@@ -28,6 +28,11 @@ export class LocalExecutor implements Executor {
     return new LocalRun(req, execa, this.groups);
   }
 
+  async cleanupLeftovers(root: string): Promise<void> {
+    const groups = processGroupsWithEnv({ ORCHESTRATOR_ROOT: root });
+    await Promise.all(groups.map((g) => killProcessGroup(g, KILL_GRACE_MS)));
+  }
+
   killAllNow(): void {
     for (const pgid of this.groups) {
       try {

@@ -75,3 +75,20 @@ describe('LocalExecutor', () => {
     await until(() => !running(orphan.pid!));
   });
 });
+
+describe('LocalExecutor.cleanupLeftovers', () => {
+  it('stops processes a dead run in this workspace left, and only those', async () => {
+    const spawnWith = (root: string) => {
+      const child = spawn('sh', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore', env: { ...process.env, ORCHESTRATOR_ROOT: root } });
+      child.unref();
+      return child.pid!;
+    };
+    const mine = spawnWith('/work/ws-a');
+    const other = spawnWith('/work/ws-b');
+    await until(() => running(mine) && running(other));
+    await new LocalExecutor().cleanupLeftovers('/work/ws-a');
+    await until(() => !running(mine));
+    expect(running(other)).toBe(true);
+    process.kill(-other, 'SIGKILL');
+  });
+});

@@ -77,6 +77,7 @@ async function reproInWorkspace(
     const interrupted = await interruptedStages(ws, { exclusive: true });
     const markers = new RunningMarkers(ws.layout.running);
     for (const m of await markers.list()) if (interrupted.has(m.stage)) await executors.get(m.executor)?.cleanup(m);
+    for (const executor of executors.values()) await executor.cleanupLeftovers(ws.root);
 
     const result = await runRepro(
       { ws, pipeline: project.pipeline, graph: project.graph, executors, runId: newRunId(), interrupted, onEvent },
