@@ -21,7 +21,7 @@ export interface Project {
 /** Loads and validates everything a command needs; on bad input prints diagnostics and gives exit 2. */
 export function loadProject(root: string, io: Io): Project | number {
   const files = fsProjectFiles(root);
-  const loaded = loadPipeline(files);
+  const loaded = loadPipeline(files, { env: process.env });
   if (!loaded.ok) return report(loaded.error, files, io);
   const graph = buildGraph(loaded.value.stages);
   if (!graph.ok) return report(graph.error, files, io);

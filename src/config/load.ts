@@ -9,6 +9,8 @@ import { finish, resolvePipeline } from '../resolve/resolve.js';
 export interface LoadOptions {
   /** Relative to the root; default `pipeline.yaml`. Other paths stay relative to the root. */
   pipelineFile?: string;
+  /** The environment `${env.NAME}` reads (the CLI passes process.env); default: empty. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Reads, validates and resolves the pipeline. Never throws on bad input: problems come back as diagnostics. */
@@ -18,5 +20,5 @@ export function loadPipeline(files: ProjectFiles, opts: LoadOptions = {}): Resul
   if (text === undefined) return err([{ code: 'file-missing', message: `${file}: file not found` }]);
   const parsed = parseYamlSource(file, text);
   if (!parsed.ok) return err(finish(parsed.error));
-  return resolvePipeline(parsed.value, new DataFiles(files));
+  return resolvePipeline(parsed.value, new DataFiles(files), opts.env ? { env: opts.env } : {});
 }

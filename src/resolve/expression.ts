@@ -11,7 +11,8 @@ export type Expr =
   | { kind: 'member'; object: Expr; property: string; text: string }
   | { kind: 'index'; object: Expr; index: Expr; text: string }
   | { kind: 'unary'; op: '-' | '+'; operand: Expr; text: string }
-  | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; text: string };
+  | { kind: 'binary'; op: BinaryOp; left: Expr; right: Expr; text: string }
+  | { kind: 'default'; value: Expr; fallback: Expr; text: string };
 
 type BinaryOp = '+' | '-' | '*' | '/' | '//' | '%';
 
@@ -36,7 +37,7 @@ function tokenize(src: string): Result<Token[], ExprError> {
     }
     const num = /^\d+(\.\d+)?([eE][+-]?\d+)?/.exec(rest);
     const ident = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
-    const op = /^(\/\/|[-+*/%().[\]])/.exec(rest);
+    const op = /^(\?\?|\/\/|[-+*/%().[\]])/.exec(rest);
     if (num) tokens.push({ kind: 'num', value: num[0], parsed: Number(num[0]), start: i });
     else if (ident) tokens.push({ kind: 'ident', value: ident[0], start: i });
     else if (op) tokens.push({ kind: 'op', value: op[0], start: i });
@@ -86,7 +87,7 @@ export function parseExpression(src: string): Result<Expr, ExprError> {
       return ok({ kind: 'name', name: token.value, text: token.value });
     }
     if (token.value === '(') {
-      const inner = additive();
+      const inner = withDefault();
       if (!inner.ok) return inner;
       if (!isOp(')')) return fail(`missing ")" in "${src}"`);
       pos++;
@@ -126,13 +127,41 @@ export function parseExpression(src: string): Result<Expr, ExprError> {
   const multiplicative = binary(unary, ['*', '/', '//', '%']);
   const additive = binary(multiplicative, ['+', '-']);
 
+  // `a ?? b`: lowest precedence, right-associative (`a ?? b ?? "c"` tries a, then b, then "c").
+  const withDefault = (): Result<Expr, ExprError> => {
+    const start = startOf(peek());
+    const value = additive();
+    if (!value.ok || !isOp('??')) return value;
+    pos++;
+    const fallback = withDefault();
+    if (!fallback.ok) return fallback;
+    return ok({ kind: 'default', value: value.value, fallback: fallback.value, text: textFrom(start) });
+  };
+
   if (tokens.length === 0) return fail('empty ${} expression');
-  const expr = additive();
+  const expr = withDefault();
   if (expr.ok && pos < tokens.length) return fail(`unexpected "${tokens[pos]!.value}" in "${src}"`);
   return expr;
 }
 
 export type Scope = Record<string, unknown>;
+
+/**
+ * Marks the mapping bound to `env` in a scope: the process environment, injected by the caller so
+ * resolving stays pure. It can only be read one variable at a time (`${env.NAME}`).
+ */
+const ENVIRONMENT = Symbol('environment');
+
+export function environmentMapping(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const mapping: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined) Object.defineProperty(mapping, key, { value, enumerable: true, writable: false, configurable: false });
+  }
+  Object.defineProperty(mapping, ENVIRONMENT, { value: true, enumerable: false });
+  return mapping;
+}
+
+const isEnvironment = (v: unknown): boolean => v !== null && typeof v === 'object' && Object.hasOwn(v, ENVIRONMENT);
 
 const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -141,8 +170,9 @@ export function evaluate(expr: Expr, scope: Scope): Result<unknown, ExprError> {
     case 'literal':
       return ok(expr.value);
     case 'name':
-      if (Object.hasOwn(scope, expr.name)) return ok(scope[expr.name]);
-      return fail(`undefined variable "${expr.name}"${didYouMean(expr.name, Object.keys(scope))}`, 'undefined-variable');
+      if (!Object.hasOwn(scope, expr.name)) return fail(`undefined variable "${expr.name}"${didYouMean(expr.name, Object.keys(scope))}`, 'undefined-variable');
+      if (isEnvironment(scope[expr.name])) return fail(`"${expr.name}" is the environment: use one variable, e.g. \${${expr.name}.HOME}`);
+      return ok(scope[expr.name]);
     case 'member':
       return access(expr.object, scope, expr.property, expr.text);
     case 'index': {
@@ -159,13 +189,31 @@ export function evaluate(expr: Expr, scope: Scope): Result<unknown, ExprError> {
     }
     case 'binary':
       return arithmetic(expr, scope);
+    case 'default': {
+      const value = evaluate(expr.value, scope);
+      if (value.ok && value.value !== null) return value;
+      if (!value.ok && value.error.code !== 'undefined-variable') return value;
+      return evaluate(expr.fallback, scope);
+    }
   }
 }
 
+/** The object of a `.field`/`[index]` access; unlike a bare name, the environment may be looked into. */
+function evaluateObject(expr: Expr, scope: Scope): Result<unknown, ExprError> {
+  if (expr.kind === 'name' && Object.hasOwn(scope, expr.name)) return ok(scope[expr.name]);
+  return evaluate(expr, scope);
+}
+
 function access(objectExpr: Expr, scope: Scope, key: string | number, text: string): Result<unknown, ExprError> {
-  const object = evaluate(objectExpr, scope);
+  const object = evaluateObject(objectExpr, scope);
   if (!object.ok) return object;
   const value = object.value;
+  if (isEnvironment(value)) {
+    const name = String(key);
+    if (Object.hasOwn(value as object, name)) return ok((value as Record<string, string>)[name]);
+    // No did-you-mean: it would print other variables' names from the user's environment.
+    return fail(`environment variable "${name}" is not set (give a default: \${${text} ?? "value"})`, 'undefined-variable');
+  }
   if (Array.isArray(value)) {
     const i = typeof key === 'number' ? key : /^\d+$/.test(key) ? Number(key) : NaN;
     if (!Number.isInteger(i)) return fail(`"${objectExpr.text}" is a list: index it with a whole number`);

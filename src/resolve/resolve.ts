@@ -12,8 +12,13 @@ import { expandStage } from './expand.js';
 import { normalizeStage, type ResolvedStage } from './normalize.js';
 import type { Scope } from './expression.js';
 
+export interface ResolveOptions {
+  /** What `${env.NAME}` reads; the caller injects it (the CLI passes process.env). Default: empty. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
 /** pipeline.yaml (already parsed) + params files -> concrete stages, or every problem found. */
-export function resolvePipeline(source: YamlSource, data: DataFiles): Result<Pipeline, Diagnostic[]> {
+export function resolvePipeline(source: YamlSource, data: DataFiles, opts: ResolveOptions = {}): Result<Pipeline, Diagnostic[]> {
   const raw = source.value ?? {};
   if (!isMapping(raw)) {
     return err([{ code: 'invalid-type', message: `top level: expected a mapping with stages, got ${kindOf(raw)}`, span: spanAt(source, []) }]);
@@ -27,7 +32,7 @@ export function resolvePipeline(source: YamlSource, data: DataFiles): Result<Pip
   const stages = top?.stages ?? (isMapping(raw.stages) ? raw.stages : {});
   const resources = top?.resources ?? {};
 
-  const context = buildContext(source, vars, data);
+  const context = buildContext(source, vars, data, opts.env);
   if (!context.ok) return err(finish([...diagnostics, ...context.error]));
   const scope = context.value;
 

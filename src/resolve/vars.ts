@@ -3,7 +3,7 @@ import { err, ok, type Result } from '../model/result.js';
 import { keySpanAt, spanAt, type YamlPath, type YamlSource } from '../config/yaml-document.js';
 import { didYouMean } from '../config/did-you-mean.js';
 import { isMapping, pointAt, type DataFiles } from './params-files.js';
-import type { Scope } from './expression.js';
+import { environmentMapping, type Scope } from './expression.js';
 
 /** Where a variable came from: a file (or part of pipeline.yaml) and the path of its root there. */
 interface Origin {
@@ -18,11 +18,20 @@ interface Entry {
   origin: Origin;
 }
 
+/** Top-level name under which the process environment is visible to templates (`${env.NAME}`). */
+export const ENV_ROOT = 'env';
+
 /**
- * Builds the templating context: params.yaml (when present) first, then each `vars` entry in order.
- * Defining the same key in two sources is an error pointing at both definitions.
+ * Builds the templating context: params.yaml (when present) first, then each `vars` entry in order,
+ * plus `env` (the injected environment; empty when none was given). Defining the same key in two
+ * sources is an error pointing at both definitions; so is a variable named `env`.
  */
-export function buildContext(pipeline: YamlSource, vars: readonly unknown[], data: DataFiles): Result<Scope, Diagnostic[]> {
+export function buildContext(
+  pipeline: YamlSource,
+  vars: readonly unknown[],
+  data: DataFiles,
+  env: Readonly<Record<string, string | undefined>> = {},
+): Result<Scope, Diagnostic[]> {
   const diagnostics: Diagnostic[] = [];
   const entries: Entry[] = [];
   const defaultParams = data.load('params.yaml');
@@ -68,7 +77,17 @@ export function buildContext(pipeline: YamlSource, vars: readonly unknown[], dat
 
   const scope: Scope = {};
   const origins = new Map<string, Origin>();
-  for (const entry of entries) diagnostics.push(...merge(scope, entry.values, [], entry.origin, origins));
+  for (const entry of entries) {
+    if (Object.hasOwn(entry.values, ENV_ROOT)) {
+      diagnostics.push({
+        code: 'invalid-value',
+        message: `variable "${ENV_ROOT}" from ${describe(entry.origin)} is reserved: \${${ENV_ROOT}.NAME} reads the environment variable NAME`,
+        span: keySpanAt(entry.origin.source, [...entry.origin.basePath, ENV_ROOT]),
+      });
+    }
+    diagnostics.push(...merge(scope, entry.values, [], entry.origin, origins));
+  }
+  Object.defineProperty(scope, ENV_ROOT, { value: environmentMapping(env), enumerable: true, writable: true, configurable: true });
   return diagnostics.length > 0 ? err(diagnostics) : ok(scope);
 }
 
