@@ -304,7 +304,7 @@ def step_synthesize_bitfile(model, cfg):
             f.write('<?xml version="1.0"?>\n<RptDoc><!-- stand-in utilization report --></RptDoc>\n')
         wns = round(cfg.synth_clk_period_ns * 0.08, 3)
         with open(os.path.join(cfg.output_dir, "report", "post_route_timing.rpt"), "w") as f:
-            f.write(TIMING_REPORT.format(wns=f"{wns:.3f}", whs="0.021"))
+            f.write(TIMING_REPORT.format(wns=f"{wns:.3f}", whs="0.021", half=f"{cfg.synth_clk_period_ns / 2:.3f}", period=f"{cfg.synth_clk_period_ns:.3f}", mhz=f"{1000 / cfg.synth_clk_period_ns:.3f}"))
     return _history(model, "step_synthesize_bitfile")
 
 
@@ -323,6 +323,16 @@ TIMING_REPORT = """Copyright 1986-2022 Xilinx, Inc. All Rights Reserved.
 
 
 All user specified timing constraints are met.
+
+
+------------------------------------------------------------------------------------------------
+| Clock Summary
+| -------------
+------------------------------------------------------------------------------------------------
+
+Clock       Waveform(ns)         Period(ns)      Frequency(MHz)
+-----       ------------         ----------      --------------
+clk_fpga_0  {{0.000 {half}}}        {period}          {mhz}
 """
 
 
