@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { parseResourceOverrides } from '../schedule/capacity.js';
 import { EXIT, processIo, type Io } from './io.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -62,16 +63,36 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
     .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it')
     .option('--no-run-cache', 'run stages even when the run-cache has their outputs')
     .option('--no-wait', 'fail instead of waiting when another repro runs in this workspace')
-    .action((targets: string[], o: { force?: boolean; singleItem?: boolean; downstream?: boolean; dry?: boolean; jobs: number; keepGoing?: boolean; runCache: boolean; wait: boolean }) =>
-      run(async () => {
-        const { reproCommand } = await import('./commands/repro.js');
-        return reproCommand(
-          root(),
-          targets,
-          { ...o, force: !!o.force, single: !!o.singleItem, downstream: !!o.downstream, dry: !!o.dry, keepGoing: !!o.keepGoing },
-          io,
-        );
-      })(),
+    .option('-v, --verbose', 'stream every stage\'s output, prefixed by the stage name')
+    .option('--resources <name=n...>', 'set a capacity, e.g. --resources vivado_license=2 cpus=8 (default: cpus and mem_gb of this machine, plus pipeline.yaml resources:)')
+    .action(
+      (
+        targets: string[],
+        o: { force?: boolean; singleItem?: boolean; downstream?: boolean; dry?: boolean; jobs: number; keepGoing?: boolean; runCache: boolean; wait: boolean; verbose?: boolean; resources?: string[] },
+      ) =>
+        run(async () => {
+          const overrides = parseResourceOverrides(o.resources ?? []);
+          if (!overrides.ok) {
+            io.err(`error: ${overrides.error}\n`);
+            return EXIT.invalid;
+          }
+          const { reproCommand } = await import('./commands/repro.js');
+          return reproCommand(
+            root(),
+            targets,
+            {
+              ...o,
+              force: !!o.force,
+              single: !!o.singleItem,
+              downstream: !!o.downstream,
+              dry: !!o.dry,
+              keepGoing: !!o.keepGoing,
+              verbose: !!o.verbose,
+              resources: overrides.value,
+            },
+            io,
+          );
+        })(),
     );
 
   program
@@ -128,7 +149,47 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
       })(),
     );
 
+  program
+    .command('logs')
+    .description('Print the output of a stage\'s latest execution (or of --run ID), kept in .orchestrator/logs/.')
+    .argument('<stage>', 'stage name, e.g. build@4')
+    .option('--run <id>', 'the run to show (see --list)')
+    .option('--list', 'list the runs that have a log for this stage')
+    .action((stage: string, o: { run?: string; list?: boolean }) =>
+      run(async () => {
+        const { logsCommand } = await import('./commands/logs.js');
+        return logsCommand(root(), stage, { ...(o.run ? { run: o.run } : {}), list: !!o.list }, io);
+      })(),
+    );
+
   // Further commands register here, each in its own block: doctor (Docker/FINN checks), finn.
+
+  program
+    .command('doctor')
+    .description('Check the machine for what the pipeline needs (Docker engine, images, mounts; FINN tools) and print one table.')
+    .option('--json', 'print one JSON document: {ok, checks}')
+    .action((o: { json?: boolean }) =>
+      run(async () => {
+        const { doctorCommand } = await import('./commands/doctor.js');
+        return doctorCommand(root(), { json: !!o.json }, io);
+      })(),
+    );
+  const finn = program.command('finn').description('FINN-specific tools (report readers).');
+  finn
+    .command('metrics')
+    .description("Read a FINN build's reports (report/*.json, post_route_timing.rpt, time_per_step.json; also <stage>/report/...) into metrics and a per-layer-type resource breakdown.")
+    .argument('<build-dir>', 'a FINN output_dir, or a directory of per-stage output_dirs (build/)')
+    .option('--out <file>', 'write the metrics as sorted YAML (otherwise printed)')
+    .option('--breakdown <file>', 'write the per-layer-type resource breakdown as sorted YAML')
+    .option('--json', 'print one JSON document {metrics, breakdown}')
+    .action((buildDir: string, o: { out?: string; breakdown?: string; json?: boolean }) =>
+      run(async () => {
+        const { finnMetricsCommand } = await import('./commands/finn.js');
+        return finnMetricsCommand(root(), buildDir, { ...o, json: !!o.json }, io);
+      })(),
+    );
+  for (const cmd of finn.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
+
 
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
   return program;

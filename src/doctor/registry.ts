@@ -4,4 +4,6 @@ import type { DoctorCheck } from './check.js';
  * The checks `orchestrator doctor` runs, in table order. Each group lives in its own module and is
  * loaded lazily (Docker's pulls in dockerode), so adding a group is one line here.
  */
-export const doctorCheckLoaders: Array<() => Promise<DoctorCheck>> = [];
+export const doctorCheckLoaders: Array<() => Promise<DoctorCheck>> = [
+  () => import('./docker-check.js').then((m) => m.dockerCheck),
+];

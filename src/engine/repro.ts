@@ -3,7 +3,7 @@ import type { StageGraph } from '../graph/stage-graph.js';
 import type { ExecutorKind, Pipeline, Stage } from '../model/stage.js';
 import type { StagePlan } from '../plan/change-reason.js';
 import { planStage } from '../plan/plan-stage.js';
-import { schedule, type NodeOutcome, type ScheduleResult } from '../schedule/scheduler.js';
+import { schedule, type NodeOutcome, type ResourceLimits, type ScheduleResult } from '../schedule/scheduler.js';
 import { RunningMarkers } from '../workspace/running-markers.js';
 import type { ReproListener } from './events.js';
 import { observeStage } from './observe.js';
@@ -17,6 +17,14 @@ export interface ReproOptions {
   keepGoing: boolean;
   useRunCache: boolean;
   signal: AbortSignal;
+  resources?: ResourceLimits;
+  /** Cancels one stage without stopping the run (watch mode restarts stages whose inputs changed). */
+  stageSignal?: (stage: string) => AbortSignal | undefined;
+  /**
+   * Fingerprints of runs that failed before (watch mode): a stage about to run with exactly these
+   * inputs fails at once instead of repeating a failure nothing has changed.
+   */
+  failedFingerprints?: ReadonlyMap<string, string>;
 }
 
 export interface ReproContext {
@@ -62,6 +70,13 @@ async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): 
   const plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
   const markers = new RunningMarkers(ws.layout.running);
   if (ctx.interrupted.has(stage.name)) await markers.remove(stage.name);
+  ctx.onEvent({
+    type: 'stage-planned',
+    stage: stage.name,
+    plan,
+    executor: stage.executor,
+    ...(observed.fingerprint ? { fingerprint: observed.fingerprint.key } : {}),
+  });
 
   switch (plan.action) {
     case 'skip':
@@ -71,8 +86,15 @@ async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): 
       await restoreStage(ctx, stage, plan, observed.depHashes, environment);
       ctx.onEvent({ type: 'stage-restored', stage: stage.name, plan });
       return 'succeeded';
-    case 'run':
-      return executeStage(ctx, stage, plan, observed, environment, executor, opts.signal);
+    case 'run': {
+      if (observed.fingerprint && opts.failedFingerprints?.get(stage.name) === observed.fingerprint.key) {
+        const message = 'failed before with these same inputs; not retried until one of them changes';
+        ctx.onEvent({ type: 'stage-failed', stage: stage.name, message, durationMs: 0 });
+        return 'failed';
+      }
+      const signals = [opts.signal, opts.stageSignal?.(stage.name)].filter((x): x is AbortSignal => x !== undefined);
+      return executeStage(ctx, stage, plan, observed, environment, executor, signals.length > 1 ? AbortSignal.any(signals) : opts.signal);
+    }
   }
 }
 
@@ -150,7 +172,14 @@ async function executeStage(
     }
     if (outcome.status === 'failed') {
       log.line(`# failed: ${outcome.message}`);
-      ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: outcome.message, durationMs: elapsed(), logFile: log.file });
+      ctx.onEvent({
+        type: 'stage-failed',
+        stage: stage.name,
+        message: outcome.message,
+        durationMs: elapsed(),
+        logFile: log.file,
+        ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
+      });
       return 'failed';
     }
     const committed = await commitOutputs(ws, stage, observed.depHashes, observed.fingerprint, environment);

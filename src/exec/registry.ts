@@ -1,11 +1,18 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ExecutorKind, Stage } from '../model/stage.js';
+import { DockerExecutor } from './docker/docker-executor.js';
 import type { Executor } from './executor.js';
 import { LocalExecutor } from './local-executor.js';
 
-/** The executors this build provides. Docker and Slurm arrive as their own implementations of `Executor`. */
+/**
+ * The executors this build provides; Slurm arrives as its own implementation of `Executor`.
+ * Constructing them is free: each loads its client library (execa, dockerode) on first use.
+ */
 export function createExecutors(): Map<ExecutorKind, Executor> {
-  return new Map<ExecutorKind, Executor>([['local', new LocalExecutor()]]);
+  return new Map<ExecutorKind, Executor>([
+    ['local', new LocalExecutor()],
+    ['docker', new DockerExecutor()],
+  ]);
 }
 
 /** A stage asking for an executor this build does not have is a configuration error, found before anything runs. */
@@ -16,6 +23,6 @@ export function missingExecutors(stages: readonly Stage[], executors: ReadonlyMa
       code: 'unknown-executor' as const,
       message: `stage "${s.name}" uses executor "${s.executor}", which this version of orchestrator does not provide yet`,
       span: s.span,
-      hint: 'use "executor: local" for now',
+      hint: 'use "executor: local" or "executor: docker" for now',
     }));
 }

@@ -25,7 +25,10 @@ export type DiagnosticCode =
   | 'self-dependency'
   | 'path-escapes-workspace'
   | 'unknown-target'
-  | 'unknown-executor';
+  | 'unknown-executor'
+  | 'docker-unavailable'
+  | 'image-missing'
+  | 'mount-missing';
 
 export interface RelatedInformation {
   message: string;

@@ -30,10 +30,23 @@ export interface ParamValue {
   span?: SourceSpan;
 }
 
+/** `container:` settings (defaults merged with the stage's own), as validated by the schema. */
 export interface ContainerSpec {
   image?: string;
+  /** `host[:container][:ro|rw]`; the container path defaults to the host path. */
   mounts?: string[];
   env?: Record<string, string>;
+  /** Names of variables copied from the caller's environment when set there. */
+  env_passthrough?: string[];
+  /** `uid:gid` or a name known inside the image; default: the caller's uid:gid. */
+  user?: string;
+  /** Default: the stage's wdir, mounted at its identical absolute path. */
+  workdir?: string;
+  /** Bytes, or a size such as `8g`. */
+  shm_size?: string | number;
+  network?: string;
+  /** A GPU count, `all`, or `device=0,1`. */
+  gpus?: string | number;
   [key: string]: unknown;
 }
 

@@ -3,9 +3,17 @@ export type NodeOutcome = 'succeeded' | 'failed' | 'cancelled';
 /** Why a node never started. */
 export type NotStarted = { reason: 'upstream-failed'; upstream: string } | { reason: 'stopped' };
 
+/** Named capacities (cpus, mem_gb, vivado_license...) and what each node holds while it runs. */
+export interface ResourceLimits {
+  capacity: Readonly<Record<string, number>>;
+  demand: (name: string) => Readonly<Record<string, number>>;
+}
+
 export interface ScheduleOptions {
   /** Most nodes running at once (≥ 1). */
   jobs: number;
+  /** Never exceeded; a node whose demand exceeds a capacity outright must be rejected before scheduling. */
+  resources?: ResourceLimits;
   /** Keep starting nodes that do not depend on a failure. */
   keepGoing: boolean;
   /** Aborting stops new starts; running nodes see the same signal and should cancel. */
@@ -38,6 +46,15 @@ export async function schedule(
   const running = new Map<string, Promise<void>>();
   let stopping = false;
   const aborted = abortPromise(opts.signal);
+  const inUse: Record<string, number> = {};
+  const fits = (name: string): boolean => {
+    if (!opts.resources) return true;
+    const { capacity, demand } = opts.resources;
+    return Object.entries(demand(name)).every(([k, v]) => (inUse[k] ?? 0) + v <= (capacity[k] ?? Infinity));
+  };
+  const hold = (name: string, sign: 1 | -1): void => {
+    for (const [k, v] of Object.entries(opts.resources?.demand(name) ?? {})) inUse[k] = (inUse[k] ?? 0) + sign * v;
+  };
 
   const skipDependents = (failed: string, root: string) => {
     for (const d of dependents.get(failed)!) {
@@ -54,14 +71,17 @@ export async function schedule(
       for (const name of order) {
         if (running.size >= opts.jobs) break;
         const ups = waitingOn.get(name);
-        if (!ups || ups.size > 0) continue;
+        // A ready node that does not fit now waits; smaller ready nodes behind it may start (backfill).
+        if (!ups || ups.size > 0 || !fits(name)) continue;
         waitingOn.delete(name);
+        hold(name, 1);
         running.set(
           name,
           runNode(name)
             .catch((): NodeOutcome => 'failed')
             .then((outcome) => {
               running.delete(name);
+              hold(name, -1);
               outcomes.set(name, outcome);
               if (outcome === 'succeeded') {
                 for (const d of dependents.get(name)!) waitingOn.get(d)?.delete(name);

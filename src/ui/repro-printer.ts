@@ -6,27 +6,47 @@ export interface PrinterOptions {
   write: (text: string) => void;
   /** Prefix every line with a timestamp (logs, CI). */
   timestamps: boolean;
+  /** Stream every output line, prefixed by the stage name. */
+  verbose: boolean;
 }
+
+/** Output lines kept per running stage, shown when it fails so CI logs say why without opening files. */
+const FAILURE_TAIL = 15;
 
 /** Plain-line progress for `repro`: no cursor movement, never splits a line, safe for logs and CI. */
 export function createReproPrinter(opts: PrinterOptions): (e: ReproEvent) => void {
   const rel = (p: string) => path.relative(opts.root, p) || p;
   const say = (text: string) => opts.write(`${opts.timestamps ? `${clock()} ` : ''}${text}\n`);
+  const tails = new Map<string, string[]>();
   return (e) => {
     switch (e.type) {
+      case 'stage-planned':
+        return;
       case 'stage-skipped':
         return say(`${e.stage}: ${e.plan.frozen ? 'frozen, skipped' : 'up to date'}`);
       case 'stage-restored':
         return say(`${e.stage}: restored from ${e.plan.restoreFrom === 'run-cache' ? 'the run-cache' : 'the cache'}`);
       case 'stage-started':
+        tails.set(e.stage, []);
         return say(`${e.stage}: started: ${e.cmd.join(' && ')}`);
-      case 'stage-output':
-        return opts.write(`${e.stage} | ${e.line}\n`);
+      case 'stage-output': {
+        if (opts.verbose) return opts.write(`${e.stage} | ${e.line}\n`);
+        const tail = tails.get(e.stage);
+        if (tail && tail.push(e.line) > FAILURE_TAIL) tail.shift();
+        return;
+      }
       case 'stage-succeeded':
+        tails.delete(e.stage);
         return say(`${e.stage}: finished in ${duration(e.durationMs)}`);
-      case 'stage-failed':
-        return say(`${e.stage}: failed: ${e.message}${e.logFile ? `, log: ${rel(e.logFile)}` : ''}`);
+      case 'stage-failed': {
+        say(`${e.stage}: failed: ${e.message}${e.logFile ? `, log: ${rel(e.logFile)}` : ''}`);
+        const tail = tails.get(e.stage) ?? [];
+        tails.delete(e.stage);
+        if (!opts.verbose && tail.length > 0) opts.write(tail.map((l) => `${e.stage} | ${l}\n`).join(''));
+        return;
+      }
       case 'stage-cancelled':
+        tails.delete(e.stage);
         return say(`${e.stage}: cancelled${e.logFile ? `, log: ${rel(e.logFile)}` : ''}`);
       case 'stage-not-started':
         return say(

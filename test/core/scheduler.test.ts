@@ -82,3 +82,42 @@ describe('schedule', () => {
     expect(r.notStarted.get('b')).toEqual({ reason: 'stopped' });
   });
 });
+
+describe('schedule with resources', () => {
+  it('never exceeds a capacity, backfilling smaller nodes, and records peak usage within limits', async () => {
+    const demand: Record<string, Record<string, number>> = {
+      big: { cpus: 2, vivado_license: 1 },
+      lic1: { vivado_license: 1 },
+      lic2: { vivado_license: 1 },
+      small: { cpus: 1 },
+    };
+    const capacity = { cpus: 2, vivado_license: 1 };
+    const c = controlled();
+    const usage: Record<string, number> = {};
+    const peak: Record<string, number> = {};
+    const run = async (name: string) => {
+      for (const [k, v] of Object.entries(demand[name] ?? {})) {
+        usage[k] = (usage[k] ?? 0) + v;
+        peak[k] = Math.max(peak[k] ?? 0, usage[k]!);
+      }
+      const outcome = await c.run(name);
+      for (const [k, v] of Object.entries(demand[name] ?? {})) usage[k]! -= v;
+      return outcome;
+    };
+    const done = schedule(['big', 'lic1', 'lic2', 'small'], new Map(), run, opts({ jobs: 4, resources: { capacity, demand: (n: string) => demand[n] ?? {} } }));
+    await c.tick();
+    // big holds both cpus and the license: nothing else fits.
+    expect(c.started).toEqual(['big']);
+    c.finish.get('big')!('succeeded');
+    await c.tick();
+    // One license: lic1 starts, lic2 waits, small backfills.
+    expect(c.started).toEqual(['big', 'lic1', 'small']);
+    c.finish.get('lic1')!('succeeded');
+    await c.tick();
+    expect(c.started).toEqual(['big', 'lic1', 'small', 'lic2']);
+    c.finish.get('lic2')!('succeeded');
+    c.finish.get('small')!('succeeded');
+    await done;
+    expect(peak).toEqual({ cpus: 2, vivado_license: 1 });
+  });
+});

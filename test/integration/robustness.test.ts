@@ -168,16 +168,30 @@ describe('parallelism and outputs', () => {
     expect(p.read('p2.txt')).toBe('ok\n');
   });
 
-  it('streams command output prefixed with the stage name and keeps a log', async () => {
+  it('keeps every output line in the log; streams it, prefixed by stage name, only with -v', async () => {
     const p = createProject({
       'pipeline.yaml': yamlLines('stages:', '  talk:', '    cmd: echo hello-out && echo hello-err >&2 && echo x > t.txt', '    outs: [t.txt]'),
     });
-    const r = await p.runOk(['repro']);
-    expect(r.lines).toContain('talk | hello-out');
-    expect(r.lines).toContain('talk | hello-err');
+    const quiet = await p.runOk(['repro']);
+    expect(quiet.lines).not.toContain('talk | hello-out');
     const logs = p.listFiles('.orchestrator/logs');
     expect(logs.length).toBe(1);
-    expect(p.read(`.orchestrator/logs/${logs[0]}`)).toMatch(/hello-out/);
+    expect(p.read(`.orchestrator/logs/${logs[0]}`)).toMatch(/hello-out\nhello-err/);
+    const logged = await p.runOk(['logs', 'talk']);
+    expect(logged.stdout).toMatch(/hello-out/);
+
+    const loud = await p.runOk(['repro', '-f', '-v']);
+    expect(loud.lines).toContain('talk | hello-out');
+    expect(loud.lines).toContain('talk | hello-err');
+    expect((await p.runOk(['logs', 'talk', '--list'])).stdout.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('a failing stage shows the tail of its output even without -v', async () => {
+    const p = createProject({ 'pipeline.yaml': yamlLines('stages:', '  bad:', '    cmd: echo first && echo last words >&2 && exit 3', '    outs: [b.txt]') });
+    const r = await p.run(['repro']);
+    expect(r.code).toBe(1);
+    expect(r.lines).toContain('bad | first');
+    expect(r.lines).toContain('bad | last words');
   });
 
   it('a failed stage names its log file', async () => {

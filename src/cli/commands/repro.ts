@@ -1,13 +1,14 @@
-import { newRunId } from '../../engine/run-id.js';
-import { runRepro } from '../../engine/repro.js';
 import { interruptedStages, predictPlan } from '../../engine/status.js';
 import { openWorkspace, type Workspace } from '../../engine/workspace.js';
 import type { Executor } from '../../exec/executor.js';
 import type { ExecutorKind } from '../../model/stage.js';
-import { RunningMarkers } from '../../workspace/running-markers.js';
+import { checkDemands, resolveCapacity, stageDemand } from '../../schedule/capacity.js';
+import type { ResourceLimits } from '../../schedule/scheduler.js';
+import { machineCapacity } from '../machine.js';
 import { renderPlan } from '../../ui/plan-text.js';
-import { createReproPrinter } from '../../ui/repro-printer.js';
+import type { ReproEvent } from '../../engine/events.js';
 import { withExclusiveWorkspace } from '../exclusive-workspace.js';
+import { runOnce } from '../run-once.js';
 import { EXIT, type Io } from '../io.js';
 import { loadSelection, report, type Project } from '../project.js';
 
@@ -20,6 +21,9 @@ export interface ReproFlags {
   keepGoing: boolean;
   runCache: boolean;
   wait: boolean;
+  verbose: boolean;
+  /** `--resources` overrides, already parsed. */
+  resources: Record<string, number>;
 }
 
 export async function reproCommand(root: string, targets: string[], flags: ReproFlags, io: Io): Promise<number> {
@@ -27,6 +31,9 @@ export async function reproCommand(root: string, targets: string[], flags: Repro
   if (typeof selection === 'number') return selection;
   const { project, selected, executors } = selection;
   const stages = selected.map((n) => project.graph.stages.get(n)!);
+  const capacity = resolveCapacity(machineCapacity(), project.pipeline.resources, flags.resources);
+  const overCapacity = checkDemands(stages, capacity);
+  if (overCapacity.length > 0) return report(overCapacity, project.files, io);
   for (const executor of executors.values()) {
     const problems = await executor.preflight(stages.filter((s) => s.executor === executor.kind));
     if (problems.length > 0) return report(problems, project.files, io);
@@ -47,20 +54,23 @@ export async function reproCommand(root: string, targets: string[], flags: Repro
     }
   }
 
-  return withExclusiveWorkspace(project, io, { wait: flags.wait }, (ws) => reproInWorkspace(ws, project, selected, executors, flags, io));
+  return withExclusiveWorkspace(project, io, { wait: flags.wait }, (ws) =>
+    reproInWorkspace(ws, project, selected, executors, { capacity, demand: (n) => stageDemand(project.graph.stages.get(n)!) }, flags, io),
+  );
 }
 
-/** The run itself, holding the workspace: recover from a crashed run, then schedule, with Ctrl-C handling. */
+/** The run itself, holding the workspace, with Ctrl-C handling: first stops the stages, second exits at once. */
 async function reproInWorkspace(
   ws: Workspace,
   project: Project,
   selected: string[],
   executors: ReadonlyMap<ExecutorKind, Executor>,
+  resources: ResourceLimits,
   flags: ReproFlags,
   io: Io,
 ): Promise<number> {
   const controller = new AbortController();
-  const onEvent = createReproPrinter({ root: ws.root, write: io.out, timestamps: !io.isTTY });
+  let send: ((e: ReproEvent) => void) | undefined;
   let signals = 0;
   const onSignal = () => {
     signals++;
@@ -68,26 +78,25 @@ async function reproInWorkspace(
       for (const executor of executors.values()) executor.killAllNow();
       process.exit(EXIT.interrupted);
     }
-    onEvent({ type: 'interrupting' });
+    send?.({ type: 'interrupting' });
     controller.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const interrupted = await interruptedStages(ws, { exclusive: true });
-    const markers = new RunningMarkers(ws.layout.running);
-    for (const m of await markers.list()) if (interrupted.has(m.stage)) await executors.get(m.executor)?.cleanup(m);
-    for (const executor of executors.values()) await executor.cleanupLeftovers(ws.root);
-
-    const result = await runRepro(
-      { ws, pipeline: project.pipeline, graph: project.graph, executors, runId: newRunId(), interrupted, onEvent },
-      selected,
-      { force: flags.force, jobs: flags.jobs, keepGoing: flags.keepGoing, useRunCache: flags.runCache, signal: controller.signal },
+    const { status } = await runOnce(
+      {
+        ws,
+        project,
+        selected,
+        executors,
+        options: { force: flags.force, jobs: flags.jobs, keepGoing: flags.keepGoing, useRunCache: flags.runCache, signal: controller.signal, resources },
+        verbose: flags.verbose,
+        io,
+      },
+      (emit) => (send = emit),
     );
-    const outcomes = [...result.outcomes.values()];
-    if (controller.signal.aborted || outcomes.includes('cancelled')) return EXIT.interrupted;
-    if (outcomes.includes('failed')) return EXIT.failed;
-    return EXIT.ok;
+    return status === 'interrupted' ? EXIT.interrupted : status === 'failed' ? EXIT.failed : EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { loadPipeline } from '../../config/load.js';
+import { fsProjectFiles } from '../../config/project-files.js';
+import type { CheckResult, DoctorContext } from '../../doctor/check.js';
+import { doctorCheckLoaders } from '../../doctor/registry.js';
+import { renderDiagnostic } from '../../ui/diagnostics.js';
+import { EXIT, type Io } from '../io.js';
+
+export interface DoctorFlags {
+  json: boolean;
+}
+
+/**
+ * Runs every registered check and prints one table. Exit 0 when nothing failed (warnings and skipped
+ * rows do not count), 1 otherwise. An invalid pipeline.yaml is itself a failed row; its diagnostics
+ * go to stderr and the checks that need no pipeline still run.
+ */
+export async function doctorCommand(root: string, flags: DoctorFlags, io: Io): Promise<number> {
+  const rows: CheckResult[] = [];
+  const files = fsProjectFiles(root);
+  let pipeline: DoctorContext['pipeline'];
+  if (!existsSync(path.join(root, 'pipeline.yaml'))) {
+    rows.push({ name: 'pipeline.yaml', status: 'skip', detail: `none in ${root}; only checks that need no pipeline ran` });
+  } else {
+    const loaded = loadPipeline(files);
+    if (loaded.ok) {
+      pipeline = loaded.value;
+      rows.push({ name: 'pipeline.yaml', status: 'ok', detail: `${pipeline.stages.length} stage${pipeline.stages.length === 1 ? '' : 's'}` });
+    } else {
+      for (const d of loaded.error) io.err(`${renderDiagnostic(d, files)}\n`);
+      rows.push({ name: 'pipeline.yaml', status: 'fail', detail: `${loaded.error.length} error${loaded.error.length === 1 ? '' : 's'} (shown above)`, hint: 'fix them; checks that need the pipeline were skipped' });
+    }
+  }
+
+  const ctx: DoctorContext = { root, pipeline, env: process.env };
+  for (const load of doctorCheckLoaders) {
+    try {
+      rows.push(...(await (await load())(ctx)));
+    } catch (e) {
+      rows.push({ name: 'doctor check', status: 'fail', detail: `internal error: ${(e as Error).message}` });
+    }
+  }
+
+  const ok = rows.every((r) => r.status !== 'fail');
+  if (flags.json) io.out(`${JSON.stringify({ ok, checks: rows }, null, 2)}\n`);
+  else io.out(renderTable(rows));
+  return ok ? EXIT.ok : EXIT.failed;
+}
+
+const MARK: Record<CheckResult['status'], string> = { ok: '✓', fail: '✗', warn: '!', skip: '-' };
+
+/** `✓ name  detail`, names padded to one column, hints on their own line under the detail. */
+export function renderTable(rows: readonly CheckResult[]): string {
+  const width = Math.max(0, ...rows.map((r) => r.name.length));
+  const lines: string[] = [];
+  for (const r of rows) {
+    lines.push(`${MARK[r.status]} ${r.name.padEnd(width)}  ${r.detail}`);
+    if (r.hint && (r.status === 'fail' || r.status === 'warn')) lines.push(`  ${' '.repeat(width)}  hint: ${r.hint}`);
+  }
+  const failed = rows.filter((r) => r.status === 'fail').length;
+  lines.push('', failed === 0 ? 'All checks passed.' : `${failed} check${failed === 1 ? '' : 's'} failed.`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,33 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stageFileName, workspaceLayout } from '../../workspace/layout.js';
+import { EXIT, type Io } from '../io.js';
+
+/**
+ * Prints a stage's log: the latest execution, or `--run ID`. Works from the logs directory alone, so
+ * the log of a stage since removed from pipeline.yaml (or of a broken pipeline.yaml) is still there.
+ */
+export async function logsCommand(root: string, stage: string, flags: { run?: string; list: boolean }, io: Io): Promise<number> {
+  const dir = path.join(workspaceLayout(root).logs, stageFileName(stage));
+  let runs: string[];
+  try {
+    runs = (await readdir(dir)).filter((n) => n.endsWith('.log')).map((n) => n.slice(0, -4)).sort();
+  } catch {
+    runs = [];
+  }
+  if (runs.length === 0) {
+    io.err(`error: no logs for stage "${stage}" (it has not run in this workspace)\n  hint: stage names are listed by "orchestrator dag"\n`);
+    return EXIT.failed;
+  }
+  if (flags.list) {
+    io.out(`${runs.join('\n')}\n`);
+    return EXIT.ok;
+  }
+  const runId = flags.run ?? runs[runs.length - 1]!;
+  if (!runs.includes(runId)) {
+    io.err(`error: stage "${stage}" has no log for run ${runId}\n  hint: "orchestrator logs ${stage} --list" lists its runs\n`);
+    return EXIT.failed;
+  }
+  io.out(await readFile(path.join(dir, `${runId}.log`), 'utf8'));
+  return EXIT.ok;
+}
