@@ -164,6 +164,22 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
 
   // Further commands register here, each in its own block: doctor (Docker/FINN checks), finn.
 
+  const finn = program.command('finn').description('FINN-specific tools (report readers).');
+  finn
+    .command('metrics')
+    .description("Read a FINN build's reports (report/*.json, post_route_timing.rpt, time_per_step.json; also <stage>/report/...) into metrics and a per-layer-type resource breakdown.")
+    .argument('<build-dir>', 'a FINN output_dir, or a directory of per-stage output_dirs (build/)')
+    .option('--out <file>', 'write the metrics as sorted YAML (otherwise printed)')
+    .option('--breakdown <file>', 'write the per-layer-type resource breakdown as sorted YAML')
+    .option('--json', 'print one JSON document {metrics, breakdown}')
+    .action((buildDir: string, o: { out?: string; breakdown?: string; json?: boolean }) =>
+      run(async () => {
+        const { finnMetricsCommand } = await import('./commands/finn.js');
+        return finnMetricsCommand(root(), buildDir, { ...o, json: !!o.json }, io);
+      })(),
+    );
+  for (const cmd of finn.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
+
   program
     .command('doctor')
     .description('Check the machine for what the pipeline needs (Docker engine, images, mounts; FINN tools) and print one table.')
