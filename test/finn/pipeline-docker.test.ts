@@ -1,0 +1,167 @@
+/**
+ * The FINN-T stage scripts (stages/*.py) and the top-level pipeline.yaml, run for real by
+ * `orchestrator repro` through the Docker executor, inside the locally built Debian python3 + numpy
+ * image — against STAND-INS for torch/brevitas/qonnx/finn (test/stand-ins/python), because the real
+ * ones cannot be installed here. The stand-ins record each build_dataflow_cfg call and write
+ * FINN-shaped reports; see test/stand-ins/README.md.
+ *
+ * Requires a Docker engine and orchestrator-test/python:1 (.ci/setup-docker.sh); without them these
+ * tests FAIL, they do not skip.
+ */
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { cleanupProjects, createProject, REPO_ROOT, type Project } from '../integration/harness.js';
+import { docker, PYTHON, requireDocker } from '../docker/docker-env.js';
+
+const STAND_IN_IMAGE = 'orchestrator-test/finn-stand-in:1';
+const STAGES = ['model', 'export', 'streamline', 'hw', 'hls', 'bitstream', 'driver'] as const;
+const TIMEOUT = 240_000;
+
+/** orchestrator-test/python:1 plus the stand-in packages in dist-packages (create + cp + commit: no BuildKit needed). */
+function buildStandInImage(): void {
+  const name = `finn-stand-in-build-${process.pid}`;
+  const create = docker('create', '--name', name, PYTHON, 'true');
+  if (create.status !== 0) throw new Error(`docker create: ${create.stderr}`);
+  try {
+    const cp = docker('cp', `${path.join(REPO_ROOT, 'test/stand-ins/python')}/.`, `${name}:/usr/local/lib/python3.11/dist-packages/`);
+    if (cp.status !== 0) throw new Error(`docker cp: ${cp.stderr}`);
+    const commit = docker('commit', '--change', 'LABEL orchestrator.test=finn-stand-in', name, STAND_IN_IMAGE);
+    if (commit.status !== 0) throw new Error(`docker commit: ${commit.stderr}`);
+  } finally {
+    docker('rm', '-f', name);
+  }
+}
+
+/** A copy of the repository's FINN-T pipeline (pipeline.yaml, params.yaml, configs/, stages/). */
+function finnProject(): Project {
+  const p = createProject();
+  for (const file of ['pipeline.yaml', 'params.yaml']) copyFileSync(path.join(REPO_ROOT, file), p.abs(file));
+  for (const dir of ['configs', 'stages']) {
+    mkdirSync(p.abs(dir));
+    for (const f of readdirSync(path.join(REPO_ROOT, dir)).filter((f) => /\.(py|json)$/.test(f))) copyFileSync(path.join(REPO_ROOT, dir, f), p.abs(`${dir}/${f}`));
+  }
+  // The metrics stage runs `node bin/orchestrator.js`, as it does in this repository.
+  symlinkSync(path.join(REPO_ROOT, 'bin'), p.abs('bin'));
+  // Stand-ins for the Xilinx install and the FINN checkout that pipeline.yaml mounts.
+  mkdirSync(p.abs('.fake-xilinx/Vivado/2022.2'), { recursive: true });
+  mkdirSync(p.abs('.fake-xilinx/Vitis_HLS/2022.2'), { recursive: true });
+  mkdirSync(p.abs('.fake-finn'));
+  return p;
+}
+
+function envFor(p: Project): Record<string, string | undefined> {
+  return {
+    FINN_DOCKER_TAG: STAND_IN_IMAGE,
+    FINN_XILINX_PATH: p.abs('.fake-xilinx'),
+    FINN_ROOT: p.abs('.fake-finn'),
+    FINN_EXECUTOR: undefined,
+    XILINXD_LICENSE_FILE: '2100@license.example',
+  };
+}
+
+const started = (stdout: string) => [...stdout.matchAll(/^(?:\S+ )?(\w+): started/gm)].map((m) => m[1]);
+
+interface StandInCall {
+  model_filename: string;
+  cfg: Record<string, unknown> & { steps: string[]; output_dir: string; generate_outputs: string[] };
+  FINN_BUILD_DIR: string;
+  stdin_isatty: boolean;
+}
+
+function calls(p: Project, stage: string): StandInCall[] {
+  return p.read(`build/${stage}/standin_calls.jsonl`).trim().split('\n').map((l) => JSON.parse(l) as StandInCall);
+}
+
+function params(): any {
+  return parseYaml(readFileSync(path.join(REPO_ROOT, 'params.yaml'), 'utf8'));
+}
+
+beforeAll(() => {
+  requireDocker([PYTHON]);
+  buildStandInImage();
+}, TIMEOUT);
+afterAll(() => cleanupProjects());
+
+describe('FINN-T pipeline with stand-ins, in Docker', () => {
+  test('repro runs every stage in the container; each FINN stage passes the expected build config; metrics are written', async () => {
+    const p = finnProject();
+    const env = envFor(p);
+    const first = await p.run(['repro'], { env, timeoutMs: TIMEOUT });
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(started(first.stdout).sort()).toEqual([...STAGES, 'metrics'].sort());
+
+    for (const out of [
+      'build/model/model.pt', 'build/export/model.onnx', 'build/export/inp.npy', 'build/export/out.npy',
+      ...STAGES.slice(2).map((s) => `build/${s}/model.onnx`),
+      'build/hw/report/estimate_layer_resources.json', 'build/hls/report/estimate_layer_resources_hls.json',
+      'build/hls/report/ooc_synth_and_timing.json', 'build/hls/stitched_ip/finn_vivado_stitch_proj.xpr',
+      'build/bitstream/bitfile/finn-accel.bit', 'build/bitstream/report/post_synth_resources.json',
+      'build/bitstream/report/post_route_timing.rpt', 'build/driver/deploy/bitfile/finn-accel.bit',
+      'build/driver/deploy/driver/driver.py', 'build/metrics.yaml', 'build/resource_breakdown.yaml',
+    ]) expect(p.exists(out), out).toBe(true);
+    // Real numpy wrote the verification pair inside the image.
+    expect(readFileSync(p.abs('build/export/inp.npy')).subarray(0, 6).toString('latin1')).toBe('\x93NUMPY');
+
+    const steps = params().build.steps;
+    const generated: Record<string, string[]> = {
+      streamline: [],
+      hw: ['estimate_reports'],
+      hls: ['stitched_ip', 'rtlsim_performance', 'out_of_context_synth'],
+      bitstream: ['bitfile'],
+      driver: ['pynq_driver', 'deployment_package'],
+    };
+    const inputs: Record<string, string> = { streamline: 'export', hw: 'streamline', hls: 'hw', bitstream: 'hls', driver: 'bitstream' };
+    for (const stage of ['streamline', 'hw', 'hls', 'bitstream', 'driver']) {
+      const [call, ...more] = calls(p, stage);
+      expect(more).toEqual([]);
+      const cfg = call!.cfg;
+      expect(cfg.steps, stage).toEqual(steps[stage]);
+      expect(cfg.output_dir).toBe(p.abs(`build/${stage}`));
+      expect(call!.model_filename).toBe(`build/${inputs[stage]}/model.onnx`);
+      expect(cfg.generate_outputs).toEqual(generated[stage]);
+      expect(cfg).toMatchObject({ board: 'RFSoC2x2', shell_flow_type: 'vivado_zynq', synth_clk_period_ns: 10, enable_build_pdb_debug: false, save_intermediate_models: true, start_step: null });
+      expect(call!.FINN_BUILD_DIR).toBe(p.abs(`build/${stage}/finn_build`));
+      expect(call!.stdin_isatty).toBe(false);
+    }
+    expect(calls(p, 'hw')[0]!.cfg).toMatchObject({ folding_config_file: 'configs/folding.json', specialize_layers_config_file: 'configs/specialize_layers.json', mvau_wwidth_max: 36, minimize_bit_width: true });
+    expect(calls(p, 'hls')[0]!.cfg).toMatchObject({ folding_config_file: 'configs/folding.json', auto_fifo_depths: true, split_large_fifos: true });
+
+    const metrics = parseYaml(p.read('build/metrics.yaml'));
+    expect(Object.keys(metrics.post_synth).sort()).toEqual(['BRAM_18K', 'BRAM_36K', 'DSP', 'FF', 'LUT', 'SRL', 'URAM']);
+    expect(metrics.post_route_timing.fmax_mhz).toBeGreaterThan(100);
+    expect(metrics.summary.throughput_fps).toBeGreaterThan(0);
+    const breakdown = parseYaml(p.read('build/resource_breakdown.yaml'));
+    expect(Object.keys(breakdown.post_synth).sort()).toEqual(['DWC', 'FIFO', 'MVAU', 'ScaledDotProductAttention', 'Thresholding', 'elementwise']);
+
+    const second = await p.run(['repro'], { env, timeoutMs: TIMEOUT });
+    expect(second.code, second.stderr).toBe(0);
+    expect(started(second.stdout)).toEqual([]);
+
+    // Only the folding file changes: hw and everything after it rerun, model/export/streamline do not.
+    const folding = JSON.parse(p.read('configs/folding.json'));
+    folding.MVAU_rtl_4.PE = 16;
+    p.write('configs/folding.json', `${JSON.stringify(folding, null, 2)}\n`);
+    const status = await p.run(['status'], { env });
+    expect(status.stdout).toContain('configs/folding.json');
+    const third = await p.run(['repro'], { env, timeoutMs: TIMEOUT });
+    expect(third.code, third.stdout + third.stderr).toBe(0);
+    expect(started(third.stdout).sort()).toEqual(['bitstream', 'driver', 'hls', 'hw', 'metrics']);
+    const cycles = JSON.parse(p.read('build/hw/report/estimate_layer_cycles.json'));
+    expect(cycles.MVAU_rtl_4).toBe(64 * (256 / 16) * (64 / 8));
+  }, TIMEOUT);
+
+  test.each([
+    ['step_streamline:exception', 'build_dataflow_cfg returned -1'],
+    ['step_streamline:raise', 'the FINN build raised an exception'],
+    ['step_streamline:no-time-per-step', 'wrote no time_per_step.json'],
+  ])('a failed FINN build (%s) fails the stage and commits nothing', async (spec, message) => {
+    const p = finnProject();
+    p.write('.standin/fail', `${spec}\n`);
+    const r = await p.run(['repro', 'streamline'], { env: envFor(p), timeoutMs: TIMEOUT });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toContain(message);
+    expect(Object.keys(p.lock().stages ?? {}).sort()).toEqual(['export', 'model']);
+  }, TIMEOUT);
+});
