@@ -61,7 +61,7 @@ export function readFinnBuild(dir: string): Result<FinnReports, ReportError[]> {
       const file = path.join(reportDir, name);
       const first = seenAt.get(name);
       if (first !== undefined) {
-        errors.push({ file, message: `${name} is also in ${first}: one build directory per report, please` });
+        errors.push({ file, message: `${name} is also in ${path.relative(dir, first)}: one build directory per report, please` });
         continue;
       }
       seenAt.set(name, file);
