@@ -150,6 +150,27 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
     );
 
   program
+    .command('watch')
+    .description('Repro, then rerun what changed whenever a dep, a params file or pipeline.yaml changes (Ctrl-C to stop).')
+    .argument('[targets...]', 'stages to keep up to date, with their upstream')
+    .addOption(new Option('-j, --jobs <n>', 'stages to run at once').default(availableParallelism(), 'number of CPUs').argParser(positiveInt))
+    .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it')
+    .option('-v, --verbose', 'stream every stage\'s output, prefixed by the stage name')
+    .option('--resources <name=n...>', 'set a capacity, as for repro')
+    .addOption(new Option('--debounce <ms>', 'quiet time after the last change before acting').default(200).argParser(nonNegativeInt))
+    .action((targets: string[], o: { jobs: number; keepGoing?: boolean; verbose?: boolean; resources?: string[]; debounce: number }) =>
+      run(async () => {
+        const overrides = parseResourceOverrides(o.resources ?? []);
+        if (!overrides.ok) {
+          io.err(`error: ${overrides.error}\n`);
+          return EXIT.invalid;
+        }
+        const { watchCommand } = await import('./commands/watch.js');
+        return watchCommand(root(), targets, { jobs: o.jobs, keepGoing: !!o.keepGoing, verbose: !!o.verbose, resources: overrides.value, debounceMs: o.debounce }, io);
+      })(),
+    );
+
+  program
     .command('logs')
     .description('Print the output of a stage\'s latest execution (or of --run ID), kept in .orchestrator/logs/.')
     .argument('<stage>', 'stage name, e.g. build@4')
@@ -163,22 +184,6 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
     );
 
   // Further commands register here, each in its own block: doctor (Docker/FINN checks), finn.
-
-  const finn = program.command('finn').description('FINN-specific tools (report readers).');
-  finn
-    .command('metrics')
-    .description("Read a FINN build's reports (report/*.json, post_route_timing.rpt, time_per_step.json; also <stage>/report/...) into metrics and a per-layer-type resource breakdown.")
-    .argument('<build-dir>', 'a FINN output_dir, or a directory of per-stage output_dirs (build/)')
-    .option('--out <file>', 'write the metrics as sorted YAML (otherwise printed)')
-    .option('--breakdown <file>', 'write the per-layer-type resource breakdown as sorted YAML')
-    .option('--json', 'print one JSON document {metrics, breakdown}')
-    .action((buildDir: string, o: { out?: string; breakdown?: string; json?: boolean }) =>
-      run(async () => {
-        const { finnMetricsCommand } = await import('./commands/finn.js');
-        return finnMetricsCommand(root(), buildDir, { ...o, json: !!o.json }, io);
-      })(),
-    );
-  for (const cmd of finn.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
 
   program
     .command('doctor')

@@ -14,20 +14,29 @@ import { EXIT, type Io } from './io.js';
 export interface Project {
   root: string;
   files: ProjectFiles;
+  /** Every config file the loader read or looked for (pipeline.yaml, params and vars files): what watch mode watches. */
+  configFiles: string[];
   pipeline: Pipeline;
   graph: StageGraph;
 }
 
 /** Loads and validates everything a command needs; on bad input prints diagnostics and gives exit 2. */
 export function loadProject(root: string, io: Io): Project | number {
-  const files = fsProjectFiles(root);
+  const read = new Set<string>();
+  const inner = fsProjectFiles(root);
+  const files: ProjectFiles = {
+    readText: (rel) => {
+      read.add(rel);
+      return inner.readText(rel);
+    },
+  };
   const loaded = loadPipeline(files, { env: process.env });
   if (!loaded.ok) return report(loaded.error, files, io);
   const graph = buildGraph(loaded.value.stages);
   if (!graph.ok) return report(graph.error, files, io);
   const escapes = findSymlinkEscapes(root, loaded.value.stages);
   if (escapes.length > 0) return report(escapes, files, io);
-  return { root, files, pipeline: loaded.value, graph: graph.value };
+  return { root, files, configFiles: [...read].sort(), pipeline: loaded.value, graph: graph.value };
 }
 
 export function select(project: Project, targets: readonly string[], opts: SelectOptions, io: Io): string[] | number {

@@ -92,8 +92,11 @@ async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): 
         ctx.onEvent({ type: 'stage-failed', stage: stage.name, message, durationMs: 0 });
         return 'failed';
       }
-      const signals = [opts.signal, opts.stageSignal?.(stage.name)].filter((x): x is AbortSignal => x !== undefined);
-      return executeStage(ctx, stage, plan, observed, environment, executor, signals.length > 1 ? AbortSignal.any(signals) : opts.signal);
+      const own = opts.stageSignal?.(stage.name);
+      const signal = own ? AbortSignal.any([opts.signal, own]) : opts.signal;
+      const outcome = await executeStage(ctx, stage, plan, observed, environment, executor, signal);
+      // Stopped on its own (its inputs changed), not by Ctrl-C: run it again with the new inputs.
+      return outcome === 'cancelled' && own?.aborted && !opts.signal.aborted ? 'restart' : outcome;
     }
   }
 }

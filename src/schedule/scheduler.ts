@@ -1,4 +1,5 @@
-export type NodeOutcome = 'succeeded' | 'failed' | 'cancelled';
+/** `restart`: the node was stopped because its inputs changed; it goes back in the queue, nothing else stops. */
+export type NodeOutcome = 'succeeded' | 'failed' | 'cancelled' | 'restart';
 
 /** Why a node never started. */
 export type NotStarted = { reason: 'upstream-failed'; upstream: string } | { reason: 'stopped' };
@@ -21,7 +22,7 @@ export interface ScheduleOptions {
 }
 
 export interface ScheduleResult {
-  outcomes: Map<string, NodeOutcome>;
+  outcomes: Map<string, Exclude<NodeOutcome, 'restart'>>;
   notStarted: Map<string, NotStarted>;
 }
 
@@ -41,7 +42,7 @@ export async function schedule(
   const dependents = new Map<string, string[]>(order.map((n) => [n, []]));
   for (const [n, ups] of waitingOn) for (const u of ups) dependents.get(u)!.push(n);
 
-  const outcomes = new Map<string, NodeOutcome>();
+  const outcomes = new Map<string, Exclude<NodeOutcome, 'restart'>>();
   const notStarted = new Map<string, NotStarted>();
   const running = new Map<string, Promise<void>>();
   let stopping = false;
@@ -82,6 +83,10 @@ export async function schedule(
             .then((outcome) => {
               running.delete(name);
               hold(name, -1);
+              if (outcome === 'restart') {
+                waitingOn.set(name, new Set());
+                return;
+              }
               outcomes.set(name, outcome);
               if (outcome === 'succeeded') {
                 for (const d of dependents.get(name)!) waitingOn.get(d)?.delete(name);

@@ -121,3 +121,23 @@ describe('schedule with resources', () => {
     expect(peak).toEqual({ cpus: 2, vivado_license: 1 });
   });
 });
+
+describe('schedule restart', () => {
+  it('re-queues a node that asks to restart, without stopping or skipping anything', async () => {
+    const c = controlled();
+    const ups = new Map([['after', ['a']]]);
+    const done = schedule(['a', 'b', 'after'], ups, c.run, opts({ jobs: 2 }));
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b']);
+    c.finish.get('a')!('restart');
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b', 'a']);
+    c.finish.get('a')!('succeeded');
+    c.finish.get('b')!('succeeded');
+    await c.tick();
+    c.finish.get('after')!('succeeded');
+    const r = await done;
+    expect([...r.outcomes.values()]).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(r.notStarted.size).toBe(0);
+  });
+});
