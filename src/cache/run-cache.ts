@@ -55,7 +55,7 @@ export class RunCache {
       outs: entry.outs.map((o) => ({ path: o.path, hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}) })),
       created: entry.created,
     };
-    await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`);
+    await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`, { durable: false });
   }
 
   async *list(): AsyncIterable<RunCacheEntry> {

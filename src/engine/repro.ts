@@ -35,14 +35,18 @@ export interface ReproContext {
   runId: string;
   /** Stages whose running marker was left by a dead process. */
   interrupted: ReadonlySet<string>;
+  /** Created by runRepro: one per run, so its directory is made once. */
+  markers?: RunningMarkers;
   onEvent: ReproListener;
 }
 
 /** Runs the selected stages (topological order): each is planned afresh when its upstream is done. */
 export async function runRepro(ctx: ReproContext, selected: readonly string[], opts: ReproOptions): Promise<ScheduleResult> {
+  ctx = { ...ctx, markers: new RunningMarkers(ctx.ws.layout.running) };
   const upstream = new Map(selected.map((n) => [n, ctx.graph.upstream.get(n)!.map((e) => e.from)]));
   const result = await schedule(selected, upstream, (name) => reproStageSafely(ctx, ctx.graph.stages.get(name)!, opts), opts);
   for (const [stage, why] of result.notStarted) ctx.onEvent({ type: 'stage-not-started', stage, why });
+  await ctx.ws.lock.flush();
   return result;
 }
 
@@ -68,7 +72,7 @@ async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): 
     useRunCache: opts.useRunCache,
   });
   const plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
-  const markers = new RunningMarkers(ws.layout.running);
+  const markers = ctx.markers!;
   if (ctx.interrupted.has(stage.name)) await markers.remove(stage.name);
   ctx.onEvent({
     type: 'stage-planned',
@@ -113,7 +117,7 @@ async function restoreStage(
     const entry = (await ws.runCache.get(plan.runCacheKey!))!;
     await restoreOutputs(ws, entry.outs);
     ws.lock.set(stage.name, lockEntryFromRunCache(stage, environment, depHashes, entry));
-    await saveLock(ctx);
+    saveLock(ctx);
   } else {
     await restoreOutputs(ws, ws.lock.get(stage.name)!.outs);
   }
@@ -145,7 +149,7 @@ async function executeStage(
   for (const c of stage.cmd) log.line(`$ ${c}`);
   ctx.onEvent({ type: 'stage-started', stage: stage.name, plan, cmd: stage.cmd, logFile: log.file });
 
-  const markers = new RunningMarkers(ws.layout.running);
+  const markers = ctx.markers!;
   const marker = { stage: stage.name, runId: ctx.runId, pid: process.pid, executor: executor.kind, handleId: '', started: new Date(started).toISOString() };
   await markers.write(marker);
   let markerWrites = Promise.resolve();
@@ -192,7 +196,7 @@ async function executeStage(
       return 'failed';
     }
     ws.lock.set(stage.name, committed.entry);
-    await saveLock(ctx);
+    saveLock(ctx);
     log.line(`# succeeded in ${elapsed()} ms`);
     ctx.onEvent({ type: 'stage-succeeded', stage: stage.name, durationMs: elapsed(), logFile: log.file });
     return 'succeeded';
@@ -202,8 +206,12 @@ async function executeStage(
   }
 }
 
-function saveLock(ctx: ReproContext): Promise<void> {
-  return ctx.ws.lock.save(new Set(ctx.pipeline.stages.map((s) => s.name)));
+/**
+ * Queues the lock write without waiting for it: downstream stages need the outputs, not the lock on
+ * disk. Writes stay ordered and complete; `runRepro` flushes them before it returns.
+ */
+function saveLock(ctx: ReproContext): void {
+  ctx.ws.lock.save(new Set(ctx.pipeline.stages.map((s) => s.name))).catch(() => undefined);
 }
 
 /** The caller's environment, the stage's declared env, and the two variables every stage can rely on. */

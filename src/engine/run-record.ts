@@ -33,13 +33,14 @@ export interface RunRecord {
 }
 
 /**
- * Builds the run record from repro events and rewrites it (atomically) as stages finish, so even a
- * run that is killed leaves a record of everything that completed before.
+ * Builds the run record from repro events and rewrites it (atomically, at most once a second) as
+ * stages finish, so even a run that is killed leaves a record of nearly everything it completed.
  */
 export class RunRecorder {
   private readonly record: RunRecord;
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dir: string,
@@ -91,8 +92,18 @@ export class RunRecorder {
         s.message = e.why.reason === 'upstream-failed' ? `upstream stage "${e.why.upstream}" failed` : 'stopped after a failure or interruption';
         break;
     }
-    void this.flush();
+    this.scheduleFlush();
   };
+
+  /** At most one write per second while running: the record is rewritten whole, so per-stage writes would be O(n²). */
+  private scheduleFlush(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, 1000);
+    this.timer.unref();
+  }
 
   /** e.g. "2 ran, 1 restored, 5 up to date, 1 failed". */
   summary(): string {
@@ -110,6 +121,8 @@ export class RunRecorder {
   }
 
   async finish(status: RunRecord['status']): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     this.record.status = status;
     this.record.finished = new Date().toISOString();
     await this.flush();
@@ -122,7 +135,7 @@ export class RunRecorder {
       if (!this.dirty) return;
       this.dirty = false;
       await mkdir(this.dir, { recursive: true });
-      await writeFileAtomic(this.file, `${JSON.stringify(this.record, null, 2)}\n`);
+      await writeFileAtomic(this.file, `${JSON.stringify(this.record, null, 2)}\n`, { durable: false });
     }).catch(() => {
       // The record is a report, never a reason to fail a build; the stage logs are still on disk.
     });

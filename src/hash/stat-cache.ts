@@ -119,7 +119,7 @@ export class StatCache {
       rows.push(JSON.stringify([p, e.ino, e.size, e.mtimeMs, e.hash, e.day]));
     }
     await mkdirp(path.dirname(this.file));
-    await writeFileAtomic(this.file, `{"version":${FORMAT_VERSION},"entries":[\n${rows.join(',\n')}\n]}\n`);
+    await writeFileAtomic(this.file, `{"version":${FORMAT_VERSION},"entries":[\n${rows.join(',\n')}\n]}\n`, { durable: false });
     this.dirty = false;
   }
 }

@@ -8,10 +8,32 @@ import { LOCK_FILE, LOCK_SCHEMA_VERSION, type LockEntry, type LockFile, type Loc
  * Serializes the lock deterministically: stages, paths, params files and keys are sorted, fields come
  * in a fixed order, so reordering pipeline.yaml never changes the bytes and git diffs stay readable.
  */
-export function serializeLock(lock: LockFile): string {
-  const stages: Record<string, unknown> = {};
-  for (const name of Object.keys(lock.stages).sort()) stages[name] = entryToYaml(lock.stages[name]!);
-  return stringify({ schema: LOCK_SCHEMA_VERSION, stages }, { lineWidth: 0, aliasDuplicateObjects: false });
+export function serializeLock(lock: LockFile, cache?: LockEntryTextCache): string {
+  const names = Object.keys(lock.stages).sort();
+  if (names.length === 0) return stringify({ schema: LOCK_SCHEMA_VERSION, stages: {} }, YAML_OPTIONS);
+  const parts = names.map((name) => {
+    const entry = lock.stages[name]!;
+    const cached = cache?.get(name);
+    if (cached && cached.entry === entry) return cached.text;
+    const text = serializeLockEntry(name, entry);
+    cache?.set(name, { entry, text });
+    return text;
+  });
+  return `schema: ${LOCK_SCHEMA_VERSION}\nstages:\n${parts.join('')}`;
+}
+
+/** Serialized entries by stage, reused while the entry object is unchanged: saves stay O(changed) in YAML work. */
+export type LockEntryTextCache = Map<string, { entry: LockEntry; text: string }>;
+
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+
+/** One stage's entry as it appears under `stages:` (indented two spaces), byte-identical to a whole-file stringify. */
+function serializeLockEntry(name: string, entry: LockEntry): string {
+  const text = stringify({ [name]: entryToYaml(entry) }, YAML_OPTIONS);
+  return text
+    .split('\n')
+    .map((line) => (line === '' ? line : `  ${line}`))
+    .join('\n');
 }
 
 function entryToYaml(e: LockEntry): Record<string, unknown> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
-import { parseLock, serializeLock } from './lock-format.js';
+import { parseLock, serializeLock, type LockEntryTextCache } from './lock-format.js';
 import { LOCK_FILE, type LockEntry, type LockFile } from './lock-types.js';
 
 /**
@@ -17,8 +17,11 @@ export class LockStore {
     private lastText: string | undefined,
   ) {}
 
-  /** Saves run one after another: two renames racing could otherwise land an older snapshot last. */
-  private saving: Promise<void> = Promise.resolve();
+  private readonly texts: LockEntryTextCache = new Map();
+  private known: ReadonlySet<string> = new Set();
+  private dirty = false;
+  private inFlight: Promise<void> | undefined;
+  private failure: unknown;
 
   static async load(root: string): Promise<Result<LockStore, Diagnostic[]>> {
     const file = path.join(root, LOCK_FILE);
@@ -43,17 +46,42 @@ export class LockStore {
     this.data.stages[stage] = entry;
   }
 
-  /** Writes the lock, dropping entries of stages not in `known`. */
+  /**
+   * Writes the lock, dropping entries of stages not in `known`. One write is in flight at a time and
+   * the next one carries every change made meanwhile, so a burst of finishing stages costs a few
+   * writes, never a stale snapshot landing last. The promise settles when the change is on disk.
+   */
   save(known: ReadonlySet<string>): Promise<void> {
-    const next = this.saving.then(async () => {
-      for (const name of Object.keys(this.data.stages)) if (!known.has(name)) delete this.data.stages[name];
-      const text = serializeLock(this.data);
-      if (text === this.lastText) return;
-      await writeFileAtomic(this.file, text);
-      this.lastText = text;
-    });
-    this.saving = next.catch(() => undefined);
-    return next;
+    this.known = known;
+    this.dirty = true;
+    this.inFlight ??= this.writeLoop().finally(() => (this.inFlight = undefined));
+    return this.inFlight;
+  }
+
+  /** Waits for pending saves; rethrows a failed one (disk full, permissions) so the caller can report it. */
+  async flush(): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
+    if (this.failure !== undefined) {
+      const failure = this.failure;
+      this.failure = undefined;
+      throw failure;
+    }
+  }
+
+  private async writeLoop(): Promise<void> {
+    while (this.dirty) {
+      this.dirty = false;
+      for (const name of Object.keys(this.data.stages)) if (!this.known.has(name)) delete this.data.stages[name];
+      const text = serializeLock(this.data, this.texts);
+      if (text === this.lastText) continue;
+      try {
+        await writeFileAtomic(this.file, text);
+        this.lastText = text;
+      } catch (e) {
+        this.failure = e;
+        throw e;
+      }
+    }
   }
 
   /** Every hash any stage's outs reference (for gc). */

@@ -11,17 +11,27 @@ export async function mkdirp(dir: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true });
 }
 
+export interface AtomicWriteOptions {
+  mode?: number;
+  /**
+   * fsync before the rename (default true), so even a power loss leaves the old or the new bytes.
+   * Files that only speed things up or report (markers, run records, run-cache entries) pass false:
+   * the rename alone already protects them from a crashed or killed process, at no fsync cost.
+   */
+  durable?: boolean;
+}
+
 /**
- * Write via temp file + fsync + rename so readers see either the old or the new content,
+ * Write via temp file + (fsync) + rename so readers see either the old or the new content,
  * never a torn file, even after a crash.
  */
-export async function writeFileAtomic(absPath: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(absPath: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const tmp = tempSibling(absPath);
   let handle: fsp.FileHandle | undefined;
   try {
-    handle = await fsp.open(tmp, 'wx', mode);
+    handle = await fsp.open(tmp, 'wx', opts.mode ?? 0o644);
     await handle.writeFile(data);
-    await handle.sync();
+    if (opts.durable !== false) await handle.sync();
     await handle.close();
     handle = undefined;
     await fsp.rename(tmp, absPath);

@@ -6,11 +6,13 @@ import { stageFileName } from './layout.js';
 
 /** Running markers: one file per stage in flight, so a crash can be noticed and cleaned up later. */
 export class RunningMarkers {
+  private dirReady: Promise<unknown> | undefined;
+
   constructor(private readonly dir: string) {}
 
   async write(marker: RunningMarker): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await writeFileAtomic(this.file(marker.stage), `${JSON.stringify(marker, null, 2)}\n`);
+    await (this.dirReady ??= mkdir(this.dir, { recursive: true }));
+    await writeFileAtomic(this.file(marker.stage), `${JSON.stringify(marker, null, 2)}\n`, { durable: false });
   }
 
   async remove(stage: string): Promise<void> {

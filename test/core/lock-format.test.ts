@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { parseLock, serializeLock } from '../../src/lock/lock-format.js';
 import type { LockEntry } from '../../src/lock/lock-types.js';
 
@@ -51,3 +52,32 @@ describe('lock format', () => {
     expect(parsed.ok && Object.keys(parsed.value.stages)).toEqual(['good']);
   });
 });
+
+describe('lock serialization by entry', () => {
+  it('is byte-identical to stringifying the whole document, also with awkward strings, and reuses cached entries', async () => {
+    const { stringify } = await import('yaml');
+    const awkward = entry({
+      cmd: ['python3 a.py --x "quoted: yes" # not a comment', 'multi\nline\n\ncommand with blank line', "it's", '@at-start', '- dash'],
+      env: { 'A B': 'x: y', EMPTY: '' },
+      params: { 'params.yaml': { 'model.heads': 4, nested: { list: [1, 'two', { three: 3 }] }, text: 'a\nb' } },
+    });
+    const lock = { stages: { 'sweep@a-b': awkward, 'z-last': entry(), 'a.first': entry({ cmd: ['x'] }) } };
+    const cache = new Map();
+    const text = serializeLock(lock, cache);
+    expect(cache.size).toBe(3);
+    // Reference: the straightforward whole-file rendering of the same ordered structure.
+    const reference = stringify(
+      { schema: 1, stages: Object.fromEntries(Object.keys(lock.stages).sort().map((n) => [n, yamlOf(serializeLock({ stages: { [n]: lock.stages[n as keyof typeof lock.stages] } }), n)])) },
+      { lineWidth: 0, aliasDuplicateObjects: false },
+    );
+    expect(text).toBe(reference);
+    expect(serializeLock(lock, cache)).toBe(text);
+    const parsed = parseLock(text);
+    expect(parsed.ok && parsed.value.stages['sweep@a-b']!.cmd).toEqual(awkward.cmd);
+  });
+});
+
+/** The plain object a single-stage lock text holds for `name` (parsed back with the yaml library). */
+function yamlOf(text: string, name: string): unknown {
+  return (parseYaml(text) as { stages: Record<string, unknown> }).stages[name];
+}

@@ -10,7 +10,8 @@ const KILLS = 50;
 
 /**
  * A pipeline with a directory output, fan-out, fan-in and params, so kills land in every phase:
- * hashing, running, committing objects, writing the lock, restoring from the run-cache.
+ * hashing, running, committing objects, writing the lock, restoring from the run-cache. The sleeps
+ * are workload (a run lasts about half a second), so random kill times fall inside runs.
  */
 const pipeline = yamlLines(
   'stages:',
@@ -19,15 +20,15 @@ const pipeline = yamlLines(
   '    params: [seed]',
   '    outs: [data]',
   '  left:',
-  '    cmd: cat data/* > left.txt',
+  '    cmd: sleep 0.15 && cat data/* > left.txt',
   '    deps: [data]',
   '    outs: [left.txt]',
   '  right:',
-  '    cmd: ls data | wc -l > right.txt && cat data/f1.txt >> right.txt',
+  '    cmd: sleep 0.1 && ls data | wc -l > right.txt && cat data/f1.txt >> right.txt',
   '    deps: [data]',
   '    outs: [right.txt]',
   '  join:',
-  '    cmd: cat left.txt right.txt > join.txt',
+  '    cmd: sleep 0.1 && cat left.txt right.txt > join.txt',
   '    deps: [left.txt, right.txt]',
   '    outs: [join.txt]',
 );
