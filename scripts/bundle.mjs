@@ -14,6 +14,8 @@ await build({
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  // Resolved from node_modules at run time: its optional native ssh2 bindings cannot be bundled.
+  external: ['dockerode'],
   // CommonJS dependencies (commander) call require(); give every chunk one.
   banner: { js: "import { createRequire as __orchestratorCreateRequire } from 'node:module'; const require = __orchestratorCreateRequire(import.meta.url);" },
 });

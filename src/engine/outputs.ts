@@ -4,7 +4,7 @@ import type { RunCacheEntry } from '../cache/run-cache.js';
 import type { PathHash } from '../hash/types.js';
 import type { LockEntry, LockedOut, LockedPath } from '../lock/lock-types.js';
 import type { Stage } from '../model/stage.js';
-import { paramsByFile, type StageFingerprint } from '../plan/fingerprint.js';
+import { declaredEnv, paramsByFile, type StageFingerprint } from '../plan/fingerprint.js';
 import type { Workspace } from './workspace.js';
 
 /** Removes the outputs a stage will recreate (all but `persist` ones), so stale files never survive a run. */
@@ -70,7 +70,7 @@ export function lockEntryFromRunCache(
 }
 
 function lockEntry(stage: Stage, environment: string, deps: LockedPath[], outs: LockedOut[]): LockEntry {
-  return { cmd: stage.cmd, wdir: stage.wdir, env: stage.env, environment, deps, params: paramsByFile(stage), outs };
+  return { cmd: stage.cmd, wdir: stage.wdir, env: declaredEnv(stage), environment, deps, params: paramsByFile(stage), outs };
 }
 
 function locked(p: string, h: PathHash): LockedPath {

@@ -36,13 +36,23 @@ export function stageFingerprint(input: FingerprintInput): StageFingerprint {
     deps: [...input.depHashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     params: paramsByFile(stage),
     outs: stage.outs.map((o) => [o.path, o.cache, o.persist]).sort(),
-    env: Object.entries(stage.env).sort(([a], [b]) => (a < b ? -1 : 1)),
+    env: Object.entries(declaredEnv(stage)).sort(([a], [b]) => (a < b ? -1 : 1)),
     environment: input.environment,
     ...(stage.absolutePaths ? { root: input.root } : {}),
   };
   // Object fields are written in the literal order above; only nested values are canonicalized.
   const text = JSON.stringify(fields, (key, value) => (key === 'params' ? JSON.parse(canonicalJson(value)) : value), 1);
   return { text, key: createHash('sha256').update(text).digest('hex') };
+}
+
+/**
+ * The environment a stage declares: its `env`, plus `container.env` for container stages (which the
+ * container sees on top). Both shape the command's results, so both are in the fingerprint and lock;
+ * passed-through variables (licenses, credentials) are deliberately not.
+ */
+export function declaredEnv(stage: Stage): Record<string, string> {
+  if (stage.executor !== 'docker' || !stage.container?.env) return stage.env;
+  return { ...stage.env, ...stage.container.env };
 }
 
 /** params file -> tracked key -> value, the shape the lock stores. Whole-file params expand to top-level keys. */

@@ -2,7 +2,7 @@ import type { Stage } from '../model/stage.js';
 import type { LockEntry } from '../lock/lock-types.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { ChangeReason, StagePlan } from './change-reason.js';
-import { paramsByFile } from './fingerprint.js';
+import { declaredEnv, paramsByFile } from './fingerprint.js';
 
 /** A hash as observed on disk (or predicted); `undefined` in a map means the path does not exist. */
 export interface ObservedHash {
@@ -68,8 +68,9 @@ export function inputChanges(obs: StageObservation, lock: LockEntry): ChangeReas
   const reasons: ChangeReason[] = [];
   if (!sameList(stage.cmd, lock.cmd)) reasons.push({ kind: 'cmd-changed', old: lock.cmd, new: stage.cmd });
   if (stage.wdir !== lock.wdir) reasons.push({ kind: 'wdir-changed', old: lock.wdir, new: stage.wdir });
-  for (const key of unionKeys(stage.env, lock.env)) {
-    if (stage.env[key] !== lock.env[key]) reasons.push({ kind: 'env-changed', key, old: lock.env[key], new: stage.env[key] });
+  const env = declaredEnv(stage);
+  for (const key of unionKeys(env, lock.env)) {
+    if (env[key] !== lock.env[key]) reasons.push({ kind: 'env-changed', key, old: lock.env[key], new: env[key] });
   }
   if (obs.environment !== lock.environment) {
     reasons.push({ kind: 'environment-changed', old: lock.environment, new: obs.environment });

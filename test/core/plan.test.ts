@@ -138,3 +138,18 @@ describe('planPipeline', () => {
     expect(planPipeline(g.value, ['a', 'b', 'c'], m, opts).map((p) => p.action)).toEqual(['restore', 'skip', 'skip']);
   });
 });
+
+describe('declared env of container stages', () => {
+  it('container.env is part of the fingerprint and of the plan for docker stages only', async () => {
+    const { stageFingerprint } = await import('../../src/plan/fingerprint.js');
+    const docker = { ...base, executor: 'docker' as const, container: { image: 'finn:1', env: { VIVADO_PATH: '/tools/2022.2' } } };
+    const fp = (s: typeof docker) => stageFingerprint({ stage: s, depHashes: new Map(), environment: 'sha256:x', root: '/w' }).key;
+    const changed = { ...docker, container: { ...docker.container, env: { VIVADO_PATH: '/tools/2023.1' } } };
+    expect(fp(changed)).not.toBe(fp(docker));
+    expect(fp({ ...changed, executor: 'local' } as never)).toBe(fp({ ...docker, executor: 'local' } as never));
+    const obs = upToDate(docker, { env: { VIVADO_PATH: '/tools/2022.2' } });
+    expect(planStage({ ...obs, stage: changed }, opts).reasons).toEqual([
+      { kind: 'env-changed', key: 'VIVADO_PATH', old: '/tools/2022.2', new: '/tools/2023.1' },
+    ]);
+  });
+});

@@ -16,13 +16,10 @@ const QUICK_TIMEOUT_MS = 10_000;
 
 /**
  * Loads dockerode on first use only: it costs ~75 ms of start-up that a local pipeline never needs.
- * The specifier is a variable so the CLI bundler leaves dockerode (and its optional native ssh2
- * bindings, which esbuild cannot bundle) to be resolved from node_modules at run time.
+ * (The CLI bundle keeps it external, see scripts/bundle.mjs.)
  */
 export async function connectDocker(): Promise<DockerClients> {
-  const specifier = 'dockerode';
-  const mod = (await import(specifier)) as { default: typeof Dockerode };
-  const Docker = mod.default;
+  const { default: Docker } = await import('dockerode');
   return { quick: new Docker({ timeout: QUICK_TIMEOUT_MS }), stream: new Docker() };
 }
 
