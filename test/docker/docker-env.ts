@@ -1,6 +1,6 @@
 /**
  * What the Docker tests need from the machine: a real engine and the images test/images/build.sh
- * makes (.ci/setup-docker.sh does both). Without them the tests FAIL with this message; skipping
+ * makes (.ci/setup.sh does both). Without them the tests FAIL with this message; skipping
  * would let a broken CI setup pass silently.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ export const PYTHON = 'orchestrator-test/python:1';
 export function requireDocker(images: string[] = [BUSYBOX]): void {
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
   if (info.status !== 0) {
-    throw new Error(`no Docker engine answers (docker info: ${(info.stderr || info.error?.message || '').trim()}); run .ci/setup-docker.sh first`);
+    throw new Error(`no Docker engine answers (docker info: ${(info.stderr || info.error?.message || '').trim()}); run .ci/setup.sh first`);
   }
   for (const image of images) {
     if (docker('image', 'inspect', image).status !== 0) throw new Error(`test image ${image} is missing; run test/images/build.sh`);

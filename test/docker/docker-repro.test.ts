@@ -1,5 +1,5 @@
 /**
- * The Docker executor end to end: the built CLI against the real engine (.ci/setup-docker.sh), in
+ * The Docker executor end to end: the built CLI against the real engine (.ci/setup.sh), in
  * throw-away projects. Every container is found by its orchestrator.root label, so a test can
  * prove none is left behind.
  */

@@ -5,7 +5,7 @@
  * ones cannot be installed here. The stand-ins record each build_dataflow_cfg call and write
  * FINN-shaped reports; see test/stand-ins/README.md.
  *
- * Requires a Docker engine and orchestrator-test/python:1 (.ci/setup-docker.sh); without them these
+ * Requires a Docker engine and orchestrator-test/python:1 (.ci/setup.sh); without them these
  * tests FAIL, they do not skip.
  */
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';

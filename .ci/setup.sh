@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes a Docker engine answer and builds the images the Docker tests use. Idempotent: an engine that
+# Test set-up beyond npm: makes a Docker engine answer and builds the images the Docker tests use. Idempotent: an engine that
 # already answers is used as is, images that exist are not rebuilt. No registry is reachable here
 # (../shared/ENVIRONMENT.md): images are imported from locally built root filesystems, never pulled.
 set -euo pipefail
