@@ -56,11 +56,20 @@ export async function runOnce(req: RunOnceRequest, emit?: (send: (e: ReproEvent)
 
   let status: RunRecord['status'] = 'interrupted';
   try {
-    const markers = new RunningMarkers(ws.layout.running);
-    for (const m of await markers.list()) if (interrupted.has(m.stage)) await executors.get(m.executor)?.cleanup(m);
-    for (const executor of executors.values()) await executor.cleanupLeftovers(ws.root);
+    // A dead run's stage that is selected again may still be running remotely: the stage decides
+    // (reattach if its inputs are unchanged). Everything else a dead run left is removed now.
+    const inScope = new Set(selected);
+    const orphans = (await new RunningMarkers(ws.layout.running).list()).filter((m) => interrupted.has(m.stage));
+    const reattach = new Map(orphans.filter((m) => inScope.has(m.stage) && executors.get(m.executor)?.reattachable).map((m) => [m.stage, m]));
+    for (const m of orphans) if (!reattach.has(m.stage)) await executors.get(m.executor)?.cleanup(m);
+    const keep = new Set([...reattach.values()].map((m) => m.handleId));
+    for (const executor of executors.values()) await executor.cleanupLeftovers(ws.root, keep);
 
-    const result = await runRepro({ ws, pipeline: project.pipeline, graph: project.graph, executors, runId, interrupted, onEvent }, selected, options);
+    const result = await runRepro(
+      { ws, pipeline: project.pipeline, graph: project.graph, executors, runId, interrupted, reattach, onEvent },
+      selected,
+      options,
+    );
     const outcomes = [...result.outcomes.values()];
     status = options.signal.aborted || outcomes.includes('cancelled') ? 'interrupted' : outcomes.includes('failed') ? 'failed' : 'succeeded';
     return { status, runId };

@@ -1,4 +1,4 @@
-import type { Executor } from '../exec/executor.js';
+import type { ExecRequest, Executor, RunningMarker } from '../exec/executor.js';
 import type { StageGraph } from '../graph/stage-graph.js';
 import type { ExecutorKind, Pipeline, Stage } from '../model/stage.js';
 import type { StagePlan } from '../plan/change-reason.js';
@@ -35,6 +35,8 @@ export interface ReproContext {
   runId: string;
   /** Stages whose running marker was left by a dead process. */
   interrupted: ReadonlySet<string>;
+  /** Markers of a dead run's selected stages: reattach to their execution if inputs are unchanged. */
+  reattach?: ReadonlyMap<string, RunningMarker>;
   /** Created by runRepro: one per run, so its directory is made once. */
   markers?: RunningMarkers;
   onEvent: ReproListener;
@@ -73,7 +75,11 @@ async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): 
   });
   const plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
   const markers = ctx.markers!;
-  if (ctx.interrupted.has(stage.name)) await markers.remove(stage.name);
+  const orphan = ctx.reattach?.get(stage.name);
+  // Reattach only to an execution of exactly these inputs; anything else it was doing is stale.
+  const attach = orphan && plan.action === 'run' && orphan.fingerprint !== undefined && orphan.fingerprint === observed.fingerprint?.key ? orphan : undefined;
+  if (orphan && !attach) await executor.cleanup(orphan);
+  if (ctx.interrupted.has(stage.name) && !attach) await markers.remove(stage.name);
   ctx.onEvent({
     type: 'stage-planned',
     stage: stage.name,
@@ -98,7 +104,7 @@ async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): 
       }
       const own = opts.stageSignal?.(stage.name);
       const signal = own ? AbortSignal.any([opts.signal, own]) : opts.signal;
-      const outcome = await executeStage(ctx, stage, plan, observed, environment, executor, signal);
+      const outcome = await executeStage(ctx, stage, plan, observed, environment, executor, signal, attach);
       // Stopped on its own (its inputs changed), not by Ctrl-C: run it again with the new inputs.
       return outcome === 'cancelled' && own?.aborted && !opts.signal.aborted ? 'restart' : outcome;
     }
@@ -131,6 +137,7 @@ async function executeStage(
   environment: string,
   executor: Executor,
   signal: AbortSignal,
+  attach?: RunningMarker,
 ): Promise<NodeOutcome> {
   const { ws } = ctx;
   const started = Date.now();
@@ -143,17 +150,26 @@ async function executeStage(
   }
   if (signal.aborted) return 'cancelled';
 
-  await removeOutputs(ws, stage);
+  // Reattaching keeps the running execution's outputs; a fresh start clears stale ones first.
+  if (!attach) await removeOutputs(ws, stage);
   const log = await StageLog.open(ws.layout.logs, stage.name, ctx.runId);
   log.line(`# stage ${stage.name}, run ${ctx.runId}, started ${new Date(started).toISOString()}`);
   for (const c of stage.cmd) log.line(`$ ${c}`);
   ctx.onEvent({ type: 'stage-started', stage: stage.name, plan, cmd: stage.cmd, logFile: log.file });
 
   const markers = ctx.markers!;
-  const marker = { stage: stage.name, runId: ctx.runId, pid: process.pid, executor: executor.kind, handleId: '', started: new Date(started).toISOString() };
+  const marker: RunningMarker = {
+    stage: stage.name,
+    runId: ctx.runId,
+    pid: process.pid,
+    executor: executor.kind,
+    handleId: attach?.handleId ?? '',
+    started: new Date(started).toISOString(),
+    fingerprint: observed.fingerprint.key,
+  };
   await markers.write(marker);
   let markerWrites = Promise.resolve();
-  const handle = await executor.start({
+  const request: ExecRequest = {
     stage,
     root: ws.root,
     runId: ctx.runId,
@@ -165,7 +181,14 @@ async function executeStage(
     onHandleId: (handleId) => {
       markerWrites = markerWrites.then(() => markers.write({ ...marker, handleId }));
     },
-  });
+  };
+  let handle = attach ? await executor.reattach(attach, request) : undefined;
+  if (attach) log.line(handle ? `# reattached to ${attach.handleId}, started by run ${attach.runId}` : `# could not reattach to ${attach.handleId}; starting afresh`);
+  if (attach && !handle) {
+    await executor.cleanup(attach);
+    await removeOutputs(ws, stage);
+  }
+  handle ??= await executor.start(request);
   const onAbort = () => void handle.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
   const outcome = await handle.wait().finally(() => signal.removeEventListener('abort', onAbort));

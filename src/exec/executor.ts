@@ -38,10 +38,14 @@ export interface RunningMarker {
   executor: ExecutorKind;
   handleId: string;
   started: string;
+  /** The stage's fingerprint key when it started: a later run reattaches only if its inputs are unchanged. */
+  fingerprint?: string;
 }
 
 export interface Executor {
   readonly kind: ExecutorKind;
+  /** Whether a later run may pick up an execution a dead run started (remote jobs) instead of rerunning it. */
+  readonly reattachable: boolean;
   /** The environment a command sees, for the fingerprint: "host" or an image digest. */
   environmentId(stage: Stage): Promise<string>;
   /** Problems to report before anything runs (daemon down, image missing...). */
@@ -54,9 +58,10 @@ export interface Executor {
   /**
    * Removes everything earlier runs in this workspace left behind, marker or not (a run can die
    * between starting a stage and recording it). Called while holding the workspace lock, before any
-   * stage starts, so nothing it finds belongs to a live run.
+   * stage starts, so nothing it finds belongs to a live run. Handles in `keep` are spared: the run
+   * will try to reattach to them (remote jobs and containers outlive the process that started them).
    */
-  cleanupLeftovers(root: string): Promise<void>;
+  cleanupLeftovers(root: string, keep: ReadonlySet<string>): Promise<void>;
   /** Last resort before the process exits on a second Ctrl-C: synchronously kill everything started. */
   killAllNow(): void;
 }

@@ -11,6 +11,8 @@ const KILL_GRACE_MS = 1500;
 /** Runs a stage's commands on this machine through `sh -c`, each in its own process group. */
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
+  /** A child of a dead process has lost its pipes: it is killed and the stage rerun. */
+  readonly reattachable = false;
   /** Process groups of commands currently running, for the synchronous emergency kill. */
   private readonly groups = new Set<number>();
 
@@ -28,6 +30,7 @@ export class LocalExecutor implements Executor {
     return new LocalRun(req, execa, this.groups);
   }
 
+  /** `keep` does not apply: a local command cannot be reattached, so every orphan goes. */
   async cleanupLeftovers(root: string): Promise<void> {
     const groups = processGroupsWithEnv({ ORCHESTRATOR_ROOT: root });
     await Promise.all(groups.map((g) => killProcessGroup(g, KILL_GRACE_MS)));

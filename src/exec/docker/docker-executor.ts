@@ -14,6 +14,8 @@ import { lookupImage, missingImageHint, probeEngine, type ImageLookup } from './
  * on first use, so a pipeline without Docker stages never loads dockerode or talks to an engine.
  */
 export class DockerExecutor implements Executor {
+  /** reattach() works when called directly, but is not yet verified end to end after a crash: a crashed run's container is removed and the stage rerun. */
+  readonly reattachable = false;
   readonly kind = 'docker' as const;
   private docker: Promise<DockerClients> | undefined;
   /** Image name -> lookup, once per process: every stage of a run uses the image the fingerprint named. */
@@ -116,9 +118,10 @@ export class DockerExecutor implements Executor {
    * (the pre-flight saw some): a local-only repro never contacts an engine. A crashed Docker stage
    * is still cleaned up by any later run through its running marker (`cleanup`).
    */
-  async cleanupLeftovers(root: string): Promise<void> {
+  async cleanupLeftovers(root: string, keep: ReadonlySet<string>): Promise<void> {
     if (!this.inUse) return;
-    await this.removeContainers([`${LABEL.root}=${root}`], []);
+    const kept = (id: string) => [...keep].some((k) => k !== '' && (id.startsWith(k) || k.startsWith(id)));
+    await this.removeContainers([`${LABEL.root}=${root}`], [], kept);
   }
 
   /**
@@ -132,11 +135,11 @@ export class DockerExecutor implements Executor {
   }
 
   /** Containers of a dead run: nobody collects their outputs, so they are killed, not stopped gracefully. */
-  private async removeContainers(labelFilters: string[], ids: string[]): Promise<void> {
+  private async removeContainers(labelFilters: string[], ids: string[], spare: (id: string) => boolean = () => false): Promise<void> {
     try {
       const docker = await this.clients();
       const found = await docker.quick.listContainers({ all: true, filters: { label: labelFilters } });
-      const all = new Set([...ids, ...found.map((c) => c.Id)]);
+      const all = new Set([...ids, ...found.map((c) => c.Id).filter((id) => !spare(id))]);
       await Promise.all(
         [...all].map((id) =>
           docker.quick
