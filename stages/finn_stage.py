@@ -5,6 +5,10 @@ Each stage runs one subset of FINN's build steps on the previous stage's ONNX wi
 no stage reads another stage's intermediate_models/ by convention). After a successful build the
 last step's checkpoint is copied to <out>/model.onnx for the next stage.
 
+Step names (resolve_steps): FINN built-ins stay strings; `module:function` imports a custom step; any
+other name is one of the FINN-T attention steps in attention_steps.py, whose transformations are all
+imported before FINN starts, so a missing one fails the stage at once with its name.
+
 FINN's build never raises: it catches every exception, opens pdb unless enable_build_pdb_debug is
 False, and returns -1. So this runner sets enable_build_pdb_debug=False, points stdin at /dev/null
 (nothing may ever wait on a terminal), and exits non-zero on -1, on an exception, and when
@@ -31,7 +35,7 @@ def common_parser(description):
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--input", required=True, help="the previous stage's model.onnx")
     p.add_argument("--out", required=True, help="FINN output_dir of this stage")
-    p.add_argument("--steps", nargs="+", required=True, help="FINN build step names, or module:function for custom steps")
+    p.add_argument("--steps", nargs="+", required=True, help="FINN build step names, attention steps from attention_steps.py by name, or module:function for custom steps")
     p.add_argument("--board", default=None)
     p.add_argument("--fpga_part", default=None)
     p.add_argument("--shell_flow_type", default="vivado_zynq")
@@ -41,15 +45,31 @@ def common_parser(description):
 
 
 def resolve_steps(names):
-    """Built-in step names stay strings (FINN looks them up); `module:function` imports a custom step."""
-    steps = []
+    """FINN built-in step names stay strings (FINN looks them up); `module:function` imports a custom
+    step; any other `step_*` name that FINN does not know is one of ours in attention_steps.py (the
+    attention-specific steps of the FINN-T build). Returns (steps, problems)."""
+    try:
+        from finn.builder.build_dataflow_steps import build_dataflow_step_lookup as builtins
+    except ImportError:
+        builtins = None  # a FINN without the lookup table: ours are still found by name
+    import attention_steps
+
+    steps, ours, problems = [], [], []
     for name in names:
         if ":" in name:
             module, _, func = name.partition(":")
             steps.append(getattr(importlib.import_module(module), func))
+        elif (builtins is None or name not in builtins) and attention_steps.lookup(name) is not None:
+            steps.append(attention_steps.lookup(name))
+            ours.append(name)
         else:
+            if builtins is not None and name not in builtins:
+                problems.append(f"unknown build step {name}: neither a FINN built-in nor in stages/attention_steps.py")
             steps.append(name)
-    return steps
+    # Check every transformation our steps need before FINN runs anything (FINN would only log the
+    # ImportError into build_dataflow.log, possibly hours into the build).
+    problems += attention_steps.missing_transformations(ours)
+    return steps, problems
 
 
 def fail(stage, message, code=EXIT_BUILD_FAILED):
@@ -87,12 +107,17 @@ def run(stage, args, generate_outputs, extra_cfg, prepare=None):
             kwargs["board"] = args.board
         if args.fpga_part:
             kwargs["fpga_part"] = args.fpga_part
+        steps, problems = resolve_steps(args.steps)
+        if problems:
+            for problem in problems:
+                print(f"{stage}: {problem}", file=sys.stderr)
+            return fail(stage, f"{len(problems)} problem(s) with the build steps (above); nothing was run")
         cfg = build_cfg.DataflowBuildConfig(
             output_dir=out,
             synth_clk_period_ns=args.synth_clk_period_ns,
             generate_outputs=[build_cfg.DataflowOutputType(o) for o in generate_outputs],
             shell_flow_type=build_cfg.ShellFlowType(args.shell_flow_type),
-            steps=resolve_steps(args.steps),
+            steps=steps,
             save_intermediate_models=True,
             enable_build_pdb_debug=False,
             verbose=args.verbose,

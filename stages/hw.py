@@ -1,5 +1,6 @@
-"""Stage `hw`: hardware layers, dataflow partition, layer specialization, folding, bit widths,
-estimate reports (report/estimate_*.json, op_and_param_counts.json)."""
+"""Stage `hw`: attention/residual conversion and stream replication (stages/attention_steps.py),
+hardware layers, dataflow partition, layer specialization, folding, bit widths, estimate reports
+(report/estimate_*.json, op_and_param_counts.json)."""
 import sys
 
 import finn_stage

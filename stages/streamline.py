@@ -1,7 +1,8 @@
 """Stage `streamline`: QONNX -> FINN-ONNX conversion, tidy-up and streamlining.
 
-The step list comes from params.yaml `build.steps.streamline`; attention-specific streamlining
-(FINN-Plus or your own transformations) is added there as `module:function` custom steps.
+The step list comes from params.yaml `build.steps.streamline`: FINN's steps with the attention-specific
+ones of the FINN-T build (stages/attention_steps.py, by name) at the reference's positions; any other
+custom step as `module:function`.
 """
 import sys
 

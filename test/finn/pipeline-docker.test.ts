@@ -74,6 +74,44 @@ function calls(p: Project, stage: string): StandInCall[] {
   return p.read(`build/${stage}/standin_calls.jsonl`).trim().split('\n').map((l) => JSON.parse(l) as StandInCall);
 }
 
+/** Steps recorded by the stand-in build: one line per finished step with the transformations it applied. */
+function stepRecords(p: Project, stage: string): { step: string; transformations: string[] }[] {
+  return p.read(`build/${stage}/standin_steps.jsonl`).trim().split('\n').map((l) => JSON.parse(l));
+}
+
+/**
+ * The attention-specific steps of the FINN-T build and the transformations each applies, in order, as
+ * in the reference build (iksnagreb/attention-dummy build.py / build_steps.py); written out here
+ * independently of stages/attention_steps.py, which must match it.
+ */
+const RESIDUAL = ['MoveLinearPastEltwiseAdd', 'MoveLinearPastFork', 'MoveScalarLinearPastInvariants'];
+const TRANSPOSES_AT_FORK = ['MoveTransposePastFork', 'MoveTransposePastEltwise', 'CollapseRepeatedTranspose', 'RemoveIdentityTranspose'];
+const REFERENCE: Record<string, string[]> = {
+  step_tidy_up_pre_attention: [
+    'InferDataTypes', 'InferShapes', 'GiveUniqueNodeNames', 'GiveReadableTensorNames', 'RemoveStaticGraphInputs',
+    'RemoveUnusedTensors', 'GiveUniqueParameterTensors', 'FoldConstants', 'RemoveIdentityReshape', 'RemoveIdentityTranspose',
+    'InferDataLayouts',
+  ],
+  step_streamline_positional: ['ConvertDivToMul', 'CollapseRepeatedMul', 'MoveMulPastFork'],
+  step_streamline_attention: ['Streamline', 'MoveLinearPastFork', 'Streamline', 'Streamline', 'Streamline'],
+  step_streamline_residual: [...RESIDUAL, 'Streamline', ...RESIDUAL, 'Streamline'],
+  step_streamline_norms: [
+    'MoveTransposePastEltwise', 'CollapseRepeatedTranspose', 'RemoveIdentityTranspose', ...TRANSPOSES_AT_FORK, ...TRANSPOSES_AT_FORK,
+    ...RESIDUAL, 'Streamline', 'MoveLinearPastFork', 'Streamline',
+  ],
+  step_convert_attention_to_hw: [
+    'InferMultiHeads', 'MoveSplitMultiHeadsPastMultiThreshold', 'AbsorbAddIntoMultiThreshold', 'InferScaledDotProductAttention',
+    'UnrollMultiHeadAttention', 'MoveMergeMultiHeadsPastMultiThreshold', 'AbsorbMultiThresholdIntoScaledDotProductAttention',
+  ],
+  step_tidy_up_post_attention: [
+    'Squeeze', 'RemoveIdentityTranspose', 'AbsorbAddIntoMultiThreshold', 'AbsorbMultiThresholdIntoScaledDotProductAttention',
+    ...RESIDUAL, 'Streamline', 'GiveUniqueNodeNames', 'GiveReadableTensorNames',
+  ],
+  step_convert_residual_to_hw: ['InferAddStreamsLayer'],
+  step_replicate_streams: ['InferReplicateStream'],
+};
+const ATTENTION_STEPS = new Set(Object.keys(REFERENCE));
+
 function params(): any {
   return parseYaml(readFileSync(path.join(REPO_ROOT, 'params.yaml'), 'utf8'));
 }
@@ -117,7 +155,8 @@ describe('FINN-T pipeline with stand-ins, in Docker', () => {
       const [call, ...more] = calls(p, stage);
       expect(more).toEqual([]);
       const cfg = call!.cfg;
-      expect(cfg.steps, stage).toEqual(steps[stage]);
+      // Our attention steps reach FINN as functions (the stand-in records callables as module:name).
+      expect(cfg.steps, stage).toEqual(steps[stage].map((s: string) => (ATTENTION_STEPS.has(s) ? `attention_steps:${s}` : s)));
       expect(cfg.output_dir).toBe(p.abs(`build/${stage}`));
       expect(call!.model_filename).toBe(`build/${inputs[stage]}/model.onnx`);
       expect(cfg.generate_outputs).toEqual(generated[stage]);
@@ -163,5 +202,57 @@ describe('FINN-T pipeline with stand-ins, in Docker', () => {
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout + r.stderr).toContain(message);
     expect(Object.keys(p.lock().stages ?? {}).sort()).toEqual(['export', 'model']);
+  }, TIMEOUT);
+});
+
+describe('attention-specific steps (FINN-T reference build) with stand-ins, in Docker', () => {
+  test('streamline runs the attention streamlining, hw the attention/residual conversions and stream replication, in the reference order', async () => {
+    const p = finnProject();
+    const r = await p.run(['repro', 'hw'], { env: envFor(p), timeoutMs: TIMEOUT });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(started(r.stdout).sort()).toEqual(['export', 'hw', 'model', 'streamline']);
+
+    // The reference's step list, split at FINN's step_streamline / step_convert_to_hw boundary.
+    expect(stepRecords(p, 'streamline').map((s) => s.step)).toEqual([
+      'step_tidy_up_pre_attention', 'step_qonnx_to_finn', 'step_tidy_up', 'step_streamline_positional',
+      'step_streamline_attention', 'step_streamline_residual', 'step_streamline_norms', 'step_streamline',
+    ]);
+    expect(stepRecords(p, 'hw').map((s) => s.step)).toEqual([
+      'step_convert_attention_to_hw', 'step_tidy_up_post_attention', 'step_convert_to_hw', 'step_convert_residual_to_hw',
+      'step_replicate_streams', 'step_create_dataflow_partition', 'step_specialize_layers', 'step_apply_folding_config',
+      'step_minimize_bit_width', 'step_generate_estimate_reports',
+    ]);
+    // Each custom step applied exactly the reference's transformations, in order; built-in steps none.
+    for (const stage of ['streamline', 'hw']) {
+      for (const { step, transformations } of stepRecords(p, stage)) expect(transformations, `${stage} ${step}`).toEqual(REFERENCE[step] ?? []);
+    }
+    // The hw stage's model carries every transformation of both stages, in order.
+    const hwModel = JSON.parse(p.read('build/hw/model.onnx'));
+    expect(hwModel.transformations).toEqual([
+      ...['step_tidy_up_pre_attention', 'step_streamline_positional', 'step_streamline_attention', 'step_streamline_residual', 'step_streamline_norms'].flatMap((s) => REFERENCE[s]!),
+      ...['step_convert_attention_to_hw', 'step_tidy_up_post_attention', 'step_convert_residual_to_hw', 'step_replicate_streams'].flatMap((s) => REFERENCE[s]!),
+    ]);
+    // The conversions took effect: attention and residual additions are HW layers (the stand-in
+    // step_convert_to_hw converts neither on its own).
+    const ops = new Set(hwModel.nodes.map((n: { op_type: string }) => n.op_type));
+    expect(ops).toContain('ScaledDotProductAttention_hls');
+    expect(ops).toContain('ElementwiseAdd_hls');
+    // The streamline stage read the export ONNX, hw the streamline ONNX.
+    expect(calls(p, 'streamline')[0]!.model_filename).toBe('build/export/model.onnx');
+    expect(calls(p, 'hw')[0]!.model_filename).toBe('build/streamline/model.onnx');
+  }, TIMEOUT);
+
+  test.each([
+    ['streamline', 'CollapseRepeatedTranspose', 'step_streamline_norms', ['export', 'model']],
+    ['hw', 'InferReplicateStream', 'step_replicate_streams', ['export', 'model', 'streamline']],
+  ])('a missing transformation fails the %s stage before FINN runs, naming it (%s)', async (stage, missing, step, committed) => {
+    const p = finnProject();
+    p.write('.standin/missing', `${missing}\n`);
+    const r = await p.run(['repro', stage], { env: envFor(p), timeoutMs: TIMEOUT });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toContain(`${step} needs the transformation ${missing}, which could not be imported`);
+    expect(r.stdout + r.stderr).toContain('nothing was run');
+    expect(p.exists(`build/${stage}/standin_calls.jsonl`)).toBe(false);
+    expect(Object.keys(p.lock().stages ?? {}).sort()).toEqual(committed);
   }, TIMEOUT);
 });

@@ -51,6 +51,12 @@ def _record_call(model_filename, cfg):
         f.write(json.dumps(record, sort_keys=True) + "\n")
 
 
+def _record_step(cfg, name, transformations):
+    """One JSON line per finished step: which transformations it applied, in order."""
+    with open(os.path.join(cfg.output_dir, "standin_steps.jsonl"), "a") as f:
+        f.write(json.dumps({"step": name, "transformations": transformations}) + "\n")
+
+
 def build_dataflow_cfg(model_filename, cfg):
     os.makedirs(cfg.output_dir, exist_ok=True)
     _record_call(model_filename, cfg)
@@ -66,9 +72,12 @@ def build_dataflow_cfg(model_filename, cfg):
         print(f"Running step: {name}")
         try:
             start = time.time()
+            applied_before = len(model.model.get("transformations", []))
             if name == fail_step and fail_mode == "exception":
                 raise RuntimeError(f"stand-in: injected failure in {name}")
+            # Built-in names and callables (custom steps) alike are called with (model, cfg), as FINN does.
             model = step(model, cfg)
+            _record_step(cfg, name, model.model.get("transformations", [])[applied_before:])
             time_per_step[name] = round(time.time() - start, 6)
             if cfg.save_intermediate_models:
                 os.makedirs(os.path.join(cfg.output_dir, "intermediate_models"), exist_ok=True)

@@ -49,9 +49,9 @@ def step_streamline(model, cfg):
     return _history(model, "step_streamline")
 
 
-def step_convert_to_hw(model, cfg):
-    if "step_streamline" not in model.model["history"]:
-        raise ValueError("stand-in: step_convert_to_hw needs a streamlined model")
+def hw_nodes(model, op_types):
+    """The stand-in HW layers of `op_types` for the graph: MVAU per QuantLinear, Thresholding per
+    Quant, ScaledDotProductAttention per Softmax, ElementwiseAdd per non-scalar Add."""
     seq = model.model["input_shape"][1]
     counts = {}
     nodes = []
@@ -62,15 +62,29 @@ def step_convert_to_hw(model, cfg):
         nodes.append({"name": f"{op}_{i}", "op_type": op, "attrs": {"rows": seq, **attrs}})
 
     for g in model.model["graph"]:
-        if g["op"] == "QuantLinear":
+        if g["op"] == "QuantLinear" and "MVAU" in op_types:
             add("MVAU", MW=g["MW"], MH=g["MH"], wbits=g["weight_bit_width"], PE=1, SIMD=1)
-        elif g["op"] == "Quant":
+        elif g["op"] == "Quant" and "Thresholding" in op_types:
             add("Thresholding", NumChannels=g["shape"][-1], bits=g["bit_width"], PE=1)
-        elif g["op"] == "Softmax":
+        elif g["op"] == "Softmax" and "ScaledDotProductAttention" in op_types:
             add("ScaledDotProductAttention", PE=1)
-        elif g["op"] == "Add" and "scalar" not in g:
+        elif g["op"] == "Add" and "scalar" not in g and "ElementwiseAdd" in op_types:
             add("ElementwiseAdd", PE=1)
-    model.model["nodes"] = nodes
+    return nodes
+
+
+def step_convert_to_hw(model, cfg):
+    if "step_streamline" not in model.model["history"]:
+        raise ValueError("stand-in: step_convert_to_hw needs a streamlined model")
+    # Like FINN's: MVAUs and thresholds only. The attention layers exist only if the attention
+    # pattern was converted (InferScaledDotProductAttention), the residual additions only after
+    # InferAddStreamsLayer.
+    ops = ["MVAU", "Thresholding"]
+    if model.model.get("attention_to_hw"):
+        ops.append("ScaledDotProductAttention")
+    if model.model.get("residual_to_hw"):
+        ops.append("ElementwiseAdd")
+    model.model["nodes"] = hw_nodes(model, ops)
     return _history(model, "step_convert_to_hw")
 
 

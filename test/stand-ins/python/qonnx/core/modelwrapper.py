@@ -21,6 +21,13 @@ class ModelWrapper:
             json.dump(self.model, f, indent=1, sort_keys=True)
             f.write("\n")
 
+    def transform(self, transformation, make_deepcopy=True, cleanup=True):
+        """Like qonnx's: applies `transformation` to a copy; the stand-in records its class name."""
+        model = ModelWrapper(self.model) if make_deepcopy else self
+        model.model.setdefault("transformations", []).append(type(transformation).__name__)
+        model, _ = transformation.apply(model)
+        return model
+
     def get_metadata_prop(self, key):
         return self.model["metadata"].get(key)
 

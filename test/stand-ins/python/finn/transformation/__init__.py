@@ -1,0 +1,1 @@
+"""STAND-IN for finn.transformation (tests only)."""

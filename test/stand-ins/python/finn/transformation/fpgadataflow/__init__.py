@@ -1,0 +1,1 @@
+"""STAND-IN for finn.transformation.fpgadataflow (tests only)."""

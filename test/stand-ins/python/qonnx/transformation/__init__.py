@@ -1,0 +1,1 @@
+"""STAND-IN for qonnx.transformation (tests only)."""
