@@ -25,6 +25,33 @@ export interface ReproOptions {
    * inputs fails at once instead of repeating a failure nothing has changed.
    */
   failedFingerprints?: ReadonlyMap<string, string>;
+  /** Shared by runs of several workspaces (sweep variants): one fingerprint is built once at a time. */
+  coordinator?: BuildCoordinator;
+}
+
+/**
+ * Lets stages of different workspaces that have the same fingerprint run once: the first claims it,
+ * the others wait for it to finish and then plan again (and find its outputs in the shared cache).
+ */
+export class BuildCoordinator {
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  /** `release` for the first claimer; `'retry'` (after the builder finished) for the others. */
+  async claim(key: string): Promise<{ release: () => void } | 'retry'> {
+    const running = this.inFlight.get(key);
+    if (running) {
+      await running;
+      return 'retry';
+    }
+    let release!: () => void;
+    this.inFlight.set(key, new Promise<void>((resolve) => (release = resolve)));
+    return {
+      release: () => {
+        this.inFlight.delete(key);
+        release();
+      },
+    };
+  }
 }
 
 export interface ReproContext {
@@ -44,12 +71,21 @@ export interface ReproContext {
 
 /** Runs the selected stages (topological order): each is planned afresh when its upstream is done. */
 export async function runRepro(ctx: ReproContext, selected: readonly string[], opts: ReproOptions): Promise<ScheduleResult> {
-  ctx = { ...ctx, markers: new RunningMarkers(ctx.ws.layout.running) };
+  const runStage = stageRunner(ctx);
   const upstream = new Map(selected.map((n) => [n, ctx.graph.upstream.get(n)!.map((e) => e.from)]));
-  const result = await schedule(selected, upstream, (name) => reproStageSafely(ctx, ctx.graph.stages.get(name)!, opts), opts);
+  const result = await schedule(selected, upstream, (name) => runStage(name, opts), opts);
   for (const [stage, why] of result.notStarted) ctx.onEvent({ type: 'stage-not-started', stage, why });
   await ctx.ws.lock.flush();
   return result;
+}
+
+/**
+ * Plans and (re)builds one stage of `ctx` per call: what `runRepro` schedules, exported for a
+ * scheduler spanning several workspaces (sweeps). Call `ctx.ws.lock.flush()` when done.
+ */
+export function stageRunner(ctx: ReproContext): (stage: string, opts: ReproOptions) => Promise<NodeOutcome> {
+  const prepared = { ...ctx, markers: new RunningMarkers(ctx.ws.layout.running) };
+  return (name, opts) => reproStageSafely(prepared, prepared.graph.stages.get(name)!, opts);
 }
 
 /** An unexpected error (disk full, permissions) fails the stage with its message instead of vanishing. */
@@ -102,11 +138,18 @@ async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): 
         ctx.onEvent({ type: 'stage-failed', stage: stage.name, message, durationMs: 0 });
         return 'failed';
       }
-      const own = opts.stageSignal?.(stage.name);
-      const signal = own ? AbortSignal.any([opts.signal, own]) : opts.signal;
-      const outcome = await executeStage(ctx, stage, plan, observed, environment, executor, signal, attach);
-      // Stopped on its own (its inputs changed), not by Ctrl-C: run it again with the new inputs.
-      return outcome === 'cancelled' && own?.aborted && !opts.signal.aborted ? 'restart' : outcome;
+      const claim = opts.coordinator && observed.fingerprint ? await opts.coordinator.claim(observed.fingerprint.key) : undefined;
+      // Another workspace built these exact inputs meanwhile: plan again, now a restore.
+      if (claim === 'retry') return reproStage(ctx, stage, opts);
+      try {
+        const own = opts.stageSignal?.(stage.name);
+        const signal = own ? AbortSignal.any([opts.signal, own]) : opts.signal;
+        const outcome = await executeStage(ctx, stage, plan, observed, environment, executor, signal, attach);
+        // Stopped on its own (its inputs changed), not by Ctrl-C: run it again with the new inputs.
+        return outcome === 'cancelled' && own?.aborted && !opts.signal.aborted ? 'restart' : outcome;
+      } finally {
+        claim?.release();
+      }
     }
   }
 }

@@ -20,7 +20,13 @@ export interface Workspace {
   linkTypes: readonly LinkType[];
 }
 
-export async function openWorkspace(root: string, opts: { linkTypes?: readonly LinkType[] | undefined } = {}): Promise<Result<Workspace, Diagnostic[]>> {
+export interface OpenWorkspaceOptions {
+  linkTypes?: readonly LinkType[] | undefined;
+  /** Another workspace's cache (sweep variants share the main workspace's objects and run-cache). */
+  cacheDir?: string;
+}
+
+export async function openWorkspace(root: string, opts: OpenWorkspaceOptions = {}): Promise<Result<Workspace, Diagnostic[]>> {
   const layout = workspaceLayout(root);
   const lock = await LockStore.load(root);
   if (!lock.ok) return err(lock.error);
@@ -31,8 +37,8 @@ export async function openWorkspace(root: string, opts: { linkTypes?: readonly L
     lock: lock.value,
     statCache,
     hasher: new Hasher({ root, statCache }),
-    store: new ObjectStore(layout.cache),
-    runCache: new RunCache(layout.cache),
+    store: new ObjectStore(opts.cacheDir ?? layout.cache),
+    runCache: new RunCache(opts.cacheDir ?? layout.cache),
     linkTypes: opts.linkTypes ?? DEFAULT_LINK_TYPES,
   });
 }
