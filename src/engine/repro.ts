@@ -64,9 +64,17 @@ export interface ReproContext {
   interrupted: ReadonlySet<string>;
   /** Markers of a dead run's selected stages: reattach to their execution if inputs are unchanged. */
   reattach?: ReadonlyMap<string, RunningMarker>;
-  /** Created by runRepro: one per run, so its directory is made once. */
-  markers?: RunningMarkers;
   onEvent: ReproListener;
+}
+
+/**
+ * What one run keeps per workspace. "Interrupted" and "reattach" are one-shot facts: consumed when the
+ * stage is first planned, so a replan (watch restart, a build another variant finished) starts clean.
+ */
+interface RunState extends ReproContext {
+  markers: RunningMarkers;
+  pendingInterrupted: Set<string>;
+  pendingReattach: Map<string, RunningMarker>;
 }
 
 /** Runs the selected stages (topological order): each is planned afresh when its upstream is done. */
@@ -84,12 +92,17 @@ export async function runRepro(ctx: ReproContext, selected: readonly string[], o
  * scheduler spanning several workspaces (sweeps). Call `ctx.ws.lock.flush()` when done.
  */
 export function stageRunner(ctx: ReproContext): (stage: string, opts: ReproOptions) => Promise<NodeOutcome> {
-  const prepared = { ...ctx, markers: new RunningMarkers(ctx.ws.layout.running) };
-  return (name, opts) => reproStageSafely(prepared, prepared.graph.stages.get(name)!, opts);
+  const state: RunState = {
+    ...ctx,
+    markers: new RunningMarkers(ctx.ws.layout.running),
+    pendingInterrupted: new Set(ctx.interrupted),
+    pendingReattach: new Map(ctx.reattach ?? []),
+  };
+  return (name, opts) => reproStageSafely(state, state.graph.stages.get(name)!, opts);
 }
 
 /** An unexpected error (disk full, permissions) fails the stage with its message instead of vanishing. */
-async function reproStageSafely(ctx: ReproContext, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {
+async function reproStageSafely(ctx: RunState, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {
   try {
     return await reproStage(ctx, stage, opts);
   } catch (e) {
@@ -99,23 +112,19 @@ async function reproStageSafely(ctx: ReproContext, stage: Stage, opts: ReproOpti
   }
 }
 
-async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {
+async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {
   const { ws } = ctx;
   const executor = ctx.executors.get(stage.executor)!;
   const environment = await executor.environmentId(stage);
-  const observed = await observeStage(stage, {
-    ws,
-    environment,
-    interrupted: ctx.interrupted.has(stage.name),
-    useRunCache: opts.useRunCache,
-  });
+  const interrupted = ctx.pendingInterrupted.delete(stage.name);
+  const observed = await observeStage(stage, { ws, environment, interrupted, useRunCache: opts.useRunCache });
   const plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
-  const markers = ctx.markers!;
-  const orphan = ctx.reattach?.get(stage.name);
+  const orphan = ctx.pendingReattach.get(stage.name);
+  ctx.pendingReattach.delete(stage.name);
   // Reattach only to an execution of exactly these inputs; anything else it was doing is stale.
   const attach = orphan && plan.action === 'run' && orphan.fingerprint !== undefined && orphan.fingerprint === observed.fingerprint?.key ? orphan : undefined;
   if (orphan && !attach) await executor.cleanup(orphan);
-  if (ctx.interrupted.has(stage.name) && !attach) await markers.remove(stage.name);
+  if (interrupted && !attach) await ctx.markers.remove(stage.name);
   ctx.onEvent({
     type: 'stage-planned',
     stage: stage.name,
@@ -155,7 +164,7 @@ async function reproStage(ctx: ReproContext, stage: Stage, opts: ReproOptions): 
 }
 
 async function restoreStage(
-  ctx: ReproContext,
+  ctx: RunState,
   stage: Stage,
   plan: StagePlan,
   depHashes: Awaited<ReturnType<typeof observeStage>>['depHashes'],
@@ -173,7 +182,7 @@ async function restoreStage(
 }
 
 async function executeStage(
-  ctx: ReproContext,
+  ctx: RunState,
   stage: Stage,
   plan: StagePlan,
   observed: Awaited<ReturnType<typeof observeStage>>,
@@ -200,7 +209,7 @@ async function executeStage(
   for (const c of stage.cmd) log.line(`$ ${c}`);
   ctx.onEvent({ type: 'stage-started', stage: stage.name, plan, cmd: stage.cmd, logFile: log.file });
 
-  const markers = ctx.markers!;
+  const { markers } = ctx;
   const marker: RunningMarker = {
     stage: stage.name,
     runId: ctx.runId,
