@@ -65,16 +65,22 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
     .option('--no-wait', 'fail instead of waiting when another repro runs in this workspace')
     .option('-v, --verbose', 'stream every stage\'s output, prefixed by the stage name')
     .option('--resources <name=n...>', 'set a capacity, e.g. --resources vivado_license=2 cpus=8 (default: cpus and mem_gb of this machine, plus pipeline.yaml resources:)')
+    .option('-S, --set-param <key=value>', 'write a param into its params file first (keeps comments), e.g. -S model.bits=4 or -S other.yaml:a.b=1; repeatable', collect, [])
     .action(
       (
         targets: string[],
-        o: { force?: boolean; singleItem?: boolean; downstream?: boolean; dry?: boolean; jobs: number; keepGoing?: boolean; runCache: boolean; wait: boolean; verbose?: boolean; resources?: string[] },
+        o: { force?: boolean; singleItem?: boolean; downstream?: boolean; dry?: boolean; jobs: number; keepGoing?: boolean; runCache: boolean; wait: boolean; verbose?: boolean; resources?: string[]; setParam: string[] },
       ) =>
         run(async () => {
           const overrides = parseResourceOverrides(o.resources ?? []);
           if (!overrides.ok) {
             io.err(`error: ${overrides.error}\n`);
             return EXIT.invalid;
+          }
+          if (o.setParam.length > 0) {
+            const { setParamsCommand } = await import('./commands/params.js');
+            const code = await setParamsCommand(root(), o.setParam, { dry: !!o.dry }, io);
+            if (code !== EXIT.ok) return code;
           }
           const { reproCommand } = await import('./commands/repro.js');
           return reproCommand(
@@ -185,6 +191,120 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
 
   // Further commands register here, each in its own block: doctor (Docker/FINN checks), finn.
 
+  // Sweeps: sweep run/show/list/apply/rm; params diff; metrics show/diff.
+  const sweep = program.command('sweep').description('Parameter sweeps: each variant in its own workspace under .orchestrator/sweeps/, all sharing the cache.');
+  sweep
+    .command('run')
+    .description('Run a sweep declared under sweeps: in pipeline.yaml, or the cartesian product of -S axes. Rerunning resumes: finished variants are up to date.')
+    .argument('[name]', 'a sweep in pipeline.yaml (or the name to give a -S sweep)')
+    .option('-S, --set-param <key=values>', "an axis: -S model.bits=2,4,8, -S 'model.seq_len=range(32,513,32)', -S 'x=choice(a,b)'; repeatable", collect, [])
+    .addOption(new Option('-j, --jobs <n>', 'stages at once, over all variants').default(availableParallelism(), 'number of CPUs').argParser(positiveInt))
+    .option('--resources <name=n...>', 'set a capacity, as for repro')
+    .option('--no-run-cache', 'run stages even when the run-cache has their outputs')
+    .option('--no-wait', 'fail instead of waiting when this sweep is already running')
+    .option('-v, --verbose', "stream every stage's output, prefixed by variant/stage")
+    .option('--dry', 'list the variants and their params, run nothing')
+    .option('--json', 'with --dry: print one JSON document')
+    .action(
+      (name: string | undefined, o: { setParam: string[]; jobs: number; resources?: string[]; runCache: boolean; wait: boolean; verbose?: boolean; dry?: boolean; json?: boolean }) =>
+        run(async () => {
+          const overrides = parseResourceOverrides(o.resources ?? []);
+          if (!overrides.ok) {
+            io.err(`error: ${overrides.error}\n`);
+            return EXIT.invalid;
+          }
+          const { sweepRunCommand } = await import('./commands/sweep.js');
+          return sweepRunCommand(root(), name, { set: o.setParam, jobs: o.jobs, resources: overrides.value, runCache: o.runCache, wait: o.wait, verbose: !!o.verbose, dry: !!o.dry, json: !!o.json }, io);
+        })(),
+    );
+  sweep
+    .command('show')
+    .description('One row per variant: swept and derived params, status, duration (s), metrics.')
+    .argument('[name]', 'the sweep (default: the one run last)')
+    .option('--json', 'print one JSON document')
+    .option('--csv', 'CSV')
+    .option('--md', 'Markdown table')
+    .option('--sort-by <column>', 'sort rows by a column (numbers numerically, missing values last)')
+    .option('--desc', 'with --sort-by: descending')
+    .option('--only <key...>', 'only these params/metrics columns (a key also selects key.*), in this order')
+    .action((name: string | undefined, o: { json?: boolean; csv?: boolean; md?: boolean; sortBy?: string; desc?: boolean; only?: string[] }) =>
+      run(async () => {
+        const { sweepShowCommand } = await import('./commands/sweep.js');
+        return sweepShowCommand(root(), name, { json: !!o.json, csv: !!o.csv, md: !!o.md, desc: !!o.desc, ...(o.sortBy ? { sortBy: o.sortBy } : {}), ...(o.only ? { only: o.only } : {}) }, io);
+      })(),
+    );
+  sweep
+    .command('list')
+    .description('Sweeps declared in pipeline.yaml or run here, with their variant counts.')
+    .option('--json', 'print one JSON document')
+    .action((o: { json?: boolean }) =>
+      run(async () => {
+        const { sweepListCommand } = await import('./commands/sweep.js');
+        return sweepListCommand(root(), { json: !!o.json }, io);
+      })(),
+    );
+  sweep
+    .command('apply')
+    .description("Put a variant's params into the main params file(s) and its outputs into the main workspace (from the cache).")
+    .argument('<name>', 'the sweep')
+    .argument('<variant>', 'the variant id (see sweep show)')
+    .option('--json', 'print one JSON document')
+    .action((name: string, variant: string, o: { json?: boolean }) =>
+      run(async () => {
+        const { sweepApplyCommand } = await import('./commands/sweep.js');
+        return sweepApplyCommand(root(), name, variant, { json: !!o.json }, io);
+      })(),
+    );
+  sweep
+    .command('rm')
+    .description("Remove a sweep's workspaces and record (cached outputs stay until gc).")
+    .argument('<name>', 'the sweep')
+    .option('--no-wait', 'fail instead of waiting when the sweep is running')
+    .action((name: string, o: { wait: boolean }) =>
+      run(async () => {
+        const { sweepRmCommand } = await import('./commands/sweep.js');
+        return sweepRmCommand(root(), name, { wait: o.wait }, io);
+      })(),
+    );
+  const params = program.command('params').description('Parameters of the pipeline.');
+  params
+    .command('diff')
+    .description('Params that differ between two states: git revisions (default HEAD), the workspace (default new side), or sweep variants SWEEP/VARIANT.')
+    .argument('[revs...]', 'OLD [NEW]: HEAD, a commit or tag, workspace, SWEEP/VARIANT')
+    .option('--all', 'also unchanged params')
+    .option('--json', 'print one JSON document')
+    .action((revs: string[], o: { all?: boolean; json?: boolean }) =>
+      run(async () => {
+        const { paramsDiffCommand } = await import('./commands/params.js');
+        return paramsDiffCommand(root(), revs, { all: !!o.all, json: !!o.json }, io);
+      })(),
+    );
+  const metrics = program.command('metrics').description("Metrics: the stages' metrics: files (YAML or JSON, nested keys flattened with dots).");
+  metrics
+    .command('show')
+    .description('Metrics of the workspace, a git revision, or a sweep variant SWEEP/VARIANT.')
+    .argument('[rev]', 'workspace (default), a git revision, or SWEEP/VARIANT')
+    .option('--json', 'print one JSON document')
+    .action((rev: string | undefined, o: { json?: boolean }) =>
+      run(async () => {
+        const { metricsShowCommand } = await import('./commands/metrics.js');
+        return metricsShowCommand(root(), rev, { json: !!o.json }, io);
+      })(),
+    );
+  metrics
+    .command('diff')
+    .description('Metrics that differ between two states (default: HEAD and the workspace), with the numeric change.')
+    .argument('[revs...]', 'OLD [NEW]: HEAD, a commit or tag, workspace, SWEEP/VARIANT')
+    .option('--all', 'also unchanged metrics')
+    .option('--json', 'print one JSON document')
+    .action((revs: string[], o: { all?: boolean; json?: boolean }) =>
+      run(async () => {
+        const { metricsDiffCommand } = await import('./commands/metrics.js');
+        return metricsDiffCommand(root(), revs, { all: !!o.all, json: !!o.json }, io);
+      })(),
+    );
+  for (const group of [sweep, params, metrics]) for (const cmd of group.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
+
   program
     .command('doctor')
     .description('Check the machine for what the pipeline needs (Docker engine, images, mounts; FINN tools) and print one table.')
@@ -213,6 +333,11 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
 
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
   return program;
+}
+
+/** Repeatable option values (`-S a=1 -S b=2`); not variadic, so positional targets after it stay targets. */
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function positiveInt(v: string): number {

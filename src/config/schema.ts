@@ -146,6 +146,43 @@ export const defaultsSchema = z.strictObject(
 export type Defaults = z.infer<typeof defaultsSchema>;
 export type SlurmSpec = z.infer<typeof slurmSchema>;
 
+/**
+ * `sweeps:` — named parameter sweeps. Axis keys are `[+][file:]dotted.key` (`+` adds a key the params
+ * file does not have yet); values are a list, `range(start, stop[, step])`, `choice(a, b)` or `a,b,c`.
+ * Ranges, key existence and derived expressions are checked by src/sweep (with positions) when a
+ * sweep is expanded; here only the shape.
+ */
+const sweepAxes = z.record(
+  z.string(),
+  z.union([z.array(z.unknown()).min(1, { error: 'at least one value' }), z.string(), z.number(), z.boolean()], {
+    error: 'a list of values, range(start, stop, step), choice(a, b) or a,b,c',
+  }),
+  { error: 'a mapping of parameter keys to values' },
+);
+
+export const sweepSchema = z
+  .strictObject(
+    {
+      desc: text('a description').optional(),
+      axes: sweepAxes.optional(),
+      zip: z.array(sweepAxes, { error: 'a list of mappings whose axes advance together' }).optional(),
+      derived: z.record(z.string(), z.unknown(), { error: 'a mapping of parameter keys to values or ${...} expressions' }).optional(),
+      variants: z
+        .array(z.record(z.string(), z.unknown(), { error: 'a mapping of parameter keys to values' }), { error: 'a list of variants' })
+        .min(1, { error: 'at least one variant' })
+        .optional(),
+    },
+    { error: 'a sweep definition (mapping with axes, zip, derived, variants)' },
+  )
+  .refine((s) => s.axes !== undefined || s.zip !== undefined || s.variants !== undefined, {
+    error: 'at least one of axes, zip or variants',
+  });
+export type SweepBody = z.infer<typeof sweepSchema>;
+
+export const sweepsSchema = z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { error: 'a sweep name of letters, digits, _ . -' }), sweepSchema, {
+  error: 'a mapping of sweep names to sweeps',
+});
+
 /** Top level; `defaults` and stages are validated after templating, so they are only shaped here. */
 export const pipelineFileSchema = z.strictObject(
   {
@@ -161,6 +198,7 @@ export const pipelineFileSchema = z.strictObject(
       })
       .optional(),
     stages: z.record(z.string(), z.unknown(), { error: 'a mapping of stage names to stages' }).optional(),
+    sweeps: sweepsSchema.optional(),
     cache: z
       .strictObject(
         {

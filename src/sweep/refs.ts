@@ -1,0 +1,67 @@
+import { execFile } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { err, ok, type Result } from '../model/result.js';
+import { workspaceReader } from './metrics-files.js';
+import { sweepDir, variantRoot } from './state.js';
+
+const run = promisify(execFile);
+
+/** What a diff compares: the workspace, a git revision, or a sweep variant's workspace. */
+export type Ref = { kind: 'workspace'; label: string } | { kind: 'git'; rev: string; label: string } | { kind: 'variant'; sweep: string; id: string; root: string; label: string };
+
+/**
+ * `workspace` (or `.`), `SWEEP/VARIANT` when SWEEP is a sweep that has run here, else a git
+ * revision (`HEAD`, `HEAD~2`, a tag or commit), checked to exist.
+ */
+export async function resolveRef(root: string, text: string): Promise<Result<Ref, string>> {
+  if (text === 'workspace' || text === '.') return ok({ kind: 'workspace', label: 'workspace' });
+  const slash = text.indexOf('/');
+  if (slash > 0) {
+    const sweep = text.slice(0, slash);
+    const id = text.slice(slash + 1);
+    if (await exists(sweepDir(root, sweep))) {
+      const vroot = variantRoot(root, sweep, id);
+      if (!(await exists(vroot))) return err(`sweep "${sweep}" has no variant "${id}" (see orchestrator sweep show ${sweep})`);
+      return ok({ kind: 'variant', sweep, id, root: vroot, label: text });
+    }
+  }
+  try {
+    await run('git', ['rev-parse', '--verify', '--quiet', `${text}^{commit}`], { cwd: root });
+    return ok({ kind: 'git', rev: text, label: text });
+  } catch {
+    const inRepo = await run('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root }).then(
+      () => true,
+      () => false,
+    );
+    return err(
+      inRepo
+        ? `"${text}" is neither a git revision nor SWEEP/VARIANT of a sweep run here`
+        : `"${text}": not a git repository, and not SWEEP/VARIANT of a sweep run here (compare two variants: SWEEP/A SWEEP/B)`,
+    );
+  }
+}
+
+/** Reads a root-relative file as it is at `ref`; undefined when it does not exist there. */
+export function refReader(root: string, ref: Ref): (rel: string) => Promise<string | undefined> {
+  switch (ref.kind) {
+    case 'workspace':
+      return workspaceReader(root);
+    case 'variant':
+      return workspaceReader(ref.root);
+    case 'git':
+      // `REV:./path` is relative to the cwd, so a project in a subdirectory of the repository works.
+      return (rel) =>
+        run('git', ['show', `${ref.rev}:./${rel}`], { cwd: root, maxBuffer: 256 * 2 ** 20 }).then(
+          (r) => r.stdout,
+          () => undefined,
+        );
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,103 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Scalar } from './metrics-files.js';
+
+/** Where sweeps live: `.orchestrator/sweeps/<sweep>/<variant id>/` is a variant's workspace. */
+export function sweepsDir(root: string): string {
+  return path.join(root, '.orchestrator', 'sweeps');
+}
+export function sweepDir(root: string, name: string): string {
+  return path.join(sweepsDir(root), name);
+}
+export function variantRoot(root: string, sweep: string, id: string): string {
+  return path.join(sweepDir(root, sweep), id);
+}
+
+export type VariantStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'interrupted';
+
+export interface VariantRecord {
+  id: string;
+  /** Swept values by key label (`model.bits`, `other.yaml:x`). */
+  params: Record<string, unknown>;
+  /** Derived values by key label. */
+  derived: Record<string, unknown>;
+  status: VariantStatus;
+  started?: string;
+  finished?: string;
+  /** Wall time of the run that completed it (first stage start to last stage end). */
+  durationMs?: number;
+  /** Per stage: ran, restored, up to date, failed, cancelled, not run. */
+  stages?: Record<string, string>;
+  error?: { stage?: string; message: string; log?: string };
+  /** Flattened metrics of the variant's `metrics:` files, read when it finished. */
+  metrics?: Record<string, Scalar>;
+}
+
+/** `.orchestrator/sweeps/<name>/sweep.json`: the sweep as last run, one record per variant. */
+export interface SweepRecord {
+  version: 1;
+  name: string;
+  desc?: string;
+  /** `pipeline` (declared in pipeline.yaml) or `command-line` (-S axes). */
+  origin: 'pipeline' | 'command-line';
+  /** The command that ran it, to repeat it. */
+  argv: string[];
+  /** Column order for tables: swept keys, then derived keys. */
+  sweptKeys: string[];
+  derivedKeys: string[];
+  updated: string;
+  /** pid of the run in progress (absent when finished): a dead pid means "interrupted". */
+  pid?: number;
+  variants: VariantRecord[];
+}
+
+export function sweepFile(root: string, name: string): string {
+  return path.join(sweepDir(root, name), 'sweep.json');
+}
+
+export async function readSweep(root: string, name: string): Promise<SweepRecord | undefined> {
+  try {
+    return JSON.parse(await readFile(sweepFile(root, name), 'utf8')) as SweepRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function listSweeps(root: string): Promise<SweepRecord[]> {
+  const names = await readdir(sweepsDir(root)).catch(() => [] as string[]);
+  const out: SweepRecord[] = [];
+  for (const name of names.sort()) {
+    const record = await readSweep(root, name);
+    if (record) out.push(record);
+  }
+  return out;
+}
+
+/** Coalesced atomic writes of one sweep's record: the last write always carries the latest state. */
+export class SweepRecordWriter {
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+
+  constructor(
+    private readonly root: string,
+    readonly record: SweepRecord,
+  ) {}
+
+  save(): Promise<void> {
+    this.dirty = true;
+    this.writing = this.writing.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      this.record.updated = new Date().toISOString();
+      await writeFileAtomic(sweepFile(this.root, this.record.name), `${JSON.stringify(this.record, null, 2)}\n`, { durable: false });
+    });
+    return this.writing;
+  }
+}
+
+/** A variant recorded as running by a process that is gone was interrupted (e.g. killed). */
+export function effectiveStatus(record: SweepRecord, v: VariantRecord, alive: (pid: number) => boolean): VariantStatus {
+  if ((v.status === 'running' || v.status === 'pending') && record.pid !== undefined && !alive(record.pid)) return 'interrupted';
+  return v.status;
+}
