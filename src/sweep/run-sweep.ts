@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Project } from '../cli/project.js';
 import { loadProject } from '../cli/project.js';
 import type { ReproEvent } from '../engine/events.js';
-import { BuildCoordinator, stageRunner, type ReproOptions } from '../engine/repro.js';
+import { stageRunner, type ReproOptions } from '../engine/repro.js';
+import { ExecutionSlots } from './execution-slots.js';
 import { newRunId } from '../engine/run-id.js';
 import { RunRecorder } from '../engine/run-record.js';
 import { interruptedStages } from '../engine/status.js';
@@ -111,7 +112,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
   const inputs = await listInputFiles(main.root, main.pipeline, paramsFiles);
   const mainStatCache = workspaceLayout(main.root).statCache;
   const runId = newRunId();
-  const coordinator = new BuildCoordinator();
+  const coordinator = new ExecutionSlots(req.jobs, req.signal);
 
   const prepared: PreparedVariant[] = await mapLimit(req.variants, 4, async (variant, i) => {
     const p: PreparedVariant = { variant, record: record.variants[i]!, root: variantRoot(main.root, spec.name, variant.id), stages: [], done: 0, stageStatus: {} };
@@ -189,7 +190,9 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
       return outcome;
     },
     {
-      jobs: req.jobs,
+      // -j is enforced by ExecutionSlots when a stage executes; planning, restores and waiting for
+      // a twin build need no slot, so every ready node may start.
+      jobs: Math.max(req.jobs, order.length),
       keepGoing: true,
       signal: req.signal,
       resources: {
