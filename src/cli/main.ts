@@ -309,10 +309,11 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
     .command('doctor')
     .description('Check the machine for what the pipeline needs (Docker engine, images, mounts; FINN tools) and print one table.')
     .option('--json', 'print one JSON document: {ok, checks}')
-    .action((o: { json?: boolean }) =>
+    .option('--slurm', 'also submit a tiny Slurm job to check the workspace is visible from the nodes')
+    .action((o: { json?: boolean; slurm?: boolean }) =>
       run(async () => {
         const { doctorCommand } = await import('./commands/doctor.js');
-        return doctorCommand(root(), { json: !!o.json }, io);
+        return doctorCommand(root(), { json: !!o.json, slurm: !!o.slurm }, io);
       })(),
     );
   const finn = program.command('finn').description('FINN-specific tools (report readers).');

@@ -6,6 +6,8 @@ export interface DoctorContext {
   /** Undefined when pipeline.yaml is missing or invalid (the loader's diagnostics are shown instead). */
   pipeline: Pipeline | undefined;
   env: NodeJS.ProcessEnv;
+  /** `doctor --slurm`: submit a probe job to check the workspace is visible from the nodes. */
+  slurmProbe?: boolean;
 }
 
 export type CheckStatus = 'ok' | 'fail' | 'warn' | 'skip';

@@ -7,4 +7,5 @@ import type { DoctorCheck } from './check.js';
 export const doctorCheckLoaders: Array<() => Promise<DoctorCheck>> = [
   () => import('./docker-check.js').then((m) => m.dockerCheck),
   () => import('./finn-check.js').then((m) => m.finnCheck),
+  () => import('./slurm-check.js').then((m) => m.slurmCheck),
 ];

@@ -3,15 +3,17 @@ import type { ExecutorKind, Stage } from '../model/stage.js';
 import { DockerExecutor } from './docker/docker-executor.js';
 import type { Executor } from './executor.js';
 import { LocalExecutor } from './local-executor.js';
+import { SlurmExecutor } from './slurm/slurm-executor.js';
 
 /**
- * The executors this build provides; Slurm arrives as its own implementation of `Executor`.
- * Constructing them is free: each loads its client library (execa, dockerode) on first use.
+ * The executors this build provides. Constructing them is free: each loads its client library
+ * (execa, dockerode) or calls its cluster's commands (sbatch, squeue) only on first use.
  */
 export function createExecutors(): Map<ExecutorKind, Executor> {
   return new Map<ExecutorKind, Executor>([
     ['local', new LocalExecutor()],
     ['docker', new DockerExecutor()],
+    ['slurm', new SlurmExecutor()],
   ]);
 }
 
@@ -23,6 +25,6 @@ export function missingExecutors(stages: readonly Stage[], executors: ReadonlyMa
       code: 'unknown-executor' as const,
       message: `stage "${s.name}" uses executor "${s.executor}", which this version of orchestrator does not provide yet`,
       span: s.span,
-      hint: 'use "executor: local" or "executor: docker" for now',
+      hint: 'use "executor: local", "docker" or "slurm"',
     }));
 }

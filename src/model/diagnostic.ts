@@ -28,7 +28,8 @@ export type DiagnosticCode =
   | 'unknown-executor'
   | 'docker-unavailable'
   | 'image-missing'
-  | 'mount-missing';
+  | 'mount-missing'
+  | 'slurm-unavailable';
 
 export interface RelatedInformation {
   message: string;

@@ -50,6 +50,24 @@ export interface ContainerSpec {
   [key: string]: unknown;
 }
 
+/** `slurm:` settings (defaults merged with the stage's own, key by key), as validated by the schema. */
+export interface SlurmSpec {
+  partition?: string;
+  /** Slurm time limit: minutes, `HH:MM:SS`, `D-HH:MM`, ... */
+  time?: string | number;
+  account?: string;
+  qos?: string;
+  constraint?: string;
+  /** e.g. `gpu:1`. */
+  gres?: string;
+  /** Passed to sbatch after everything else, so they win. */
+  sbatch_args?: string[];
+  /** Shell commands run in the job before the stage's commands (`module load vivado/2023.1`). */
+  setup?: string | string[];
+  /** How often a job ended by NODE_FAIL or PREEMPTED is submitted again (default 1). */
+  retries?: number;
+}
+
 /** A fully resolved stage: templating done, foreach/matrix expanded, paths normalized. */
 export interface Stage {
   /** e.g. `train`, `build@4`, `build@heads-2`. */
@@ -65,6 +83,8 @@ export interface Stage {
   env: Record<string, string>;
   executor: ExecutorKind;
   container?: ContainerSpec;
+  /** Only meaningful with `executor: slurm`; never part of the fingerprint (where a stage runs is not). */
+  slurm?: SlurmSpec;
   resources: Record<string, number>;
   alwaysChanged: boolean;
   frozen: boolean;

@@ -1,15 +1,15 @@
 import path from 'node:path';
 import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
-import type { ContainerSpec, DepSpec, OutKind, OutSpec, ParamValue, Stage } from '../model/stage.js';
+import type { ContainerSpec, DepSpec, OutKind, OutSpec, ParamValue, SlurmSpec, Stage } from '../model/stage.js';
 import { keySpanAt, spanAt, type YamlPath, type YamlSource } from '../config/yaml-document.js';
-import type { Defaults, SlurmSpec, StageBody } from '../config/schema.js';
+import type { Defaults, StageBody } from '../config/schema.js';
 import { pathString } from '../config/zod-diagnostics.js';
 import { lookupDotted, pointAt, type DataFiles } from './params-files.js';
 import type { StageInstance } from './expand.js';
 
-/** A `Stage` plus its Slurm settings, which the shared `Stage` type has no field for yet. */
-export type ResolvedStage = Stage & { slurm?: SlurmSpec };
+/** What resolve returns per stage (Slurm settings are `Stage.slurm`). */
+export type ResolvedStage = Stage;
 
 interface Context {
   instance: StageInstance;
@@ -59,7 +59,8 @@ export function normalizeStage(
   };
   const container = mergeContainer(defaults.container, body.container);
   if (container) stage.container = container;
-  if (defaults.slurm || body.slurm) stage.slurm = { ...defaults.slurm, ...body.slurm };
+  const slurm = mergeSlurm(defaults.slurm, body.slurm);
+  if (slurm) stage.slurm = slurm;
   if (body.desc !== undefined) stage.desc = body.desc;
   return ok(stage);
 }
@@ -139,5 +140,13 @@ function mergeContainer(base: Defaults['container'], own: StageBody['container']
   const merged: ContainerSpec = {};
   for (const [key, value] of Object.entries({ ...base, ...own })) if (value !== undefined) merged[key] = value;
   if (base?.env || own?.env) merged.env = { ...stringValues(base?.env), ...stringValues(own?.env) };
+  return merged;
+}
+
+/** Stage slurm fields override the defaults one by one (a stage's `sbatch_args` or `setup` replaces the default's). */
+function mergeSlurm(base: Defaults['slurm'], own: StageBody['slurm']): SlurmSpec | undefined {
+  if (!base && !own) return undefined;
+  const merged: SlurmSpec = {};
+  for (const [key, value] of Object.entries({ ...base, ...own })) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
   return merged;
 }

@@ -9,6 +9,8 @@ import { EXIT, type Io } from '../io.js';
 
 export interface DoctorFlags {
   json: boolean;
+  /** Also submit a tiny Slurm probe job (workspace visible from the nodes?). */
+  slurm?: boolean;
 }
 
 /**
@@ -33,7 +35,7 @@ export async function doctorCommand(root: string, flags: DoctorFlags, io: Io): P
     }
   }
 
-  const ctx: DoctorContext = { root, pipeline, env: process.env };
+  const ctx: DoctorContext = { root, pipeline, env: process.env, slurmProbe: flags.slurm === true };
   for (const load of doctorCheckLoaders) {
     try {
       rows.push(...(await (await load())(ctx)));

@@ -1,0 +1,80 @@
+import path from 'node:path';
+import type { Stage } from '../../model/stage.js';
+import type { ShellWord } from './container-command.js';
+import { shellQuote } from './shell-quote.js';
+
+export interface JobScriptRequest {
+  stage: Stage;
+  root: string;
+  runId: string;
+  /** The status file with `${SLURM_JOB_ID}` in place of the job id (expanded on the node). */
+  statusFile: string;
+  /** Per command, the words that run it; default `sh -c COMMAND` on the node itself. */
+  commandWords?: (command: string, index: number) => ShellWord[];
+}
+
+/** Where the job ended, as the job script writes it into the status file: `<exit code> <where>`. */
+export type ScriptStep = 'cd' | 'setup' | 'done' | number;
+
+/**
+ * The batch script for one stage. It runs in bash (the `module` function of HPC setup preambles is a
+ * bash function), each of the stage's commands in a fresh `sh -c` as locally, in order, stopping at
+ * the first failure, and writes `<code> <step>` to the status file atomically as its last act: the
+ * orchestrator trusts that file, not Slurm's accounting, for the exit code.
+ */
+export function jobScript(req: JobScriptRequest): string {
+  const { stage, root } = req;
+  const wdir = path.join(root, stage.wdir);
+  const lines = [
+    '#!/bin/bash',
+    `# orchestrator job script: stage ${stage.name}, run ${req.runId}, workspace ${root}`,
+    '# Written for every submission; the job log and the exit-status file sit next to it.',
+    `status_file=${statusPath(req.statusFile)}`,
+    'finish() {',
+    `  printf '%s %s\\n' "$1" "$2" > "$status_file.tmp" && mv -f "$status_file.tmp" "$status_file"`,
+    '  exit "$1"',
+    '}',
+    `cd ${shellQuote(wdir)} || finish 1 cd`,
+  ];
+  const setup = setupCommands(stage);
+  if (setup.length > 0) {
+    lines.push('# slurm.setup, each entry checked');
+    for (const entry of setup) lines.push('{', entry, '} || finish $? setup');
+  }
+  const env = Object.entries(stage.env);
+  lines.push("# the stage's env (after setup, so it wins), then ORCHESTRATOR_*");
+  for (const [k, v] of env) lines.push(`export ${k}=${shellQuote(v)}`);
+  lines.push(
+    `export ORCHESTRATOR_STAGE=${shellQuote(stage.name)} ORCHESTRATOR_ROOT=${shellQuote(root)} ORCHESTRATOR_RUN_ID=${shellQuote(req.runId)}`,
+    '# the commands, in order; the first failure ends the job with its exit code',
+  );
+  const words = req.commandWords ?? ((command: string) => ['sh', '-c', command]);
+  stage.cmd.forEach((command, i) => lines.push(`${words(command, i).map(renderWord).join(' ')} || finish $? ${i + 1}`));
+  lines.push('finish 0 done', '');
+  return lines.join('\n');
+}
+
+/** `slurm.setup` as a list of entries. */
+export function setupCommands(stage: Stage): string[] {
+  const setup = stage.slurm?.setup;
+  return setup === undefined ? [] : typeof setup === 'string' ? [setup] : setup;
+}
+
+/** Parses the status file: `0 done`, `3 2` (command 2 exited 3), `1 cd`, `127 setup`. */
+export function parseStatusFile(text: string): { code: number; step: ScriptStep } | undefined {
+  const m = /^(\d+) (cd|setup|done|\d+)\s*$/.exec(text);
+  if (!m) return undefined;
+  const step = m[2]!;
+  return { code: Number(m[1]), step: /^\d+$/.test(step) ? Number(step) : (step as ScriptStep) };
+}
+
+function renderWord(word: ShellWord): string {
+  return typeof word === 'string' ? shellQuote(word) : `"${word.expand.replace(/["\\`]/g, '\\$&')}"`;
+}
+
+/** The status path with its `${SLURM_JOB_ID}` left to the node's shell, everything else quoted. */
+function statusPath(file: string): string {
+  const [before, after] = file.split('${SLURM_JOB_ID}') as [string, string | undefined];
+  if (after === undefined) return shellQuote(file);
+  return `${shellQuote(before)}"\${SLURM_JOB_ID:-manual}"${shellQuote(after)}`;
+}
