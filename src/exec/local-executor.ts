@@ -5,6 +5,13 @@ import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } fr
 import { LineSplitter } from './line-splitter.js';
 import { isProcessAlive, killProcessGroup, processGroupsWithEnv, processStartTime } from './process-group.js';
 
+/**
+ * Set in the environment of every command this executor starts. Cleanup matches it, so processes of
+ * other executors that carry the same ORCHESTRATOR_* variables on this machine (a Slurm job on a
+ * single-node cluster, a container's processes) are never mistaken for local orphans.
+ */
+const OWN_TAG = { ORCHESTRATOR_EXECUTOR: 'local' } as const;
+
 /** Grace period between SIGTERM and SIGKILL when cancelling. */
 const KILL_GRACE_MS = 1500;
 
@@ -32,7 +39,7 @@ export class LocalExecutor implements Executor {
 
   /** `keep` does not apply: a local command cannot be reattached, so every orphan goes. */
   async cleanupLeftovers(root: string): Promise<void> {
-    const groups = processGroupsWithEnv({ ORCHESTRATOR_ROOT: root });
+    const groups = processGroupsWithEnv({ ...OWN_TAG, ORCHESTRATOR_ROOT: root });
     await Promise.all(groups.map((g) => killProcessGroup(g, KILL_GRACE_MS)));
   }
 
@@ -52,7 +59,7 @@ export class LocalExecutor implements Executor {
   }
 
   async cleanup(marker: RunningMarker): Promise<void> {
-    const groups = new Set(processGroupsWithEnv({ ORCHESTRATOR_RUN_ID: marker.runId, ORCHESTRATOR_STAGE: marker.stage }));
+    const groups = new Set(processGroupsWithEnv({ ...OWN_TAG, ORCHESTRATOR_RUN_ID: marker.runId, ORCHESTRATOR_STAGE: marker.stage }));
     const [pidText, startTime] = marker.handleId.split(':');
     const pgid = Number(pidText);
     // The recorded group, unless its leader is alive but is not the process we started (pid reused).
@@ -109,7 +116,7 @@ class LocalRun implements ExecHandle {
     const errOut = new LineSplitter((l) => this.req.onLine(l, 'stderr'));
     const child = this.execa('sh', ['-c', command], {
       cwd: path.join(this.req.root, stage.wdir),
-      env: this.req.env,
+      env: { ...this.req.env, ...OWN_TAG },
       extendEnv: false,
       // Own process group: cancelling kills everything the command started, not just `sh`.
       detached: true,

@@ -48,9 +48,6 @@ export function processStartTime(pid: number): string | undefined {
  * Process groups of every process whose environment contains all of `vars`. Stage commands carry
  * ORCHESTRATOR_RUN_ID and ORCHESTRATOR_STAGE, so this finds what a dead orchestrator left running even
  * when it died before recording a pid, and never matches an unrelated process that reused one.
- * Processes of a Slurm job (other than the one this process may itself run in) are left alone: they
- * carry the same variables when the node is this machine, but the job is the Slurm executor's to
- * cancel or reattach to.
  */
 export function processGroupsWithEnv(vars: Record<string, string>): number[] {
   const wanted = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
@@ -66,7 +63,6 @@ export function processGroupsWithEnv(vars: Record<string, string>): number[] {
     try {
       const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
       if (!wanted.every((w) => env.includes(w))) continue;
-      if (inOtherSlurmJob(env)) continue;
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
       if (pgid > 1) groups.add(pgid);
@@ -75,9 +71,4 @@ export function processGroupsWithEnv(vars: Record<string, string>): number[] {
     }
   }
   return [...groups];
-}
-
-function inOtherSlurmJob(env: readonly string[]): boolean {
-  const job = env.find((e) => e.startsWith('SLURM_JOB_ID='));
-  return job !== undefined && job !== `SLURM_JOB_ID=${process.env.SLURM_JOB_ID ?? ''}`;
 }

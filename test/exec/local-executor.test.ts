@@ -64,7 +64,7 @@ describe('LocalExecutor', () => {
     const orphan = spawn('sh', ['-c', 'sleep 30'], {
       detached: true,
       stdio: 'ignore',
-      env: { ...process.env, ORCHESTRATOR_RUN_ID: 'dead-run', ORCHESTRATOR_STAGE: 'build@1' },
+      env: { ...process.env, ORCHESTRATOR_EXECUTOR: 'local', ORCHESTRATOR_RUN_ID: 'dead-run', ORCHESTRATOR_STAGE: 'build@1' },
     });
     orphan.unref();
     await until(() => isProcessAlive(orphan.pid!));
@@ -78,17 +78,21 @@ describe('LocalExecutor', () => {
 
 describe('LocalExecutor.cleanupLeftovers', () => {
   it('stops processes a dead run in this workspace left, and only those', async () => {
-    const spawnWith = (root: string) => {
-      const child = spawn('sh', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore', env: { ...process.env, ORCHESTRATOR_ROOT: root } });
+    const spawnWith = (root: string, executor = 'local') => {
+      const child = spawn('sh', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore', env: { ...process.env, ORCHESTRATOR_ROOT: root, ORCHESTRATOR_EXECUTOR: executor } });
       child.unref();
       return child.pid!;
     };
     const mine = spawnWith('/work/ws-a');
     const other = spawnWith('/work/ws-b');
-    await until(() => running(mine) && running(other));
+    // Same workspace, but started by another executor (e.g. a Slurm job on this node): not ours.
+    const job = spawnWith('/work/ws-a', 'slurm');
+    await until(() => running(mine) && running(other) && running(job));
     await new LocalExecutor().cleanupLeftovers('/work/ws-a');
     await until(() => !running(mine));
     expect(running(other)).toBe(true);
+    expect(running(job)).toBe(true);
     process.kill(-other, 'SIGKILL');
+    process.kill(-job, 'SIGKILL');
   });
 });
