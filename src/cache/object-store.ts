@@ -6,7 +6,7 @@ import { isDirHash, type ManifestEntry, type PathHash } from '../hash/types.js';
 import { mapLimit } from '../util/concurrency.js';
 import { CacheTmp } from './cache-tmp.js';
 import { isObjectName, objectPathIn } from './object-path.js';
-import { restoreObject, type LinkType, type RestoredFile, type RestoreOptions } from './restore.js';
+import { restoreObject, type RestoredFile, type RestoreOptions } from './restore.js';
 
 export { DEFAULT_LINK_TYPES, type LinkType, type RestoredFile, type RestoreOptions } from './restore.js';
 
@@ -64,7 +64,6 @@ export class ObjectStore {
 
   /** Copy `absSrc` in as object `hash`; the copy is hashed, so a concurrent edit is caught, not stored. */
   async putFile(absSrc: string, hash: string): Promise<void> {
-    const dest = this.objectPath(hash);
     if (await this.has(hash)) return;
     await this.tmp.prepare();
     const tmp = this.tmp.name(hash.slice(0, 12));

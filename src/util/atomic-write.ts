@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import * as path from 'node:path';
 
 /** A unique temp name next to `absPath`, so the final rename stays on one filesystem. */
 export function tempSibling(absPath: string, tag = 'tmp'): string {

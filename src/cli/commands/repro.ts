@@ -6,9 +6,9 @@ import { checkDemands, resolveCapacity, stageDemand } from '../../schedule/capac
 import type { ResourceLimits } from '../../schedule/scheduler.js';
 import { machineCapacity } from '../machine.js';
 import { renderPlan } from '../../ui/plan-text.js';
-import type { ReproEvent } from '../../engine/events.js';
 import { withExclusiveWorkspace } from '../exclusive-workspace.js';
 import { runOnce } from '../run-once.js';
+import { handleInterrupts } from '../interrupt.js';
 import { EXIT, type Io } from '../io.js';
 import { loadSelection, report, type Project } from '../project.js';
 
@@ -69,20 +69,7 @@ async function reproInWorkspace(
   flags: ReproFlags,
   io: Io,
 ): Promise<number> {
-  const controller = new AbortController();
-  let send: ((e: ReproEvent) => void) | undefined;
-  let signals = 0;
-  const onSignal = () => {
-    signals++;
-    if (signals > 1) {
-      for (const executor of executors.values()) executor.killAllNow();
-      process.exit(EXIT.interrupted);
-    }
-    send?.({ type: 'interrupting' });
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interruption = handleInterrupts(executors.values());
   try {
     const { status } = await runOnce(
       {
@@ -90,15 +77,14 @@ async function reproInWorkspace(
         project,
         selected,
         executors,
-        options: { force: flags.force, jobs: flags.jobs, keepGoing: flags.keepGoing, useRunCache: flags.runCache, signal: controller.signal, resources },
+        options: { force: flags.force, jobs: flags.jobs, keepGoing: flags.keepGoing, useRunCache: flags.runCache, signal: interruption.signal, resources },
         verbose: flags.verbose,
         io,
       },
-      (emit) => (send = emit),
+      interruption.report,
     );
     return status === 'interrupted' ? EXIT.interrupted : status === 'failed' ? EXIT.failed : EXIT.ok;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interruption.dispose();
   }
 }

@@ -1,7 +1,6 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { closestMatch } from '../../config/did-you-mean.js';
-import type { ReproEvent } from '../../engine/events.js';
 import { createExecutors } from '../../exec/registry.js';
 import { DataFiles } from '../../resolve/params-files.js';
 import { checkDemands, resolveCapacity } from '../../schedule/capacity.js';
@@ -18,6 +17,7 @@ import { withExclusiveWorkspace } from '../exclusive-workspace.js';
 import { EXIT, type Io } from '../io.js';
 import { machineCapacity } from '../machine.js';
 import { cacheLinkTypes, loadProject, report, type Project } from '../project.js';
+import { handleInterrupts } from '../interrupt.js';
 
 export interface SweepRunFlags {
   set: string[];
@@ -103,20 +103,7 @@ export async function sweepRunCommand(root: string, name: string | undefined, fl
     io.err(`error: sweep ${spec.name} is already running (pid ${lock.owner.pid}, since ${lock.owner.since})\n`);
     return EXIT.invalid;
   }
-  const controller = new AbortController();
-  let send: ((e: ReproEvent) => void) | undefined;
-  let signals = 0;
-  const onSignal = () => {
-    signals++;
-    if (signals > 1) {
-      for (const executor of executors.values()) executor.killAllNow();
-      process.exit(EXIT.interrupted);
-    }
-    send?.({ type: 'interrupting' });
-    controller.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const interruption = handleInterrupts(executors.values());
   try {
     io.out(`sweep ${spec.name}: ${variants.length} variant${variants.length === 1 ? '' : 's'}, up to ${flags.jobs} stage${flags.jobs === 1 ? '' : 's'} at once\n`);
     const { record, interrupted } = await runSweep({
@@ -131,11 +118,11 @@ export async function sweepRunCommand(root: string, name: string | undefined, fl
       capacity,
       linkTypes,
       useRunCache: flags.runCache,
-      signal: controller.signal,
+      signal: interruption.signal,
       verbose: flags.verbose,
       timestamps: !io.isTTY,
       write: io.out,
-      emit: (s) => (send = s),
+      emit: interruption.report,
     });
     const count = (s: string) => record.variants.filter((v) => v.status === s).length;
     const parts = (['succeeded', 'failed', 'interrupted', 'pending'] as const).map((s) => [count(s), s] as const).filter(([n]) => n > 0);
@@ -143,8 +130,7 @@ export async function sweepRunCommand(root: string, name: string | undefined, fl
     if (interrupted) return EXIT.interrupted;
     return count('succeeded') === record.variants.length ? EXIT.ok : EXIT.failed;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interruption.dispose();
     await lock.release();
   }
 }
