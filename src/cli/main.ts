@@ -64,19 +64,14 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
     .option('--no-run-cache', 'run stages even when the run-cache has their outputs')
     .option('--no-wait', 'fail instead of waiting when another repro runs in this workspace')
     .option('-v, --verbose', 'stream every stage\'s output, prefixed by the stage name')
-    .option('--resources <name=n...>', 'set a capacity, e.g. --resources vivado_license=2 cpus=8 (default: cpus and mem_gb of this machine, plus pipeline.yaml resources:)')
+    .addOption(resourcesOption('set a capacity, e.g. --resources vivado_license=2 cpus=8 (default: cpus and mem_gb of this machine, plus pipeline.yaml resources:)'))
     .option('-S, --set-param <key=value>', 'write a param into its params file first (keeps comments), e.g. -S model.bits=4 or -S other.yaml:a.b=1; repeatable', collect, [])
     .action(
       (
         targets: string[],
-        o: { force?: boolean; singleItem?: boolean; downstream?: boolean; dry?: boolean; jobs: number; keepGoing?: boolean; runCache: boolean; wait: boolean; verbose?: boolean; resources?: string[]; setParam: string[] },
+        o: { force?: boolean; singleItem?: boolean; downstream?: boolean; dry?: boolean; jobs: number; keepGoing?: boolean; runCache: boolean; wait: boolean; verbose?: boolean; resources?: Record<string, number>; setParam: string[] },
       ) =>
         run(async () => {
-          const overrides = parseResourceOverrides(o.resources ?? []);
-          if (!overrides.ok) {
-            io.err(`error: ${overrides.error}\n`);
-            return EXIT.invalid;
-          }
           if (o.setParam.length > 0) {
             const { setParamsCommand } = await import('./commands/params.js');
             const code = await setParamsCommand(root(), o.setParam, { dry: !!o.dry }, io);
@@ -94,7 +89,7 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
               dry: !!o.dry,
               keepGoing: !!o.keepGoing,
               verbose: !!o.verbose,
-              resources: overrides.value,
+              resources: o.resources ?? {},
             },
             io,
           );
@@ -162,17 +157,12 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
     .addOption(new Option('-j, --jobs <n>', 'stages to run at once').default(availableParallelism(), 'number of CPUs').argParser(positiveInt))
     .option('-k, --keep-going', 'after a failure, keep running stages that do not depend on it')
     .option('-v, --verbose', 'stream every stage\'s output, prefixed by the stage name')
-    .option('--resources <name=n...>', 'set a capacity, as for repro')
+    .addOption(resourcesOption('set a capacity, as for repro'))
     .addOption(new Option('--debounce <ms>', 'quiet time after the last change before acting').default(200).argParser(nonNegativeInt))
-    .action((targets: string[], o: { jobs: number; keepGoing?: boolean; verbose?: boolean; resources?: string[]; debounce: number }) =>
+    .action((targets: string[], o: { jobs: number; keepGoing?: boolean; verbose?: boolean; resources?: Record<string, number>; debounce: number }) =>
       run(async () => {
-        const overrides = parseResourceOverrides(o.resources ?? []);
-        if (!overrides.ok) {
-          io.err(`error: ${overrides.error}\n`);
-          return EXIT.invalid;
-        }
         const { watchCommand } = await import('./commands/watch.js');
-        return watchCommand(root(), targets, { jobs: o.jobs, keepGoing: !!o.keepGoing, verbose: !!o.verbose, resources: overrides.value, debounceMs: o.debounce }, io);
+        return watchCommand(root(), targets, { jobs: o.jobs, keepGoing: !!o.keepGoing, verbose: !!o.verbose, resources: o.resources ?? {}, debounceMs: o.debounce }, io);
       })(),
     );
 
@@ -199,22 +189,17 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
     .argument('[name]', 'a sweep in pipeline.yaml (or the name to give a -S sweep)')
     .option('-S, --set-param <key=values>', "an axis: -S model.bits=2,4,8, -S 'model.seq_len=range(32,513,32)', -S 'x=choice(a,b)'; repeatable", collect, [])
     .addOption(new Option('-j, --jobs <n>', 'stages at once, over all variants').default(availableParallelism(), 'number of CPUs').argParser(positiveInt))
-    .option('--resources <name=n...>', 'set a capacity, as for repro')
+    .addOption(resourcesOption('set a capacity, as for repro'))
     .option('--no-run-cache', 'run stages even when the run-cache has their outputs')
     .option('--no-wait', 'fail instead of waiting when this sweep is already running')
     .option('-v, --verbose', "stream every stage's output, prefixed by variant/stage")
     .option('--dry', 'list the variants and their params, run nothing')
     .option('--json', 'with --dry: print one JSON document')
     .action(
-      (name: string | undefined, o: { setParam: string[]; jobs: number; resources?: string[]; runCache: boolean; wait: boolean; verbose?: boolean; dry?: boolean; json?: boolean }) =>
+      (name: string | undefined, o: { setParam: string[]; jobs: number; resources?: Record<string, number>; runCache: boolean; wait: boolean; verbose?: boolean; dry?: boolean; json?: boolean }) =>
         run(async () => {
-          const overrides = parseResourceOverrides(o.resources ?? []);
-          if (!overrides.ok) {
-            io.err(`error: ${overrides.error}\n`);
-            return EXIT.invalid;
-          }
           const { sweepRunCommand } = await import('./commands/sweep.js');
-          return sweepRunCommand(root(), name, { set: o.setParam, jobs: o.jobs, resources: overrides.value, runCache: o.runCache, wait: o.wait, verbose: !!o.verbose, dry: !!o.dry, json: !!o.json }, io);
+          return sweepRunCommand(root(), name, { set: o.setParam, jobs: o.jobs, resources: o.resources ?? {}, runCache: o.runCache, wait: o.wait, verbose: !!o.verbose, dry: !!o.dry, json: !!o.json }, io);
         })(),
     );
   sweep
@@ -339,6 +324,15 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log
 /** Repeatable option values (`-S a=1 -S b=2`); not variadic, so positional targets after it stay targets. */
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
+}
+
+/** `--resources name=n ...` (repeatable, comma-separated too), parsed as it is read: a bad value is a usage error. */
+function resourcesOption(description: string): Option {
+  return new Option('--resources <name=n...>', description).argParser((value: string, previous: Record<string, number> | undefined) => {
+    const parsed = parseResourceOverrides([value]);
+    if (!parsed.ok) throw new InvalidArgumentError(parsed.error.replace(/^--resources: /, ""));
+    return { ...previous, ...parsed.value };
+  });
 }
 
 function positiveInt(v: string): number {

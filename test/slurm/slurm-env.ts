@@ -12,17 +12,25 @@ export function requireSlurm(): void {
   if (!states.some((s) => /^(idle|mixed|allocated)$/.test(s))) throw new Error(`no Slurm node is up (sinfo: ${states.join(', ') || 'no nodes'}); run .ci/setup.sh`);
 }
 
-/** Every job Slurm knows (queued, running, or finished within MinJobAge) whose comment names `root`. */
-export function jobsOf(root: string): Array<{ id: string; state: string }> {
+/** Every job Slurm knows (queued, running, or finished within MinJobAge), with the workspace root its comment names. */
+export function allJobs(): Array<{ id: string; state: string; root: string | undefined }> {
   const r = spawnSync('scontrol', ['show', 'jobs'], { encoding: 'utf8' });
   if (r.status !== 0) {
     if (/No jobs in the system/i.test(r.stdout + r.stderr)) return [];
     throw new Error(`scontrol show jobs failed: ${r.stderr}`);
   }
-  return r.stdout
-    .split(/\n(?=JobId=)/)
-    .filter((block) => block.includes(`Comment=orchestrator root=${root} stage=`))
-    .map((block) => ({ id: /JobId=(\d+)/.exec(block)![1]!, state: /JobState=(\S+)/.exec(block)![1]! }));
+  return r.stdout.split(/\n(?=JobId=)/).map((block) => ({
+    id: /JobId=(\d+)/.exec(block)![1]!,
+    state: /JobState=(\S+)/.exec(block)![1]!,
+    root: /Comment=orchestrator root=(\S+) stage=/.exec(block)?.[1],
+  }));
+}
+
+/** The jobs whose comment names `root`. */
+export function jobsOf(root: string): Array<{ id: string; state: string }> {
+  return allJobs()
+    .filter((j) => j.root === root)
+    .map(({ id, state }) => ({ id, state }));
 }
 
 /** Ids of this workspace's jobs still in the queue (pending, running, completing). */

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupProjects, createProject, yamlLines, type Project } from '../integration/harness.js';
-import { requireSlurm } from './slurm-env.js';
+import { allJobs, requireSlurm } from './slurm-env.js';
 
 let project: Project | undefined;
 beforeAll(() => requireSlurm());
@@ -17,13 +17,7 @@ afterEach(() => {
 
 /** Jobs whose comment names a variant workspace of this project's sweeps. */
 function variantJobs(root: string): Array<{ id: string; state: string; root: string }> {
-  const r = spawnSync('scontrol', ['show', 'jobs'], { encoding: 'utf8' });
-  if (r.status !== 0) return [];
-  return r.stdout
-    .split(/\n(?=JobId=)/)
-    .map((block) => ({ block, root: /Comment=orchestrator root=(\S+) stage=/.exec(block)?.[1] }))
-    .filter((j) => j.root?.startsWith(`${root}/.orchestrator/sweeps/`))
-    .map(({ block, root: r2 }) => ({ id: /JobId=(\d+)/.exec(block)![1]!, state: /JobState=(\S+)/.exec(block)![1]!, root: r2! }));
+  return allJobs().filter((j): j is { id: string; state: string; root: string } => j.root?.startsWith(`${root}/.orchestrator/sweeps/`) ?? false);
 }
 
 describe('slurm executor with sweeps', () => {
