@@ -1,6 +1,6 @@
-import { constants as fsc, promises as fsp } from 'node:fs';
+import { constants as fsc, existsSync, mkdirSync, promises as fsp, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { hashFile } from '../hash/hash-file.js';
+import { hashFile, sha256Hex } from '../hash/hash-file.js';
 import { manifestHashOfBytes, parseManifest, serializeManifest } from '../hash/manifest.js';
 import { isDirHash, type ManifestEntry, type PathHash } from '../hash/types.js';
 import { mapLimit } from '../util/concurrency.js';
@@ -28,6 +28,12 @@ export interface ObjectStoreOptions {
 }
 
 const DEFAULT_CONCURRENCY = 32;
+/**
+ * Files up to this size are stored with a few synchronous calls: read once, hash those bytes, write
+ * them. Cheaper than a copy plus a re-read through the thread pool, and just as safe: the object's
+ * bytes are the bytes that were hashed.
+ */
+const SMALL_FILE = 256 * 1024;
 
 /**
  * Content-addressed objects under `<cacheDir>/objects/<hash[0:2]>/<hash[2:]>`, read-only (0444).
@@ -63,7 +69,8 @@ export class ObjectStore {
   }
 
   /** Copy `absSrc` in as object `hash`; the copy is hashed, so a concurrent edit is caught, not stored. */
-  async putFile(absSrc: string, hash: string): Promise<void> {
+  async putFile(absSrc: string, hash: string, size?: number): Promise<void> {
+    if (size !== undefined && size <= SMALL_FILE) return this.putSmallFile(absSrc, hash);
     if (await this.has(hash)) return;
     await this.tmp.prepare();
     const tmp = this.tmp.name(hash.slice(0, 12));
@@ -75,6 +82,30 @@ export class ObjectStore {
       await this.renameIntoPlace(tmp, hash);
     } catch (err) {
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async putSmallFile(absSrc: string, hash: string): Promise<void> {
+    const dest = this.objectPath(hash);
+    if (existsSync(dest)) return;
+    const bytes = readFileSync(absSrc);
+    const got = sha256Hex(bytes);
+    if (got !== hash) throw new ContentChangedError(absSrc, hash, got);
+    await this.tmp.prepare();
+    const tmp = this.tmp.name(hash.slice(0, 12));
+    try {
+      writeFileSync(tmp, bytes, { flag: 'wx', mode: 0o444 });
+      try {
+        renameSync(tmp, dest);
+      } catch (err) {
+        // The prefix directory is missing (first object under it, or gc removed it).
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        mkdirSync(path.dirname(dest), { recursive: true });
+        renameSync(tmp, dest);
+      }
+    } catch (err) {
+      rmSync(tmp, { force: true });
       throw err;
     }
   }
@@ -113,8 +144,8 @@ export class ObjectStore {
 
   /** Store a file, or a directory's files (in parallel) followed by its manifest. */
   async commit(absPath: string, ph: PathHash): Promise<void> {
-    if (ph.kind === 'file') return this.putFile(absPath, ph.hash);
-    await mapLimit(ph.manifest, this.concurrency, (e) => this.putFile(path.join(absPath, e.path), e.hash));
+    if (ph.kind === 'file') return this.putFile(absPath, ph.hash, ph.size);
+    await mapLimit(ph.manifest, this.concurrency, (e) => this.putFile(path.join(absPath, e.path), e.hash, e.size));
     // Last, so a visible manifest implies its files were all stored (unless gc removed some later).
     const hash = await this.putManifest(ph.manifest);
     if (hash !== ph.hash) throw new Error(`manifest of ${absPath} hashes to ${hash}, expected ${ph.hash}`);

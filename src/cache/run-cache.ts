@@ -1,6 +1,6 @@
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 
 export interface RunCacheOut {
   path: string;
@@ -22,7 +22,10 @@ export interface RunCacheEntry {
 
 const KEY_RE = /^[0-9A-Za-z_-]{2,128}$/;
 
-/** Entries at `<cacheDir>/runs/<key[0:2]>/<key>.json`, written atomically. */
+/**
+ * Entries at `<cacheDir>/runs/<key[0:2]>/<key>.json`, written atomically. Entries are small and looked
+ * up once per stage, so reads and writes are synchronous (no thread-pool round trips per stage).
+ */
 export class RunCache {
   readonly runsDir: string;
 
@@ -38,7 +41,7 @@ export class RunCache {
   /** Absent, unreadable and corrupt entries all read as undefined: the run cache is an optimisation. */
   async get(key: string): Promise<RunCacheEntry | undefined> {
     try {
-      const entry = parseEntry(await fsp.readFile(this.entryPath(key), 'utf8'));
+      const entry = parseEntry(readFileSync(this.entryPath(key), 'utf8'));
       return entry?.key === key ? entry : undefined;
     } catch {
       return undefined;
@@ -47,7 +50,6 @@ export class RunCache {
 
   async put(entry: RunCacheEntry): Promise<void> {
     const file = this.entryPath(entry.key);
-    await fsp.mkdir(path.dirname(file), { recursive: true });
     const doc = {
       key: entry.key,
       stage: entry.stage,
@@ -55,7 +57,14 @@ export class RunCache {
       outs: entry.outs.map((o) => ({ path: o.path, hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}) })),
       created: entry.created,
     };
-    await writeFileAtomic(file, `${JSON.stringify(doc, null, 2)}\n`, { durable: false });
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    try {
+      writeFileAtomicSync(file, text, { durable: false });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileAtomicSync(file, text, { durable: false });
+    }
   }
 
   async *list(): AsyncIterable<RunCacheEntry> {

@@ -1,3 +1,4 @@
+import { lstatSync, unlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunCacheEntry } from '../cache/run-cache.js';
@@ -11,7 +12,12 @@ import type { Workspace } from './workspace.js';
 export async function removeOutputs(ws: Workspace, stage: Stage): Promise<void> {
   for (const out of stage.outs) {
     if (out.persist) continue;
-    await rm(path.join(ws.root, out.path), { recursive: true, force: true });
+    const abs = path.join(ws.root, out.path);
+    // Usually absent or one file: settled with a call or two; only a directory goes to the thread pool.
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (!st) continue;
+    if (st.isDirectory()) await rm(abs, { recursive: true, force: true });
+    else unlinkSync(abs);
   }
 }
 

@@ -124,7 +124,7 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions): Prom
   // Reattach only to an execution of exactly these inputs; anything else it was doing is stale.
   const attach = orphan && plan.action === 'run' && orphan.fingerprint !== undefined && orphan.fingerprint === observed.fingerprint?.key ? orphan : undefined;
   if (orphan && !attach) await executor.cleanup(orphan);
-  if (interrupted && !attach) await ctx.markers.remove(stage.name);
+  if (interrupted && !attach) ctx.markers.remove(stage.name);
   ctx.onEvent({
     type: 'stage-planned',
     stage: stage.name,
@@ -204,9 +204,11 @@ async function executeStage(
 
   // Reattaching keeps the running execution's outputs; a fresh start clears stale ones first.
   if (!attach) await removeOutputs(ws, stage);
-  const log = await StageLog.open(ws.layout.logs, stage.name, ctx.runId);
+  const log = StageLog.open(ws.layout.logs, stage.name, ctx.runId);
   log.line(`# stage ${stage.name}, run ${ctx.runId}, started ${new Date(started).toISOString()}`);
   for (const c of stage.cmd) log.line(`$ ${c}`);
+  // On disk before the command can append to the same file.
+  log.flush();
   ctx.onEvent({ type: 'stage-started', stage: stage.name, plan, cmd: stage.cmd, logFile: log.file });
 
   const { markers } = ctx;
@@ -219,20 +221,21 @@ async function executeStage(
     started: new Date(started).toISOString(),
     fingerprint: observed.fingerprint.key,
   };
-  await markers.write(marker);
-  let markerWrites = Promise.resolve();
+  markers.write(marker);
   const request: ExecRequest = {
     stage,
     root: ws.root,
     runId: ctx.runId,
-    env: commandEnv(stage, ws.root, ctx.runId),
+    // Built on demand: the local executor passes only the stage's own variables to its shell.
+    get env() {
+      return commandEnv(stage, ws.root, ctx.runId);
+    },
+    logFile: log.file,
     onLine: (line, stream) => {
-      log.line(line);
+      if (!executor.logsOutput) log.line(line);
       ctx.onEvent({ type: 'stage-output', stage: stage.name, line, stream });
     },
-    onHandleId: (handleId) => {
-      markerWrites = markerWrites.then(() => markers.write({ ...marker, handleId }));
-    },
+    onHandleId: (handleId) => markers.write({ ...marker, handleId }),
   };
   let handle = attach ? await executor.reattach(attach, request) : undefined;
   if (attach) log.line(handle ? `# reattached to ${attach.handleId}, started by run ${attach.runId}` : `# could not reattach to ${attach.handleId}; starting afresh`);
@@ -244,7 +247,6 @@ async function executeStage(
   const onAbort = () => void handle.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
   const outcome = await handle.wait().finally(() => signal.removeEventListener('abort', onAbort));
-  await markerWrites;
 
   try {
     if (outcome.status === 'cancelled') {
@@ -276,8 +278,8 @@ async function executeStage(
     ctx.onEvent({ type: 'stage-succeeded', stage: stage.name, durationMs: elapsed(), logFile: log.file });
     return 'succeeded';
   } finally {
-    await markers.remove(stage.name);
-    await log.close();
+    markers.remove(stage.name);
+    log.close();
   }
 }
 
@@ -291,7 +293,15 @@ function saveLock(ctx: ReproContext): void {
 
 /** The caller's environment, the stage's declared env, and the two variables every stage can rely on. */
 export function commandEnv(stage: Stage, root: string, runId: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  return { ...env, ...stage.env, ORCHESTRATOR_STAGE: stage.name, ORCHESTRATOR_ROOT: root, ORCHESTRATOR_RUN_ID: runId };
+  return { ...callerEnv(), ...stage.env, ORCHESTRATOR_STAGE: stage.name, ORCHESTRATOR_ROOT: root, ORCHESTRATOR_RUN_ID: runId };
+}
+
+let callerEnvCopy: Record<string, string> | undefined;
+/** A plain copy of process.env, made once: reading process.env goes through the C++ environment each time. */
+function callerEnv(): Record<string, string> {
+  if (!callerEnvCopy) {
+    callerEnvCopy = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) callerEnvCopy[k] = v;
+  }
+  return callerEnvCopy;
 }

@@ -9,7 +9,12 @@ export interface ExecRequest {
   runId: string;
   /** Full environment for the command (caller's env + declared env + ORCHESTRATOR_*). */
   env: Record<string, string>;
-  /** Receives output as it arrives, one complete line at a time. */
+  /** The stage's log for this execution, with its header already written. */
+  logFile: string;
+  /**
+   * Receives output as it arrives, one complete line at a time. The engine appends these lines to
+   * `logFile`, unless the executor `logsOutput` (writes the command's output to it directly).
+   */
   onLine: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Called whenever the handle's id changes (a list cmd starts a process per command), to update the marker. */
   onHandleId?: (id: string) => void;
@@ -46,6 +51,8 @@ export interface Executor {
   readonly kind: ExecutorKind;
   /** Whether a later run may pick up an execution a dead run started (remote jobs) instead of rerunning it. */
   readonly reattachable: boolean;
+  /** True when the command's output goes into `ExecRequest.logFile` directly; `onLine` is then for display only. */
+  readonly logsOutput?: boolean;
   /** The environment a command sees, for the fingerprint: "host" or an image digest. */
   environmentId(stage: Stage): Promise<string>;
   /** Problems to report before anything runs (daemon down, image missing...). */

@@ -1,9 +1,11 @@
-import type { ResultPromise } from 'execa';
+import { constants } from 'node:os';
 import path from 'node:path';
+import type { Diagnostic } from '../model/diagnostic.js';
 import type { Stage } from '../model/stage.js';
 import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from './executor.js';
-import { LineSplitter } from './line-splitter.js';
-import { isProcessAlive, killProcessGroup, processGroupsWithEnv, processStartTime } from './process-group.js';
+import { LogFollower } from './local/log-follower.js';
+import { shellQuote, ShellRunner } from './local/shell-runner.js';
+import { isProcessAlive, killProcessGroup, processGroupsWithEnv, processStartTime, terminateTree } from './process-group.js';
 
 /**
  * Set in the environment of every command this executor starts. Cleanup matches it, so processes of
@@ -15,45 +17,53 @@ const OWN_TAG = { ORCHESTRATOR_EXECUTOR: 'local' } as const;
 /** Grace period between SIGTERM and SIGKILL when cancelling. */
 const KILL_GRACE_MS = 1500;
 
-/** Runs a stage's commands on this machine through `sh -c`, each in its own process group. */
+/** Names `export` accepts. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Runs a stage's commands on this machine, each as `sh` would run `sh -c CMD`, through one
+ * long-lived shell (ShellRunner) that writes their output straight into the stage's log.
+ */
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
-  /** A child of a dead process has lost its pipes: it is killed and the stage rerun. */
+  /** A local command dies with the orchestrator's runner shell: it is stopped and the stage rerun. */
   readonly reattachable = false;
-  /** Process groups of commands currently running, for the synchronous emergency kill. */
-  private readonly groups = new Set<number>();
+  readonly logsOutput = true;
+  private readonly runner = new ShellRunner();
 
   async environmentId(): Promise<string> {
     return 'host';
   }
 
-  async preflight(): Promise<[]> {
-    return [];
+  /** Variable names the shell cannot export are a configuration error, reported before anything runs. */
+  async preflight(stages: readonly Stage[]): Promise<Diagnostic[]> {
+    return stages.flatMap((s) =>
+      Object.keys(s.env)
+        .filter((name) => !ENV_NAME.test(name))
+        .map((name) => ({
+          code: 'invalid-value' as const,
+          message: `stage "${s.name}": "${name}" is not a valid environment variable name`,
+          ...(s.span ? { span: s.span } : {}),
+          hint: 'use letters, digits and underscores, not starting with a digit',
+        })),
+    );
   }
 
   async start(req: ExecRequest): Promise<ExecHandle> {
-    // Loaded on first use: execa costs ~80 ms of start-up that status/dag never need.
-    const { execa } = await import('execa');
-    return new LocalRun(req, execa, this.groups);
+    return new LocalRun(req, this.runner);
   }
 
   /** `keep` does not apply: a local command cannot be reattached, so every orphan goes. */
   async cleanupLeftovers(root: string): Promise<void> {
-    const groups = processGroupsWithEnv({ ...OWN_TAG, ORCHESTRATOR_ROOT: root });
+    const groups = processGroupsWithEnv({ ...OWN_TAG, ORCHESTRATOR_ROOT: root }).filter((g) => g !== this.runner.pgid);
     await Promise.all(groups.map((g) => killProcessGroup(g, KILL_GRACE_MS)));
   }
 
   killAllNow(): void {
-    for (const pgid of this.groups) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    this.runner.killAll();
   }
 
-  /** A local child of a dead orchestrator cannot be waited on (its pipes died with the parent). */
+  /** A local child of a dead process is not waited on: its runner shell died with that process. */
   async reattach(): Promise<undefined> {
     return undefined;
   }
@@ -67,27 +77,31 @@ export class LocalExecutor implements Executor {
       const leaderStart = processStartTime(pgid);
       if (leaderStart === undefined || leaderStart === startTime) groups.add(pgid);
     }
+    groups.delete(this.runner.pgid ?? -1);
     await Promise.all([...groups].map((g) => killProcessGroup(g, KILL_GRACE_MS)));
   }
 }
 
+/** One stage: its commands in order, as runner jobs, output followed from the log file. */
 class LocalRun implements ExecHandle {
-  private child: ResultPromise | undefined;
+  private pid: number | undefined;
+  private jobDone = true;
   private cancelled = false;
+  private stopping: Promise<void> | undefined;
+  private readonly follower: LogFollower;
   private readonly done: Promise<ExecOutcome>;
 
   constructor(
     private readonly req: ExecRequest,
-    private readonly execa: typeof import('execa').execa,
-    private readonly groups: Set<number>,
+    private readonly runner: ShellRunner,
   ) {
-    this.done = this.runAll();
+    this.follower = new LogFollower(req.logFile, (line) => req.onLine(line, 'stdout'));
+    this.done = this.runAll().finally(() => this.follower.close());
   }
 
-  /** `pid:starttime` of the current command's process group leader. */
+  /** `pid:starttime` of the current command's reporter shell (the root of its process tree). */
   get id(): string {
-    const pid = this.child?.pid;
-    return pid ? `${pid}:${processStartTime(pid) ?? ''}` : '';
+    return this.pid ? `${this.pid}:${processStartTime(this.pid) ?? ''}` : '';
   }
 
   wait(): Promise<ExecOutcome> {
@@ -96,53 +110,80 @@ class LocalRun implements ExecHandle {
 
   async cancel(): Promise<void> {
     this.cancelled = true;
-    const pid = this.child?.pid;
-    if (pid) await killProcessGroup(pid, KILL_GRACE_MS);
+    this.stop();
     await this.done.catch(() => undefined);
+  }
+
+  private stop(): void {
+    if (this.pid === undefined || this.jobDone || this.stopping) return;
+    const tag = { ...OWN_TAG, ORCHESTRATOR_RUN_ID: this.req.runId, ORCHESTRATOR_STAGE: this.req.stage.name };
+    this.stopping = terminateTree(this.pid, tag, KILL_GRACE_MS, () => this.jobDone).finally(() => (this.stopping = undefined));
   }
 
   private async runAll(): Promise<ExecOutcome> {
     const { stage } = this.req;
     for (let i = 0; i < stage.cmd.length; i++) {
       if (this.cancelled) return { status: 'cancelled' };
-      const outcome = await this.runOne(stage, stage.cmd[i]!, i);
-      if (outcome.status !== 'succeeded') return outcome;
+      const status = await this.runOne(stage.cmd[i]!);
+      this.follower.flushLine();
+      if (this.cancelled) return { status: 'cancelled' };
+      if (status === 0) continue;
+      const which = stage.cmd.length > 1 ? `command ${i + 1} of ${stage.cmd.length} ` : '';
+      if (status === undefined) {
+        const detail = this.runner.recentErrors();
+        return { status: 'failed', message: `${which}was lost: the shell running it exited${detail ? ` (${detail})` : ''}` };
+      }
+      return failure(which, status);
     }
     return { status: 'succeeded' };
   }
 
-  private async runOne(stage: Stage, command: string, index: number): Promise<ExecOutcome> {
-    const out = new LineSplitter((l) => this.req.onLine(l, 'stdout'));
-    const errOut = new LineSplitter((l) => this.req.onLine(l, 'stderr'));
-    const child = this.execa('sh', ['-c', command], {
-      cwd: path.join(this.req.root, stage.wdir),
-      env: { ...this.req.env, ...OWN_TAG },
-      extendEnv: false,
-      // Own process group: cancelling kills everything the command started, not just `sh`.
-      detached: true,
-      stdin: 'ignore',
-      buffer: false,
-      reject: false,
-      encoding: 'utf8',
+  private runOne(command: string): Promise<number | undefined> {
+    this.jobDone = false;
+    this.pid = undefined;
+    return new Promise((resolve) => {
+      this.runner.run(jobScript(this.req, command), {
+        started: (pid) => {
+          if (this.jobDone) return;
+          this.pid = pid;
+          if (this.cancelled) this.stop();
+        },
+        exited: (status) => {
+          this.jobDone = true;
+          resolve(status);
+        },
+      });
     });
-    this.child = child;
-    if (child.pid) this.groups.add(child.pid);
-    this.req.onHandleId?.(this.id);
-    child.stdout?.setEncoding('utf8').on('data', (c: string) => out.push(c));
-    child.stderr?.setEncoding('utf8').on('data', (c: string) => errOut.push(c));
-    const result = await child;
-    if (child.pid) this.groups.delete(child.pid);
-    out.flush();
-    errOut.flush();
-    if (this.cancelled) return { status: 'cancelled' };
-    if (result.exitCode === 0) return { status: 'succeeded' };
-    const which = stage.cmd.length > 1 ? `command ${index + 1} of ${stage.cmd.length} ` : '';
-    if (result.failed && result.exitCode === undefined && !result.signal) {
-      return { status: 'failed', message: `${which}could not start: ${result.shortMessage ?? 'unknown error'}` };
-    }
-    if (result.signal) {
-      return { status: 'failed', signal: result.signal, message: `${which}was killed by ${result.signal}` };
-    }
-    return { status: 'failed', exitCode: result.exitCode, message: `${which}exited with code ${result.exitCode}` };
   }
+}
+
+/** Shell statuses above 128 are how a shell reports a command killed by signal (status - 128). */
+function failure(which: string, status: number): ExecOutcome {
+  const signalName = status > 128 && status < 128 + 65 ? signalNames.get(status - 128) : undefined;
+  if (signalName) return { status: 'failed', exitCode: status, signal: signalName, message: `${which}was killed by ${signalName} (exit status ${status})` };
+  return { status: 'failed', exitCode: status, message: `${which}exited with code ${status}` };
+}
+
+const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
+
+/**
+ * The runner job for one command: output appended to the log, stdin empty, the stage's wdir and
+ * environment, then `exec sh -c CMD`, so the command sees exactly what `sh -c` gives it (its own
+ * `$$`, no variables of the runner) and its syntax errors land in the log with status 2.
+ */
+function jobScript(req: ExecRequest, command: string): string {
+  const env: Record<string, string> = {
+    ...req.stage.env,
+    ...OWN_TAG,
+    ORCHESTRATOR_STAGE: req.stage.name,
+    ORCHESTRATOR_ROOT: req.root,
+    ORCHESTRATOR_RUN_ID: req.runId,
+  };
+  const exports = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
+  return [
+    `exec </dev/null >>${shellQuote(req.logFile)} 2>&1`,
+    `cd ${shellQuote(path.join(req.root, req.stage.wdir))} || exit`,
+    `export ${exports.join(' ')}`,
+    `exec sh -c ${shellQuote(command)}`,
+  ].join('\n');
 }

@@ -1,19 +1,39 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /** Signals a whole process group, escalating from SIGTERM to SIGKILL. */
 export async function killProcessGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!signalGroup(pgid, 'SIGTERM')) return;
+  if (!signal(-pgid, 'SIGTERM')) return;
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     if (!isProcessAlive(-pgid)) return;
   }
-  signalGroup(pgid, 'SIGKILL');
+  signal(-pgid, 'SIGKILL');
 }
 
-function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+/**
+ * Stops a process tree that shares its group with others: SIGTERM to every descendant of `root`
+ * (not `root` itself) and to every process whose environment holds all of `vars` (so a child that
+ * daemonized out of the tree is found too), then SIGKILL to whatever is left after `graceMs`.
+ * Returns once `finished()` is true: the caller learns that from the tree's root exiting.
+ */
+export async function terminateTree(root: number, vars: Record<string, string>, graceMs: number, finished: () => boolean): Promise<void> {
+  const targets = (): number[] => [...new Set([...descendantsOf(root), ...processesWithEnv(vars).map((p) => p.pid)])];
+  for (const pid of targets()) signal(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (!finished() && Date.now() < deadline) await sleep(20);
+  // Keep killing until the root reports: a process forked during the sweep is caught by the next one.
+  while (!finished()) {
+    for (const pid of targets()) signal(pid, 'SIGKILL');
+    await sleep(50);
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): boolean {
   try {
-    process.kill(-pgid, signal);
+    process.kill(pid, sig);
     return true;
   } catch {
     return false;
@@ -30,45 +50,78 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/**
- * The kernel's start time of a process (clock ticks since boot), or undefined if it is gone. Stored
- * next to a pid so a later process never signals an unrelated program that reused the number.
- */
-export function processStartTime(pid: number): string | undefined {
+/** Fields of /proc/PID/stat after the command name, which may itself contain spaces and parens. */
+function statFields(pid: number | string): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22; the command name (field 2) may contain spaces, so count from its closing paren.
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
 }
 
 /**
- * Process groups of every process whose environment contains all of `vars`. Stage commands carry
- * ORCHESTRATOR_RUN_ID and ORCHESTRATOR_STAGE, so this finds what a dead orchestrator left running even
- * when it died before recording a pid, and never matches an unrelated process that reused one.
+ * The kernel's start time of a process (clock ticks since boot), or undefined if it is gone. Stored
+ * next to a pid so a later process never signals an unrelated program that reused the number.
  */
-export function processGroupsWithEnv(vars: Record<string, string>): number[] {
-  const wanted = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
-  const groups = new Set<number>();
-  let pids: string[];
+export function processStartTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+function allPids(): string[] {
   try {
-    pids = readdirSync('/proc').filter((n) => /^\d+$/.test(n));
+    return readdirSync('/proc').filter((n) => /^\d+$/.test(n));
   } catch {
     return [];
   }
-  for (const pid of pids) {
+}
+
+/** Every live (non-zombie) descendant of `root`, found through parent links in /proc. */
+export function descendantsOf(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const pid of allPids()) {
+    const f = statFields(pid);
+    if (!f || f[0] === 'Z') continue;
+    const ppid = Number(f[1]);
+    const list = children.get(ppid);
+    if (list) list.push(Number(pid));
+    else children.set(ppid, [Number(pid)]);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.pop()!) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/**
+ * Processes (other than this one) whose environment contains all of `vars`, with their groups. Stage
+ * commands carry ORCHESTRATOR_RUN_ID and ORCHESTRATOR_STAGE, so this finds what a dead orchestrator
+ * left running even when it died before recording a pid, and never matches an unrelated process
+ * that reused one.
+ */
+export function processesWithEnv(vars: Record<string, string>): Array<{ pid: number; pgid: number }> {
+  const wanted = Object.entries(vars).map(([k, v]) => `${k}=${v}`);
+  const found: Array<{ pid: number; pgid: number }> = [];
+  for (const pid of allPids()) {
     if (Number(pid) === process.pid) continue;
     try {
       const env = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0');
       if (!wanted.every((w) => env.includes(w))) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (pgid > 1) groups.add(pgid);
+      const pgid = Number(statFields(pid)?.[2]);
+      if (pgid > 1) found.push({ pid: Number(pid), pgid });
     } catch {
       // Exited meanwhile, or not ours to read.
     }
   }
-  return [...groups];
+  return found;
+}
+
+/** Process groups of `processesWithEnv(vars)`. */
+export function processGroupsWithEnv(vars: Record<string, string>): number[] {
+  return [...new Set(processesWithEnv(vars).map((p) => p.pgid))];
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { mapLimit } from '../util/concurrency.js';
-import { hashFile, type ContentHash } from './hash-file.js';
+import { hashFile, sha256Hex, type ContentHash } from './hash-file.js';
 import { comparePaths, manifestHash } from './manifest.js';
 import { StatCache } from './stat-cache.js';
 import type { ManifestEntry, PathHash } from './types.js';
@@ -33,6 +33,8 @@ const BATCH_MAX_FILES = 64;
 const BATCH_MAX_BYTES = 16 << 20;
 /** Concurrent in-thread hashFile calls: enough to keep the libuv pool reading ahead. */
 const IN_THREAD_CONCURRENCY = 4;
+/** Files up to this size are read and hashed synchronously: one read beats a thread-pool round trip. */
+const SMALL_FILE = 256 * 1024;
 
 interface FileToHash {
   /** Workspace-relative path: the stat-cache key. */
@@ -148,7 +150,9 @@ export class Hasher {
       if (r.size === f.stat.size) this.statCache.record(f.key, f.stat, r.hash);
     };
     if (!usePool) {
-      await mapLimit(files, IN_THREAD_CONCURRENCY, async (f) => done(f, await hashFile(f.abs)));
+      const large = files.filter((f) => f.stat.size > SMALL_FILE);
+      for (const f of files) if (f.stat.size <= SMALL_FILE) done(f, hashSmallFile(f.abs));
+      await mapLimit(large, IN_THREAD_CONCURRENCY, async (f) => done(f, await hashFile(f.abs)));
       return;
     }
     this.pool ??= new HashWorkerPool(this.workers);
@@ -160,6 +164,11 @@ export class Hasher {
       }),
     );
   }
+}
+
+function hashSmallFile(abs: string): ContentHash {
+  const bytes = fs.readFileSync(abs);
+  return { hash: sha256Hex(bytes), size: bytes.length };
 }
 
 /** Largest files first, so no core is left with one big file at the end while others idle. */

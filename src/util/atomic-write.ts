@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp } from 'node:fs';
+import { closeSync, fsyncSync, openSync, promises as fsp, renameSync, rmSync, writeSync } from 'node:fs';
 
 /** A unique temp name next to `absPath`, so the final rename stays on one filesystem. */
 export function tempSibling(absPath: string, tag = 'tmp'): string {
@@ -39,6 +39,32 @@ export async function writeFileAtomic(absPath: string, data: string | Uint8Array
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * `writeFileAtomic` for small files on the hot path of a run (markers, run-cache entries, small
+ * objects): a few synchronous syscalls cost less than a round trip through the thread pool.
+ */
+export function writeFileAtomicSync(absPath: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
+  const tmp = tempSibling(absPath);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', opts.mode ?? 0o644);
+    writeAllSync(fd, data);
+    if (opts.durable !== false) fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, absPath);
+  } catch (err) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+function writeAllSync(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 
 /** Remove a path of any kind; missing is fine. */

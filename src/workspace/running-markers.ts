@@ -1,22 +1,29 @@
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, rmSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunningMarker } from '../exec/executor.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { writeFileAtomicSync } from '../util/atomic-write.js';
 import { stageFileName } from './layout.js';
 
-/** Running markers: one file per stage in flight, so a crash can be noticed and cleaned up later. */
+/**
+ * Running markers: one file per stage in flight, so a crash can be noticed and cleaned up later.
+ * Written and removed synchronously: they are tiny, and they sit on every stage's critical path.
+ */
 export class RunningMarkers {
-  private dirReady: Promise<unknown> | undefined;
+  private dirReady = false;
 
   constructor(private readonly dir: string) {}
 
-  async write(marker: RunningMarker): Promise<void> {
-    await (this.dirReady ??= mkdir(this.dir, { recursive: true }));
-    await writeFileAtomic(this.file(marker.stage), `${JSON.stringify(marker, null, 2)}\n`, { durable: false });
+  write(marker: RunningMarker): void {
+    if (!this.dirReady) {
+      mkdirSync(this.dir, { recursive: true });
+      this.dirReady = true;
+    }
+    writeFileAtomicSync(this.file(marker.stage), `${JSON.stringify(marker, null, 2)}\n`, { durable: false });
   }
 
-  async remove(stage: string): Promise<void> {
-    await rm(this.file(stage), { force: true });
+  remove(stage: string): void {
+    rmSync(this.file(stage), { force: true });
   }
 
   async list(): Promise<RunningMarker[]> {

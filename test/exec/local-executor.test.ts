@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,9 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 function request(s: Stage, lines: string[] = []): ExecRequest {
   const root = mkdtempSync(path.join(os.tmpdir(), 'orch-exec-'));
   dirs.push(root);
-  return { stage: s, root, runId: 'run-1', env: { PATH: process.env.PATH ?? '' }, onLine: (l) => lines.push(l) };
+  const logFile = path.join(root, 'stage.log');
+  writeFileSync(logFile, '# header\n');
+  return { stage: s, root, runId: 'run-1', env: { PATH: process.env.PATH ?? '' }, logFile, onLine: (l) => lines.push(l) };
 }
 
 /** Alive and not a zombie (zombies linger here because PID 1 does not reap orphans). */
@@ -41,6 +43,44 @@ describe('LocalExecutor', () => {
     const outcome = await (await executor.start(req)).wait();
     expect(outcome).toEqual({ status: 'failed', exitCode: 3, message: 'command 2 of 3 exited with code 3' });
     expect(lines).toEqual(['a', 'b', 'c']);
+    // The output went straight to the log, after its header; lines are delivered per command.
+    expect(readFileSync(req.logFile, 'utf8')).toBe('# header\na\nbc\n');
+  });
+
+  it('runs each command as sh -c would: stdout and stderr in order, stdin empty, exit and exec reported, env and wdir set', async () => {
+    const lines: string[] = [];
+    const s = stage('s', {
+      cmd: [
+        `echo out; echo err >&2; cat; echo "$ORCHESTRATOR_STAGE $ORCHESTRATOR_RUN_ID $GREETING" ; pwd`,
+        // A multi-line command with quotes of both kinds; `$$` is the command's own shell, as with sh -c.
+        "x='it''s'\necho \"$x\"\nread -r me rest < /proc/self/stat; [ \"$me\" = \"$$\" ] && echo own-pid",
+        'exec sh -c "exit 7"',
+      ],
+      env: { GREETING: "hello 'world'\nsecond line" },
+    });
+    const req = request(s, lines);
+    const outcome = await (await executor.start(req)).wait();
+    expect(outcome).toEqual({ status: 'failed', exitCode: 7, message: 'command 3 of 3 exited with code 7' });
+    expect(lines).toEqual(['out', 'err', "s run-1 hello 'world'", 'second line', req.root, 'its', 'own-pid']);
+  });
+
+  it('a syntax error in a command is that command failing with status 2, and the next stage still runs', async () => {
+    const lines: string[] = [];
+    const bad = await (await executor.start(request(stage('s', { cmd: ['echo "unterminated'] }), lines))).wait();
+    expect(bad).toMatchObject({ status: 'failed', exitCode: 2 });
+    expect(lines.join('\n')).toMatch(/unterminated|Syntax error|EOF/i);
+    const good = await (await executor.start(request(stage('t', { cmd: ['echo fine'] })))).wait();
+    expect(good).toEqual({ status: 'succeeded' });
+  });
+
+  it('reports a command killed by a signal by name', async () => {
+    const outcome = await (await executor.start(request(stage('s', { cmd: ['kill -KILL $$'] })))).wait();
+    expect(outcome).toEqual({ status: 'failed', exitCode: 137, signal: 'SIGKILL', message: 'was killed by SIGKILL (exit status 137)' });
+  });
+
+  it('preflight rejects environment variable names the shell cannot export', async () => {
+    const diagnostics = await executor.preflight([stage('s', { env: { 'BAD-NAME': 'x', GOOD_1: 'y' } })]);
+    expect(diagnostics.map((d) => d.message)).toEqual(['stage "s": "BAD-NAME" is not a valid environment variable name']);
   });
 
   it('cancel stops the whole process tree, not just the shell', async () => {
@@ -58,6 +98,20 @@ describe('LocalExecutor', () => {
     await handle.cancel();
     expect(await handle.wait()).toEqual({ status: 'cancelled' });
     await until(() => !running(child));
+  });
+
+  it('cancelling one stage leaves another stage running in the same runner shell alone', async () => {
+    const victim = request(stage('victim', { cmd: ['touch started; sleep 30'] }));
+    const bystander = request(stage('bystander', { cmd: ['while [ ! -e go ]; do sleep 0.02; done; echo finished'] }));
+    const lines: string[] = [];
+    bystander.onLine = (l) => lines.push(l);
+    const [v, b] = [await executor.start(victim), await executor.start(bystander)];
+    await until(() => existsSync(path.join(victim.root, 'started')));
+    await v.cancel();
+    expect(await v.wait()).toEqual({ status: 'cancelled' });
+    writeFileSync(path.join(bystander.root, 'go'), '');
+    expect(await b.wait()).toEqual({ status: 'succeeded' });
+    expect(lines).toEqual(['finished']);
   });
 
   it('cleanup finds a dead run\'s orphan by its environment even when the marker holds no pid', async () => {

@@ -135,12 +135,12 @@ describe('interruption', () => {
     const bg = p.start(['repro']);
     await waitFor(() => p.exists('started'), 'the stage to start');
     const pid = stagePid(p);
-    // Crash after the marker names the process; the window before that is covered by the
-    // LocalExecutor cleanup test (by environment), which can hit it deterministically.
-    await waitFor(() => /"handleId": "\d+/.test(p.readOrUndefined('.orchestrator/running/slow.json') ?? ''), 'the running marker to name the process');
     bg.child.kill('SIGKILL');
     await bg.result;
     expect(p.exists('.orchestrator/repro.lock')).toBe(true);
+    // The shell that ran the stage sees the orchestrator's end of its pipe close and stops its jobs
+    // at once (a process that survives SIGTERM is the next repro's cleanup's job, tested below).
+    await waitFor(() => !isAlive(pid), 'the orphaned stage process to be stopped by the runner shell');
 
     const status = await p.runOk(['status']);
     expect(status.stdout).toMatch(/slow: will run\n(\s+.*\n)*\s+an earlier run was interrupted/);
@@ -151,6 +151,24 @@ describe('interruption', () => {
     expect(p.counts('slow', 'after')).toEqual({ slow: 2, after: 1 });
     expect(Object.keys(p.lock().stages).sort()).toEqual(['after', 'slow']);
     await p.runOk(['repro']);
+    expect(p.counts('slow', 'after')).toEqual({ slow: 2, after: 1 });
+  });
+
+  it('a stage process that ignores SIGTERM outlives a killed orchestrator until the next repro stops it', async () => {
+    const stubborn = blockingPipeline.replace(`cmd: ${tick('slow')} && `, `cmd: trap "" TERM && ${tick('slow')} && `);
+    expect(stubborn).not.toBe(blockingPipeline);
+    const p = createProject({ 'pipeline.yaml': stubborn });
+    const bg = p.start(['repro']);
+    await waitFor(() => p.exists('started'), 'the stage to start');
+    const pid = stagePid(p);
+    bg.child.kill('SIGKILL');
+    await bg.result;
+    // Long enough for the runner shell's SIGTERM to have arrived, and been ignored.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(isAlive(pid), 'a process ignoring SIGTERM survives the runner shell').toBe(true);
+    const r = await p.run(['repro', '--no-wait']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(isAlive(pid), 'the next repro must stop it (SIGKILL after the grace period)').toBe(false);
     expect(p.counts('slow', 'after')).toEqual({ slow: 2, after: 1 });
   });
 });
