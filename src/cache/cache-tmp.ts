@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { uniqueSuffix } from '../util/atomic-write.js';
 
 /** Temp files older than this are leftovers of a crashed process, not a put in progress. */
 export const STALE_TMP_MS = 60 * 60 * 1000;
@@ -24,7 +24,7 @@ export class CacheTmp {
   }
 
   name(tag: string): string {
-    return path.join(this.dir, `${tag}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    return path.join(this.dir, `${tag}-${uniqueSuffix()}`);
   }
 }
 

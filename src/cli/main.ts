@@ -45,7 +45,7 @@ Environment:
   ORCHESTRATOR_DEBUG=1     show stack traces of internal errors
 
 Files: pipeline.yaml and params.yaml (yours), pipeline.lock (commit it), .orchestrator/ (cache,
-state, logs; git-ignore it). Stage logs: .orchestrator/logs/<stage>/<run id>.log`,
+state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log`,
     );
 
   const root = () => path.resolve(program.opts<{ C?: string }>().C ?? '.');

@@ -5,8 +5,11 @@ import { stageFileName } from '../workspace/layout.js';
 /** Lines are written out once this much is buffered, or on the next turn of the event loop. */
 const FLUSH_BYTES = 64 * 1024;
 
+/** Directories known to exist: a run's log directory is made once, not once per stage. */
+const madeDirs = new Set<string>();
+
 /**
- * The on-disk log of one stage execution: `.orchestrator/logs/<stage>/<run id>.log`. Opened in append
+ * The on-disk log of one stage execution: `.orchestrator/logs/<run id>/<stage>.log`. Opened in append
  * mode, so a command writing the file itself (the local executor) and these lines never overwrite
  * each other. Small synchronous writes: a log is a local file, and a stage's start and end must not
  * wait behind bulk I/O in the thread pool.
@@ -25,9 +28,12 @@ export class StageLog {
   }
 
   static open(logsDir: string, stage: string, runId: string): StageLog {
-    const dir = path.join(logsDir, stageFileName(stage));
-    mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${runId}.log`);
+    const dir = path.join(logsDir, runId);
+    if (!madeDirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      madeDirs.add(dir);
+    }
+    const file = path.join(dir, `${stageFileName(stage)}.log`);
     return new StageLog(file, openSync(file, 'a'));
   }
 

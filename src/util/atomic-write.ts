@@ -1,9 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, promises as fsp, renameSync, rmSync, writeSync } from 'node:fs';
 
+let processTag: string | undefined;
+let counter = 0;
+
+/**
+ * A name no other temp file has: this process's pid, a random tag drawn once per process (a crashed
+ * process with the same pid may have left files), and a counter. Cheaper than random bytes per name,
+ * which cost a syscall each on the per-stage path.
+ */
+export function uniqueSuffix(): string {
+  processTag ??= randomBytes(4).toString('hex');
+  return `${process.pid}-${processTag}-${(counter++).toString(36)}`;
+}
+
 /** A unique temp name next to `absPath`, so the final rename stays on one filesystem. */
 export function tempSibling(absPath: string, tag = 'tmp'): string {
-  return `${absPath}.${tag}-${process.pid}-${randomBytes(6).toString('hex')}`;
+  return `${absPath}.${tag}-${uniqueSuffix()}`;
 }
 
 export async function mkdirp(dir: string): Promise<void> {

@@ -46,8 +46,8 @@ describe('slurm executor', () => {
     expect(p.read('b.txt')).toBe('hello set-up\nhello set-up\n');
     expect(p.counts('gen', 'use')).toEqual({ gen: 1, use: 1 });
     expect(jobsOf(p.dir).map((j) => j.state)).toEqual(['COMPLETED', 'COMPLETED']);
-    const logDir = p.abs('.orchestrator/logs/gen');
-    const log = readFileSync(path.join(logDir, readdirSync(logDir)[0]!), 'utf8');
+    const logsDir = p.abs('.orchestrator/logs');
+    const log = readFileSync(path.join(logsDir, readdirSync(logsDir)[0]!, 'gen.log'), 'utf8');
     expect(log).toMatch(/^generating on \d+$/m);
     expect(log).toMatch(/^\[slurm\] submitted job \d+ to partition debug/m);
     expect(first.lines).toContain('2 ran' + first.lines.at(-1)!.slice('2 ran'.length));

@@ -153,6 +153,6 @@ describe('sweep run', () => {
     expect(s.variants.filter((v) => v.status === 'succeeded').map((v) => v.metrics)).toEqual([{ value: 1 }, { value: 3 }]);
     const text = (await p.runOk(['sweep', 'show', 's'])).stdout;
     expect(text).toMatch(/x=2 +2 +failed/);
-    expect(text).toContain('x=2: stage build failed: exited with code 3, log: .orchestrator/sweeps/s/x=2/.orchestrator/logs/build/');
+    expect(text).toContain('x=2: stage build failed: exited with code 3, log: .orchestrator/sweeps/s/x=2/.orchestrator/logs/');
   });
 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stageFileName, workspaceLayout } from '../../workspace/layout.js';
@@ -8,10 +9,12 @@ import { EXIT, type Io } from '../io.js';
  * the log of a stage since removed from pipeline.yaml (or of a broken pipeline.yaml) is still there.
  */
 export async function logsCommand(root: string, stage: string, flags: { run?: string; list: boolean }, io: Io): Promise<number> {
-  const dir = path.join(workspaceLayout(root).logs, stageFileName(stage));
+  const logsDir = workspaceLayout(root).logs;
+  const fileOf = (runId: string) => path.join(logsDir, runId, `${stageFileName(stage)}.log`);
   let runs: string[];
   try {
-    runs = (await readdir(dir)).filter((n) => n.endsWith('.log')).map((n) => n.slice(0, -4)).sort();
+    // One directory per run (run ids sort by time); a stage has a log in the runs that executed it.
+    runs = (await readdir(logsDir)).filter((runId) => existsSync(fileOf(runId))).sort();
   } catch {
     runs = [];
   }
@@ -28,6 +31,6 @@ export async function logsCommand(root: string, stage: string, flags: { run?: st
     io.err(`error: stage "${stage}" has no log for run ${runId}\n  hint: "orchestrator logs ${stage} --list" lists its runs\n`);
     return EXIT.failed;
   }
-  io.out(await readFile(path.join(dir, `${runId}.log`), 'utf8'));
+  io.out(await readFile(fileOf(runId), 'utf8'));
   return EXIT.ok;
 }
