@@ -9,7 +9,6 @@ import type { Executor } from '../exec/executor.js';
 import type { ExecutorKind } from '../model/stage.js';
 import { createTerminalProgress, type TerminalProgress } from '../ui/listr-progress.js';
 import { createReproPrinter } from '../ui/repro-printer.js';
-import { RunningMarkers } from '../workspace/running-markers.js';
 import type { Io } from './io.js';
 import type { Project } from './project.js';
 
@@ -59,7 +58,7 @@ export async function runOnce(req: RunOnceRequest, emit?: (send: (e: ReproEvent)
     // A dead run's stage that is selected again may still be running remotely: the stage decides
     // (reattach if its inputs are unchanged). Everything else a dead run left is removed now.
     const inScope = new Set(selected);
-    const orphans = (await new RunningMarkers(ws.layout.running).list()).filter((m) => interrupted.has(m.stage));
+    const orphans = [...interrupted.values()].flat();
     const reattach = new Map(orphans.filter((m) => inScope.has(m.stage) && executors.get(m.executor)?.reattachable).map((m) => [m.stage, m]));
     for (const m of orphans) if (!reattach.has(m.stage)) await executors.get(m.executor)?.cleanup(m);
     const keep = new Set([...reattach.values()].map((m) => m.handleId));

@@ -60,8 +60,8 @@ export interface ReproContext {
   graph: StageGraph;
   executors: ReadonlyMap<ExecutorKind, Executor>;
   runId: string;
-  /** Stages whose running marker was left by a dead process. */
-  interrupted: ReadonlySet<string>;
+  /** Stages whose running marker was left by a dead process, with those markers. */
+  interrupted: ReadonlyMap<string, readonly RunningMarker[]>;
   /** Markers of a dead run's selected stages: reattach to their execution if inputs are unchanged. */
   reattach?: ReadonlyMap<string, RunningMarker>;
   onEvent: ReproListener;
@@ -79,26 +79,39 @@ interface RunState extends ReproContext {
 
 /** Runs the selected stages (topological order): each is planned afresh when its upstream is done. */
 export async function runRepro(ctx: ReproContext, selected: readonly string[], opts: ReproOptions): Promise<ScheduleResult> {
-  const runStage = stageRunner(ctx);
+  const runner = stageRunner(ctx);
   const upstream = new Map(selected.map((n) => [n, ctx.graph.upstream.get(n)!.map((e) => e.from)]));
-  const result = await schedule(selected, upstream, (name) => runStage(name, opts), opts);
-  for (const [stage, why] of result.notStarted) ctx.onEvent({ type: 'stage-not-started', stage, why });
-  await ctx.ws.lock.flush();
-  return result;
+  try {
+    const result = await schedule(selected, upstream, (name) => runner.run(name, opts), opts);
+    for (const [stage, why] of result.notStarted) ctx.onEvent({ type: 'stage-not-started', stage, why });
+    await ctx.ws.lock.flush();
+    return result;
+  } finally {
+    runner.close();
+  }
+}
+
+/** Plans and (re)builds stages of one workspace, one call per stage; `close` when the run is over. */
+export interface StageRunner {
+  run(stage: string, opts: ReproOptions): Promise<NodeOutcome>;
+  close(): void;
 }
 
 /**
- * Plans and (re)builds one stage of `ctx` per call: what `runRepro` schedules, exported for a
- * scheduler spanning several workspaces (sweeps). Call `ctx.ws.lock.flush()` when done.
+ * What `runRepro` schedules, exported for a scheduler spanning several workspaces (sweeps). Call
+ * `ctx.ws.lock.flush()` and `close()` when done.
  */
-export function stageRunner(ctx: ReproContext): (stage: string, opts: ReproOptions) => Promise<NodeOutcome> {
+export function stageRunner(ctx: ReproContext): StageRunner {
   const state: RunState = {
     ...ctx,
-    markers: new RunningMarkers(ctx.ws.layout.running),
-    pendingInterrupted: new Set(ctx.interrupted),
+    markers: new RunningMarkers(ctx.ws.layout.running, ctx.runId),
+    pendingInterrupted: new Set(ctx.interrupted.keys()),
     pendingReattach: new Map(ctx.reattach ?? []),
   };
-  return (name, opts) => reproStageSafely(state, state.graph.stages.get(name)!, opts);
+  return {
+    run: (name, opts) => reproStageSafely(state, state.graph.stages.get(name)!, opts),
+    close: () => state.markers.close(),
+  };
 }
 
 /** An unexpected error (disk full, permissions) fails the stage with its message instead of vanishing. */
@@ -124,7 +137,8 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions): Prom
   // Reattach only to an execution of exactly these inputs; anything else it was doing is stale.
   const attach = orphan && plan.action === 'run' && orphan.fingerprint !== undefined && orphan.fingerprint === observed.fingerprint?.key ? orphan : undefined;
   if (orphan && !attach) await executor.cleanup(orphan);
-  if (interrupted && !attach) ctx.markers.remove(stage.name);
+  // The dead run's markers are dealt with now (a reattached execution gets this run's marker first).
+  if (interrupted && !attach) settleInterrupted(ctx, stage.name);
   ctx.onEvent({
     type: 'stage-planned',
     stage: stage.name,
@@ -222,6 +236,7 @@ async function executeStage(
     fingerprint: observed.fingerprint.key,
   };
   markers.write(marker);
+  if (attach) settleInterrupted(ctx, stage.name);
   const request: ExecRequest = {
     stage,
     root: ws.root,
@@ -281,6 +296,10 @@ async function executeStage(
     markers.remove(stage.name);
     log.close();
   }
+}
+
+function settleInterrupted(ctx: RunState, stage: string): void {
+  for (const m of ctx.interrupted.get(stage) ?? []) ctx.markers.settle(m);
 }
 
 /**

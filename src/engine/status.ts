@@ -1,4 +1,5 @@
 import type { Executor } from '../exec/executor.js';
+import type { RunningMarker } from '../exec/executor.js';
 import { isProcessAlive } from '../exec/process-group.js';
 import type { StageGraph } from '../graph/stage-graph.js';
 import type { ExecutorKind } from '../model/stage.js';
@@ -15,7 +16,7 @@ export interface PlanRequest {
   graph: StageGraph;
   selected: readonly string[];
   executors: ReadonlyMap<ExecutorKind, Executor>;
-  interrupted: ReadonlySet<string>;
+  interrupted: { has(stage: string): boolean };
   force: boolean;
   useRunCache: boolean;
 }
@@ -38,12 +39,16 @@ export async function predictPlan(req: PlanRequest): Promise<StagePlan[]> {
 }
 
 /**
- * Stages whose running marker belongs to a process that no longer exists. Holding the workspace
- * lock (`exclusive`), every other process's marker is from a dead run: no pid check, which a reused
- * pid could fool. Without it (status), a marker of a live process is a stage running right now.
+ * Stages whose running marker belongs to a process that no longer exists, with those markers.
+ * Holding the workspace lock (`exclusive`), every other process's marker is from a dead run: no pid
+ * check, which a reused pid could fool, and the journals are compacted first. Without it (status),
+ * a marker of a live process is a stage running right now.
  */
-export async function interruptedStages(ws: Workspace, opts: { exclusive: boolean }): Promise<Set<string>> {
-  const markers = await new RunningMarkers(ws.layout.running).list();
-  const dead = markers.filter((m) => m.pid !== process.pid && (opts.exclusive || !isProcessAlive(m.pid)));
-  return new Set(dead.map((m) => m.stage));
+export async function interruptedStages(ws: Workspace, opts: { exclusive: boolean }): Promise<Map<string, RunningMarker[]>> {
+  const journal = new RunningMarkers(ws.layout.running);
+  if (opts.exclusive) await journal.compact();
+  const dead = (await journal.list()).filter((m) => m.pid !== process.pid && (opts.exclusive || !isProcessAlive(m.pid)));
+  const byStage = new Map<string, RunningMarker[]>();
+  for (const m of dead) byStage.set(m.stage, [...(byStage.get(m.stage) ?? []), m]);
+  return byStage;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Project } from '../cli/project.js';
 import { loadProject } from '../cli/project.js';
 import type { ReproEvent } from '../engine/events.js';
-import { stageRunner, type ReproOptions } from '../engine/repro.js';
+import { stageRunner, type ReproOptions, type StageRunner } from '../engine/repro.js';
 import { ExecutionSlots } from './execution-slots.js';
 import { newRunId } from '../engine/run-id.js';
 import { RunRecorder } from '../engine/run-record.js';
@@ -13,12 +13,11 @@ import type { Executor } from '../exec/executor.js';
 import { missingExecutors } from '../exec/registry.js';
 import type { LinkType } from '../model/stage.js';
 import { checkDemands, stageDemand } from '../schedule/capacity.js';
-import { schedule, type NodeOutcome } from '../schedule/scheduler.js';
+import { schedule } from '../schedule/scheduler.js';
 import { renderDiagnostic } from '../ui/diagnostics.js';
 import { createReproPrinter, duration } from '../ui/repro-printer.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { mapLimit } from '../util/concurrency.js';
-import { RunningMarkers } from '../workspace/running-markers.js';
 import { workspaceLayout } from '../workspace/layout.js';
 import type { ExecutorKind } from '../model/stage.js';
 import { paramKeyLabel } from './axis.js';
@@ -61,7 +60,7 @@ interface PreparedVariant {
   ws?: Workspace;
   project?: Project;
   recorder?: RunRecorder;
-  runStage?: (stage: string, opts: ReproOptions) => Promise<NodeOutcome>;
+  runner?: StageRunner;
   stages: string[];
   done: number;
   started?: number;
@@ -161,6 +160,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
       p.record.status = 'failed';
       p.record.error = { message: `could not write pipeline.lock: ${(e as Error).message}` };
     }
+    p.runner?.close();
     await closeWorkspace(p.ws);
     await p.recorder?.finish(p.record.status === 'succeeded' ? 'succeeded' : p.record.status === 'failed' ? 'failed' : 'interrupted');
     finishedVariants++;
@@ -182,7 +182,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
         p.record.started = new Date().toISOString();
         void writer.save();
       }
-      const outcome = await p.runStage!(stage, options);
+      const outcome = await p.runner!.run(stage, options);
       p.finished = Date.now();
       if (outcome !== 'restart') p.done++;
       // A variant whose every stage finished is reported now; one with skipped dependents at the end.
@@ -255,7 +255,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     const ws = opened.value;
     // Holding the sweep lock, every running marker in a variant workspace is a dead run's.
     const interrupted = await interruptedStages(ws, { exclusive: true });
-    for (const m of await new RunningMarkers(ws.layout.running).list()) if (interrupted.has(m.stage)) await r.executors.get(m.executor)?.cleanup(m);
+    for (const m of [...interrupted.values()].flat()) await r.executors.get(m.executor)?.cleanup(m);
     for (const executor of r.executors.values()) await executor.cleanupLeftovers(ws.root, new Set());
 
     const recorder = new RunRecorder(ws.layout.runs, run, r.argv, ws.root);
@@ -273,7 +273,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     p.project = project;
     p.recorder = recorder;
     p.stages = project.graph.order;
-    p.runStage = stageRunner({ ws, pipeline: project.pipeline, graph: project.graph, executors: r.executors, runId: run, interrupted, onEvent });
+    p.runner = stageRunner({ ws, pipeline: project.pipeline, graph: project.graph, executors: r.executors, runId: run, interrupted, onEvent });
     return undefined;
   }
 }

@@ -275,7 +275,8 @@ describe('docker executor: interruption and crashes', () => {
     const p = project({ 'pipeline.yaml': blocking('slow') });
     const bg = p.start(['repro']);
     await waitFor(() => p.exists('started'), 'the container stage to start');
-    await waitFor(() => /"handleId": "[0-9a-f]{12,}"/.test(p.readOrUndefined('.orchestrator/running/slow.json') ?? ''), 'the marker to name the container');
+    const journals = () => p.listFiles('.orchestrator/running').map((f) => p.read(`.orchestrator/running/${f}`)).join('');
+    await waitFor(() => /"stage":"slow".*"handleId":"[0-9a-f]{12,}"/.test(journals()), 'the marker to name the container');
     bg.child.kill('SIGKILL');
     await bg.result;
     const [leftover] = containersOf(p.dir);
