@@ -73,6 +73,7 @@ export interface ReproContext {
  */
 interface RunState extends ReproContext {
   markers: RunningMarkers;
+  lockSaver: LockSaver;
   pendingInterrupted: Set<string>;
   pendingReattach: Map<string, RunningMarker>;
 }
@@ -81,38 +82,77 @@ interface RunState extends ReproContext {
 export async function runRepro(ctx: ReproContext, selected: readonly string[], opts: ReproOptions): Promise<ScheduleResult> {
   const runner = stageRunner(ctx);
   const upstream = new Map(selected.map((n) => [n, ctx.graph.upstream.get(n)!.map((e) => e.from)]));
+  let result: ScheduleResult;
   try {
-    const result = await schedule(selected, upstream, (name) => runner.run(name, opts), opts);
+    result = await schedule(selected, upstream, (name) => runner.run(name, opts), opts);
     for (const [stage, why] of result.notStarted) ctx.onEvent({ type: 'stage-not-started', stage, why });
-    await ctx.ws.lock.flush();
-    return result;
   } finally {
-    runner.close();
+    await runner.finish();
   }
+  return result;
 }
 
-/** Plans and (re)builds stages of one workspace, one call per stage; `close` when the run is over. */
+/** Plans and (re)builds stages of one workspace, one call per stage. */
 export interface StageRunner {
   run(stage: string, opts: ReproOptions): Promise<NodeOutcome>;
-  close(): void;
+  /** When the run is over: writes the lock (rejects if it cannot) and closes the markers journal. */
+  finish(): Promise<void>;
 }
 
-/**
- * What `runRepro` schedules, exported for a scheduler spanning several workspaces (sweeps). Call
- * `ctx.ws.lock.flush()` and `close()` when done.
- */
+/** What `runRepro` schedules, exported for a scheduler spanning several workspaces (sweeps). */
 export function stageRunner(ctx: ReproContext): StageRunner {
   const state: RunState = {
     ...ctx,
     markers: new RunningMarkers(ctx.ws.layout.running, ctx.runId),
+    lockSaver: new LockSaver(ctx),
     pendingInterrupted: new Set(ctx.interrupted.keys()),
     pendingReattach: new Map(ctx.reattach ?? []),
   };
   return {
     run: (name, opts) => reproStageSafely(state, state.graph.stages.get(name)!, opts),
-    close: () => state.markers.close(),
+    finish: async () => {
+      try {
+        await state.lockSaver.finish();
+      } finally {
+        state.markers.close();
+      }
+    },
   };
 }
+
+/**
+ * Writes the lock while a run goes on, at most once per interval: a burst of finishing stages (a
+ * fan-out of hundreds) costs a few writes, not one each. A stage committed in the last interval
+ * before a crash is not in the lock yet; its run-cache entry is, so the next run restores it
+ * instead of running it (see `finish` for the final write).
+ */
+class LockSaver {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: ReproContext) {}
+
+  request(): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.save().catch(() => undefined);
+    }, LOCK_SAVE_INTERVAL_MS);
+  }
+
+  async finish(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.save().catch(() => undefined);
+    }
+    await this.ctx.ws.lock.flush();
+  }
+
+  private save(): Promise<void> {
+    return this.ctx.ws.lock.save(new Set(this.ctx.pipeline.stages.map((s) => s.name)));
+  }
+}
+
+const LOCK_SAVE_INTERVAL_MS = 200;
 
 /** An unexpected error (disk full, permissions) fails the stage with its message instead of vanishing. */
 async function reproStageSafely(ctx: RunState, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {
@@ -189,7 +229,7 @@ async function restoreStage(
     const entry = (await ws.runCache.get(plan.runCacheKey!))!;
     await restoreOutputs(ws, entry.outs);
     ws.lock.set(stage.name, lockEntryFromRunCache(stage, environment, depHashes, entry));
-    saveLock(ctx);
+    ctx.lockSaver.request();
   } else {
     await restoreOutputs(ws, ws.lock.get(stage.name)!.outs);
   }
@@ -288,7 +328,7 @@ async function executeStage(
       return 'failed';
     }
     ws.lock.set(stage.name, committed.entry);
-    saveLock(ctx);
+    ctx.lockSaver.request();
     log.line(`# succeeded in ${elapsed()} ms`);
     ctx.onEvent({ type: 'stage-succeeded', stage: stage.name, durationMs: elapsed(), logFile: log.file });
     return 'succeeded';
@@ -300,14 +340,6 @@ async function executeStage(
 
 function settleInterrupted(ctx: RunState, stage: string): void {
   for (const m of ctx.interrupted.get(stage) ?? []) ctx.markers.settle(m);
-}
-
-/**
- * Queues the lock write without waiting for it: downstream stages need the outputs, not the lock on
- * disk. Writes stay ordered and complete; `runRepro` flushes them before it returns.
- */
-function saveLock(ctx: ReproContext): void {
-  ctx.ws.lock.save(new Set(ctx.pipeline.stages.map((s) => s.name))).catch(() => undefined);
 }
 
 /** The caller's environment, the stage's declared env, and the two variables every stage can rely on. */

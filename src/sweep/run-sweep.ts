@@ -155,12 +155,11 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     const files = await readMetrics(metricsPaths(p.project.pipeline), workspaceReader(p.root));
     p.record.metrics = mergeMetrics(files);
     try {
-      await p.ws.lock.flush();
+      await (p.runner ? p.runner.finish() : p.ws.lock.flush());
     } catch (e) {
       p.record.status = 'failed';
       p.record.error = { message: `could not write pipeline.lock: ${(e as Error).message}` };
     }
-    p.runner?.close();
     await closeWorkspace(p.ws);
     await p.recorder?.finish(p.record.status === 'succeeded' ? 'succeeded' : p.record.status === 'failed' ? 'failed' : 'interrupted');
     finishedVariants++;
