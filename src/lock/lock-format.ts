@@ -1,8 +1,10 @@
 import { isMap, LineCounter, parseDocument, stringify } from 'yaml';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
+import { fastYamlValue } from '../config/yaml-value.js';
 import { canonicalize } from '../util/canonical-json.js';
 import { LOCK_FILE, LOCK_SCHEMA_VERSION, type LockEntry, type LockFile, type LockedOut, type LockedPath } from './lock-types.js';
+import { plainBlockYaml } from './lock-yaml.js';
 
 /**
  * Serializes the lock deterministically: stages, paths, params files and keys are sorted, fields come
@@ -27,16 +29,28 @@ export type LockEntryTextCache = Map<string, { entry: LockEntry; text: string }>
 
 const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 
-/** One stage's entry as it appears under `stages:` (indented two spaces), byte-identical to a whole-file stringify. */
+/**
+ * One stage's entry as it appears under `stages:`: `yaml.stringify({[name]: entry})` indented two
+ * spaces (the same bytes as a whole-file stringify, except that a name starting with `---` or `...`
+ * is quoted). The hand-written emitter covers ordinary entries; anything it is unsure of (a string
+ * that needs quotes, non-ASCII text) goes through the library.
+ */
 function serializeLockEntry(name: string, entry: LockEntry): string {
-  const text = stringify({ [name]: entryToYaml(entry) }, YAML_OPTIONS);
+  const value = entryToYaml(entry);
+  return plainBlockYaml(name, value, '  ') ?? stringifyLockEntry(name, value);
+}
+
+/** The reference rendering: `yaml.stringify`, indented under `stages:`. */
+function stringifyLockEntry(name: string, value: Record<string, unknown>): string {
+  const text = stringify({ [name]: value }, YAML_OPTIONS);
   return text
     .split('\n')
     .map((line) => (line === '' ? line : `  ${line}`))
     .join('\n');
 }
 
-function entryToYaml(e: LockEntry): Record<string, unknown> {
+/** The entry as the plain object that is written: fixed field order, defaults left out, paths and keys sorted. */
+export function entryToYaml(e: LockEntry): Record<string, unknown> {
   const out: Record<string, unknown> = { cmd: e.cmd.length === 1 ? e.cmd[0] : e.cmd };
   if (e.wdir !== '.') out.wdir = e.wdir;
   if (Object.keys(e.env).length > 0) out.env = canonicalize(e.env);
@@ -64,6 +78,30 @@ const sortByPath = <T extends { path: string }>(xs: readonly T[]): T[] =>
  * the stage look new and rerun rather than trusting half-understood data.
  */
 export function parseLock(text: string): Result<LockFile, Diagnostic[]> {
+  const parsed = lockData(text);
+  if (!parsed.ok) return parsed;
+  const data = parsed.value as { schema?: unknown; stages?: unknown };
+  if (data.schema !== undefined && data.schema !== LOCK_SCHEMA_VERSION) {
+    return err([{ code: 'invalid-value', message: `${LOCK_FILE}: unsupported schema ${String(data.schema)} (this version reads ${LOCK_SCHEMA_VERSION})` }]);
+  }
+  const stages: Record<string, LockEntry> = {};
+  if (isRecord(data.stages)) {
+    for (const [name, raw] of Object.entries(data.stages)) {
+      const entry = entryFromYaml(raw);
+      if (entry) stages[name] = entry;
+    }
+  }
+  return ok({ stages });
+}
+
+/**
+ * The lock's top-level mapping. A lock we wrote takes the fast parser; anything else (malformed,
+ * empty, not a mapping, or using YAML features the fast parser leaves to `yaml`) takes the `yaml`
+ * path, which reports problems with positions.
+ */
+function lockData(text: string): Result<Record<string, unknown>, Diagnostic[]> {
+  const fast = fastYamlValue(text);
+  if (fast !== undefined && isRecord(fast.value)) return ok(fast.value);
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -82,18 +120,7 @@ export function parseLock(text: string): Result<LockFile, Diagnostic[]> {
   if (!isMap(doc.contents) && doc.contents !== null) {
     return err([{ code: 'invalid-type', message: `${LOCK_FILE}: expected a mapping at the top level` }]);
   }
-  const data = (doc.toJS() ?? {}) as { schema?: unknown; stages?: unknown };
-  if (data.schema !== undefined && data.schema !== LOCK_SCHEMA_VERSION) {
-    return err([{ code: 'invalid-value', message: `${LOCK_FILE}: unsupported schema ${String(data.schema)} (this version reads ${LOCK_SCHEMA_VERSION})` }]);
-  }
-  const stages: Record<string, LockEntry> = {};
-  if (isRecord(data.stages)) {
-    for (const [name, raw] of Object.entries(data.stages)) {
-      const entry = entryFromYaml(raw);
-      if (entry) stages[name] = entry;
-    }
-  }
-  return ok({ stages });
+  return ok((doc.toJS() ?? {}) as Record<string, unknown>);
 }
 
 function entryFromYaml(raw: unknown): LockEntry | undefined {

@@ -1,0 +1,205 @@
+import { describe, expect, test } from 'vitest';
+import { parseDocument, stringify } from 'yaml';
+import { fastYamlValue } from '../../src/config/yaml-value.js';
+import { entryToYaml, parseLock, serializeLock } from '../../src/lock/lock-format.js';
+import { plainBlockYaml } from '../../src/lock/lock-yaml.js';
+import { LOCK_SCHEMA_VERSION, type LockEntry, type LockFile, type LockedOut } from '../../src/lock/lock-types.js';
+import { canonicalize } from '../../src/util/canonical-json.js';
+
+// The hand-written lock emitter must write exactly what yaml.stringify writes (or decline), and
+// whatever is written must read back as the same lock, through the fast reader or the `yaml` one.
+
+const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
+
+/**
+ * The reference: serializeLock as it was before the hand-written emitter, every entry through
+ * yaml.stringify. (Stage names starting with `---` or `...` are quoted there, as a top-level key,
+ * where a whole-file stringify would not quote them; the emitter keeps today's bytes.)
+ */
+function referenceLock(lock: LockFile): string {
+  const names = Object.keys(lock.stages).sort();
+  if (names.length === 0) return stringify({ schema: LOCK_SCHEMA_VERSION, stages: {} }, YAML_OPTIONS);
+  const entries = names.map((name) =>
+    stringify({ [name]: entryToYaml(lock.stages[name]!) }, YAML_OPTIONS)
+      .split('\n')
+      .map((line) => (line === '' ? line : `  ${line}`))
+      .join('\n'),
+  );
+  return `schema: ${LOCK_SCHEMA_VERSION}\nstages:\n${entries.join('')}`;
+}
+
+/** What parseLock gives back for an entry: paths sorted, env and params canonical. */
+function normalized(e: LockEntry): LockEntry {
+  const byPath = <T extends { path: string }>(xs: T[]) => [...xs].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    cmd: e.cmd,
+    wdir: e.wdir,
+    env: canonicalize(e.env),
+    environment: e.environment,
+    deps: byPath(e.deps),
+    params: Object.fromEntries(Object.keys(e.params).sort().map((f) => [f, canonicalize(e.params[f]!)])),
+    outs: byPath(e.outs),
+  };
+}
+
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random lock entries: mostly ordinary text, with a nasty alphabet and look-alike words mixed in. */
+function generator(seed: number) {
+  const random = seeded(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const ordinary = 'abcxyzABC0123456789_./-=+,()$'.split('');
+  const nasty = [' ', ' ', ':', '#', '-', '?', ',', '[', ']', '{', '}', '"', "'", '\\', '\n', '\t', '\r', '&', '*', '!', '|', '>', '%', '@', '`', '~', '\u0000', '\u0007', '\u001b', '\u007f', '\u0085', '\u00a0', '\u2028', '\ufeff', 'é', '☃', '😀', '\ud800'];
+  const words = ['null', 'Null', '~', 'true', 'False', 'yes', 'no', 'on', '1', '-1', '+1', '007', '0x1F', '0o17', '0b11', '1e3', '1.5', '.5', '1.', '.inf', '-.Inf', '.nan', '1_000', '12:30', '2001-12-14', '', ' ', '-', '?', ':', '---', '...', '--- x', '...x', 'a: b', 'a #b', 'a#b', 'x:', ' lead', 'trail ', '<<', '${item}', 'python train.py --lr 0.1', 'cat root.txt > s1.txt', 'sh -c "a && b"', "it's", '@at', '- dash', '? q', 'a'.repeat(1100)];
+  // Half the entries use only ordinary text, so the hand-written path sees nested params too.
+  let ordinaryOnly = false;
+  const text = (): string => {
+    if (ordinaryOnly) {
+      let s = pick(['a', 'b', 'model', 'lr', 'x', 'Z']);
+      for (let n = Math.floor(random() * 10); n > 0; n--) s += pick(ordinary);
+      return s;
+    }
+    const r = random();
+    if (r < 0.25) return pick(words);
+    const alphabet = r < 0.7 ? ordinary : [...ordinary, ...nasty];
+    let s = '';
+    for (let n = 1 + Math.floor(random() * 12); n > 0; n--) s += pick(alphabet);
+    return s;
+  };
+  const number = (): number => {
+    const r = random();
+    if (r < 0.5) return Math.floor(random() * 100000);
+    if (r < 0.8) return (random() - 0.5) * 10 ** Math.floor(random() * 50 - 25);
+    return pick([0, -0, NaN, Infinity, -Infinity, 1e21, 5e-324, Number.MAX_SAFE_INTEGER + 2, -7]);
+  };
+  const paramValue = (depth: number): unknown => {
+    const r = random();
+    if (depth > 3 || r < 0.55) {
+      const k = random();
+      return k < 0.45 ? text() : k < 0.75 ? number() : pick([true, false, null]);
+    }
+    if (r < 0.78) return Array.from({ length: Math.floor(random() * 4) }, () => paramValue(depth + 1));
+    return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, () => [text(), paramValue(depth + 1)]));
+  };
+  const locked = (): LockedOut => {
+    const p: LockedOut = { path: text(), hash: random() < 0.9 ? 'f'.repeat(64) : `${'0'.repeat(64)}.dir`, size: Math.floor(random() * 1e9) };
+    if (random() < 0.2) p.nfiles = Math.floor(random() * 1000);
+    if (random() < 0.2) p.cache = false;
+    return p;
+  };
+  const entry = (): LockEntry => {
+    ordinaryOnly = random() < 0.5;
+    return anyEntry();
+  };
+  const anyEntry = (): LockEntry => ({
+    cmd: Array.from({ length: random() < 0.7 ? 1 : Math.floor(random() * 4) }, text),
+    wdir: random() < 0.7 ? '.' : text(),
+    env: random() < 0.6 ? {} : Object.fromEntries(Array.from({ length: 1 + Math.floor(random() * 3) }, () => [text(), text()])),
+    environment: random() < 0.7 ? 'host' : random() < 0.5 ? `sha256:${'a'.repeat(64)}` : text(),
+    deps: Array.from({ length: Math.floor(random() * 4) }, locked),
+    params: random() < 0.4 ? {} : Object.fromEntries(Array.from({ length: 1 + Math.floor(random() * 2) }, () => [text(), paramValue(0) as Record<string, unknown>])),
+    outs: Array.from({ length: Math.floor(random() * 3) }, locked),
+  });
+  return { entry, text, random };
+}
+
+/** Params files must map to mappings (parseLock drops others); wrap generated non-mappings. */
+function withMappingParams(e: LockEntry): LockEntry {
+  const params: Record<string, Record<string, unknown>> = {};
+  for (const [file, value] of Object.entries(e.params)) {
+    params[file] = typeof value === 'object' && value !== null && !Array.isArray(value) ? value : { value };
+  }
+  return { ...e, params };
+}
+
+describe('lock emitter', () => {
+  test('writes the same bytes as yaml.stringify for thousands of random entries, with or without the library', () => {
+    const { entry, text } = generator(1);
+    let emitted = 0;
+    const total = 3000;
+    for (let i = 0; i < total; i++) {
+      const name = text();
+      const e = entry();
+      const lock = { stages: { [name]: e } };
+      expect(serializeLock(lock), JSON.stringify({ name, e })).toBe(referenceLock(lock));
+      if (plainBlockYaml(name, entryToYaml(e), '  ') !== undefined) emitted++;
+    }
+    // Ordinary entries take the hand-written path; the rest checks the fallback.
+    expect(emitted / total).toBeGreaterThan(0.3);
+    expect(emitted / total).toBeLessThan(0.8);
+  });
+
+  test('writes ordinary entries itself', () => {
+    const e: LockEntry = {
+      cmd: ['cat root.txt > s1.txt'],
+      wdir: 'sub/dir',
+      env: { MODE: 'fast', THREADS: '8x' },
+      environment: 'sha256:0123abcd',
+      deps: [{ path: 'root.txt', hash: 'a'.repeat(64), size: 5 }, { path: 'data', hash: `${'b'.repeat(64)}.dir`, size: 300, nfiles: 3 }],
+      params: { 'params.yaml': { 'model.heads': 4, lr: 0.001, name: 'resnet-50', flags: [true, null, -0, 1e21], nested: { a: [], b: {}, c: [[1, 2], { x: 'y' }] } } },
+      outs: [{ path: 's1.txt', hash: 'c'.repeat(64), size: 5, cache: false }],
+    };
+    const value = entryToYaml(e);
+    const reference = stringify({ s1: value }, YAML_OPTIONS)
+      .split('\n')
+      .map((line) => (line === '' ? line : `  ${line}`))
+      .join('\n');
+    expect(plainBlockYaml('s1', value, '  ')).toBe(reference);
+  });
+
+  test('declines strings that yaml would quote, fold or escape', () => {
+    for (const s of ['', ' x', 'x ', 'a: b', 'a #b', '- x', '-', '? x', ':x', '#x', '"x', "'x", '@x', '`x', '%x', '&x', '*x', '!x', '|x', '>x', '[x', '{x', ',x', 'x:', '---', '...x', 'null', '~', 'true', 'FALSE', '12', '-3', '0x1F', '0o7', '1.5', '1e3', '.inf', '.NaN', 'a\nb', 'a\tb', 'é', '\u0085']) {
+      expect(plainBlockYaml('k', { v: s }, ''), JSON.stringify(s)).toBeUndefined();
+      expect(plainBlockYaml('k', { [s]: 1 }, ''), JSON.stringify(s)).toBeUndefined();
+    }
+    for (const v of [undefined, () => 1, Symbol('s'), 1n, new Date(0), new Map(), Object.create(null) as object, [1, , 3]]) {
+      expect(plainBlockYaml('k', { v }, '')).toBeUndefined();
+    }
+  });
+});
+
+describe('lock reading', () => {
+  test('parseLock(serializeLock(x)) gives x back, normalized, for random locks', () => {
+    const { entry, text, random } = generator(2);
+    for (let i = 0; i < 300; i++) {
+      const stages: Record<string, LockEntry> = {};
+      for (let n = 1 + Math.floor(random() * 5); n > 0; n--) stages[text()] = withMappingParams(entry());
+      const written = serializeLock({ stages });
+      const parsed = parseLock(written);
+      if (!parsed.ok) return expect.fail(`${JSON.stringify(written)}: ${parsed.error[0]?.message}`);
+      expect(parsed.value.stages, written).toStrictEqual(Object.fromEntries(Object.entries(stages).map(([n, e]) => [n, normalized(e)])));
+    }
+  });
+
+  test('the fast reader gives what yaml gives for every lock we write', () => {
+    const { entry, text, random } = generator(3);
+    let fast = 0;
+    for (let i = 0; i < 1000; i++) {
+      const stages: Record<string, LockEntry> = {};
+      for (let n = 1 + Math.floor(random() * 2); n > 0; n--) stages[text()] = entry();
+      const written = serializeLock({ stages });
+      const value = fastYamlValue(written);
+      if (value === undefined) continue;
+      fast++;
+      expect(value.value, written).toStrictEqual(parseDocument(written, { uniqueKeys: true }).toJS());
+    }
+    expect(fast).toBeGreaterThan(100);
+  });
+
+  test('a malformed lock is still reported with a position, after the fast reader declines', () => {
+    const parsed = parseLock('schema: 1\nstages:\n  s:\n    cmd: x\n    cmd: y\n');
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.error[0]).toMatchObject({ code: 'yaml-syntax', span: { file: 'pipeline.lock', line: 5, col: 5 } });
+    expect(parseLock('~\n')).toMatchObject({ ok: false, error: [{ code: 'invalid-type' }] });
+    expect(parseLock('')).toEqual({ ok: true, value: { stages: {} } });
+  });
+});
