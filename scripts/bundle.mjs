@@ -1,7 +1,7 @@
 // Bundles the CLI into dist/bundle/ (run after tsc). Start-up time is dominated by resolving and
 // compiling a few hundred ESM files (zod, yaml, commander, ours); one bundle per entry cuts a small
 // `orchestrator status` from ~0.16 s to ~0.10 s. Code splitting keeps dynamic imports (commands,
-// execa) lazy. dist/ itself stays unbundled for the tests and benchmarks that import modules.
+// dockerode's client) lazy. dist/ itself stays unbundled for the tests and benchmarks that import modules.
 import { build } from 'esbuild';
 
 await build({

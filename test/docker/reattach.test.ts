@@ -31,7 +31,8 @@ function workspace(): string {
 }
 
 function request(s: Stage, root: string, runId: string, lines: string[]): ExecRequest {
-  return { stage: s, root, runId, env: { ORCHESTRATOR_STAGE: s.name, ORCHESTRATOR_ROOT: root, ORCHESTRATOR_RUN_ID: runId }, onLine: (l) => lines.push(l) };
+  const env = { ORCHESTRATOR_STAGE: s.name, ORCHESTRATOR_ROOT: root, ORCHESTRATOR_RUN_ID: runId };
+  return { stage: s, root, runId, env, logFile: path.join(root, `${s.name}.log`), onLine: (l) => lines.push(l) };
 }
 
 /** Starts `s` from a separate Node process (the built executor), waits until `ready` exists, and SIGKILLs that process. */
