@@ -3,7 +3,7 @@ import type { StageGraph } from '../graph/stage-graph.js';
 import type { ExecutorKind, Pipeline, Stage } from '../model/stage.js';
 import type { StagePlan } from '../plan/change-reason.js';
 import { planStage } from '../plan/plan-stage.js';
-import { schedule, type NodeOutcome, type ResourceLimits, type ScheduleResult } from '../schedule/scheduler.js';
+import { schedule, type NodeOutcome, type ResourceLimits, type ScheduleResult, type Slot } from '../schedule/scheduler.js';
 import { RunningMarkers } from '../workspace/running-markers.js';
 import type { ReproListener } from './events.js';
 import { observeStage } from './observe.js';
@@ -84,7 +84,7 @@ export async function runRepro(ctx: ReproContext, selected: readonly string[], o
   const upstream = new Map(selected.map((n) => [n, ctx.graph.upstream.get(n)!.map((e) => e.from)]));
   let result: ScheduleResult;
   try {
-    result = await schedule(selected, upstream, (name) => runner.run(name, opts), opts);
+    result = await schedule(selected, upstream, (name, slot) => runner.run(name, opts, slot), opts);
     for (const [stage, why] of result.notStarted) ctx.onEvent({ type: 'stage-not-started', stage, why });
   } finally {
     await runner.finish();
@@ -94,7 +94,8 @@ export async function runRepro(ctx: ReproContext, selected: readonly string[], o
 
 /** Plans and (re)builds stages of one workspace, one call per stage. */
 export interface StageRunner {
-  run(stage: string, opts: ReproOptions): Promise<NodeOutcome>;
+  /** `slot` is released as soon as the stage's command has ended, before its outputs are committed. */
+  run(stage: string, opts: ReproOptions, slot?: Slot): Promise<NodeOutcome>;
   /** When the run is over: writes the lock (rejects if it cannot) and closes the markers journal. */
   finish(): Promise<void>;
 }
@@ -109,7 +110,7 @@ export function stageRunner(ctx: ReproContext): StageRunner {
     pendingReattach: new Map(ctx.reattach ?? []),
   };
   return {
-    run: (name, opts) => reproStageSafely(state, state.graph.stages.get(name)!, opts),
+    run: (name, opts, slot) => reproStageSafely(state, state.graph.stages.get(name)!, opts, slot),
     finish: async () => {
       try {
         await state.lockSaver.finish();
@@ -155,9 +156,9 @@ class LockSaver {
 const LOCK_SAVE_INTERVAL_MS = 200;
 
 /** An unexpected error (disk full, permissions) fails the stage with its message instead of vanishing. */
-async function reproStageSafely(ctx: RunState, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {
+async function reproStageSafely(ctx: RunState, stage: Stage, opts: ReproOptions, slot?: Slot): Promise<NodeOutcome> {
   try {
-    return await reproStage(ctx, stage, opts);
+    return await reproStage(ctx, stage, opts, slot);
   } catch (e) {
     const detail = process.env.ORCHESTRATOR_DEBUG ? `${(e as Error).stack}` : (e as Error).message;
     ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: `internal error: ${detail}`, durationMs: 0 });
@@ -165,7 +166,7 @@ async function reproStageSafely(ctx: RunState, stage: Stage, opts: ReproOptions)
   }
 }
 
-async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions): Promise<NodeOutcome> {
+async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?: Slot): Promise<NodeOutcome> {
   const { ws } = ctx;
   const executor = ctx.executors.get(stage.executor)!;
   const environment = await executor.environmentId(stage);
@@ -203,11 +204,11 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions): Prom
       }
       const claim = opts.coordinator && observed.fingerprint ? await opts.coordinator.claim(observed.fingerprint.key) : undefined;
       // Another workspace built these exact inputs meanwhile: plan again, now a restore.
-      if (claim === 'retry') return reproStage(ctx, stage, opts);
+      if (claim === 'retry') return reproStage(ctx, stage, opts, slot);
       try {
         const own = opts.stageSignal?.(stage.name);
         const signal = own ? AbortSignal.any([opts.signal, own]) : opts.signal;
-        const outcome = await executeStage(ctx, stage, plan, observed, environment, executor, signal, attach);
+        const outcome = await executeStage(ctx, stage, plan, observed, environment, executor, signal, attach, slot);
         // Stopped on its own (its inputs changed), not by Ctrl-C: run it again with the new inputs.
         return outcome === 'cancelled' && own?.aborted && !opts.signal.aborted ? 'restart' : outcome;
       } finally {
@@ -244,6 +245,7 @@ async function executeStage(
   executor: Executor,
   signal: AbortSignal,
   attach?: RunningMarker,
+  slot?: Slot,
 ): Promise<NodeOutcome> {
   const { ws } = ctx;
   const started = Date.now();
@@ -302,6 +304,8 @@ async function executeStage(
   const onAbort = () => void handle.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
   const outcome = await handle.wait().finally(() => signal.removeEventListener('abort', onAbort));
+  // The command is over: its slot and resources can go to the next stage while this one commits.
+  slot?.release();
 
   try {
     if (outcome.status === 'cancelled') {

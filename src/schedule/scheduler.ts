@@ -21,20 +21,33 @@ export interface ScheduleOptions {
   signal: AbortSignal;
 }
 
+/**
+ * A running node's hold on its `-j` slot and resources. A node that has finished the part that needs
+ * them (a stage's command) releases them early, so the next node starts while it commits outputs.
+ */
+export interface Slot {
+  /** Idempotent; the scheduler releases whatever is still held when the node ends. */
+  release(): void;
+}
+
+/** Nodes past their slot (committing) besides those holding one: bounds the bookkeeping running in parallel. */
+const EXTRA_ACTIVE_PER_SLOT = 1;
+
 export interface ScheduleResult {
   outcomes: Map<string, Exclude<NodeOutcome, 'restart'>>;
   notStarted: Map<string, NotStarted>;
 }
 
 /**
- * Runs nodes in dependency order, up to `jobs` at once. `upstream` lists, per node, the nodes it
- * waits for (only nodes in `order` count). Without keep-going, the first failure stops new starts
- * while running nodes finish (and commit); with it, only dependents of the failure are skipped.
+ * Runs nodes in dependency order, up to `jobs` holding a slot at once (a node may give its slot back
+ * before it ends, see `Slot`). `upstream` lists, per node, the nodes it waits for (only nodes in
+ * `order` count). Without keep-going, the first failure stops new starts while running nodes finish
+ * (and commit); with it, only dependents of the failure are skipped.
  */
 export async function schedule(
   order: readonly string[],
   upstream: ReadonlyMap<string, readonly string[]>,
-  runNode: (name: string) => Promise<NodeOutcome>,
+  runNode: (name: string, slot: Slot) => Promise<NodeOutcome>,
   opts: ScheduleOptions,
 ): Promise<ScheduleResult> {
   const inScope = new Set(order);
@@ -45,6 +58,10 @@ export async function schedule(
   const outcomes = new Map<string, Exclude<NodeOutcome, 'restart'>>();
   const notStarted = new Map<string, NotStarted>();
   const running = new Map<string, Promise<void>>();
+  const maxActive = opts.jobs * (1 + EXTRA_ACTIVE_PER_SLOT);
+  let slotsUsed = 0;
+  /** Resolves the current wait when a slot is given back early. */
+  let wake: () => void = () => undefined;
   let stopping = false;
   const aborted = abortPromise(opts.signal);
   const inUse: Record<string, number> = {};
@@ -70,19 +87,30 @@ export async function schedule(
     if (opts.signal.aborted) stopping = true;
     if (!stopping) {
       for (const name of order) {
-        if (running.size >= opts.jobs) break;
+        if (slotsUsed >= opts.jobs || running.size >= maxActive) break;
         const ups = waitingOn.get(name);
         // A ready node that does not fit now waits; smaller ready nodes behind it may start (backfill).
         if (!ups || ups.size > 0 || !fits(name)) continue;
         waitingOn.delete(name);
         hold(name, 1);
+        slotsUsed++;
+        let held = true;
+        const slot: Slot = {
+          release: () => {
+            if (!held) return;
+            held = false;
+            slotsUsed--;
+            hold(name, -1);
+            wake();
+          },
+        };
         running.set(
           name,
-          runNode(name)
+          runNode(name, slot)
             .catch((): NodeOutcome => 'failed')
             .then((outcome) => {
               running.delete(name);
-              hold(name, -1);
+              slot.release();
               if (outcome === 'restart') {
                 waitingOn.set(name, new Set());
                 return;
@@ -100,7 +128,8 @@ export async function schedule(
     }
     if (running.size === 0) break;
     // Once aborted, `aborted` stays resolved: wait on the running nodes only, or this loop would spin.
-    await Promise.race(opts.signal.aborted ? running.values() : [...running.values(), aborted]);
+    const released = new Promise<void>((resolve) => (wake = resolve));
+    await Promise.race(opts.signal.aborted ? [...running.values(), released] : [...running.values(), released, aborted]);
   }
   for (const name of waitingOn.keys()) notStarted.set(name, { reason: 'stopped' });
   return { outcomes, notStarted };

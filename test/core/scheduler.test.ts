@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { schedule, type NodeOutcome } from '../../src/schedule/scheduler.js';
+import { schedule, type NodeOutcome, type Slot } from '../../src/schedule/scheduler.js';
 
 /** Nodes that finish when the test says so, recording start order and peak concurrency. */
 function controlled() {
@@ -39,6 +39,37 @@ describe('schedule', () => {
     c.finish.get('d')!('succeeded');
     const r = await done;
     expect(c.peak()).toBe(2);
+    expect([...r.outcomes.values()].every((o) => o === 'succeeded')).toBe(true);
+  });
+
+  it('a node that gives its slot back early lets the next one start while it finishes; dependents still wait for it', async () => {
+    const c = controlled();
+    const slots = new Map<string, Slot>();
+    const run = (name: string, slot: Slot) => {
+      slots.set(name, slot);
+      return c.run(name);
+    };
+    const ups = new Map([['d', ['a']]]);
+    const done = schedule(['a', 'b', 'c', 'd', 'e'], ups, run, opts());
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b']);
+    slots.get('a')!.release();
+    slots.get('a')!.release(); // idempotent: frees one slot, not two
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b', 'c']);
+    // b gives its slot back too: e starts; d still waits for a.
+    slots.get('b')!.release();
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b', 'c', 'e']);
+    c.finish.get('a')!('succeeded');
+    await c.tick();
+    // a ended: d is ready, but c and e hold both slots.
+    expect(c.started).toEqual(['a', 'b', 'c', 'e']);
+    c.finish.get('c')!('succeeded');
+    await c.tick();
+    expect(c.started).toEqual(['a', 'b', 'c', 'e', 'd']);
+    for (const n of ['b', 'd', 'e']) c.finish.get(n)!('succeeded');
+    const r = await done;
     expect([...r.outcomes.values()].every((o) => o === 'succeeded')).toBe(true);
   });
 
