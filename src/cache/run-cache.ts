@@ -22,15 +22,26 @@ export interface RunCacheEntry {
 
 const KEY_RE = /^[0-9A-Za-z_-]{2,128}$/;
 
+const pendingByDir = new Map<string, Map<string, RunCacheEntry>>();
+
 /**
  * Entries at `<cacheDir>/runs/<key[0:2]>/<key>.json`, written atomically. Entries are small and looked
  * up once per stage, so reads and writes are synchronous (no thread-pool round trips per stage).
  */
 export class RunCache {
   readonly runsDir: string;
+  /**
+   * Entries recorded but not written yet (see `record`), readable by `get` all the same, also
+   * through another instance on the same directory (sweep variants share one cache).
+   */
+  private readonly pending: Map<string, RunCacheEntry>;
+  private writeScheduled = false;
 
   constructor(readonly cacheDir: string) {
     this.runsDir = path.join(cacheDir, 'runs');
+    let pending = pendingByDir.get(this.runsDir);
+    if (!pending) pendingByDir.set(this.runsDir, (pending = new Map()));
+    this.pending = pending;
   }
 
   entryPath(key: string): string {
@@ -40,6 +51,8 @@ export class RunCache {
 
   /** Absent, unreadable and corrupt entries all read as undefined: the run cache is an optimisation. */
   async get(key: string): Promise<RunCacheEntry | undefined> {
+    const pending = this.pending.get(key);
+    if (pending) return pending;
     try {
       const entry = parseEntry(readFileSync(this.entryPath(key), 'utf8'));
       return entry?.key === key ? entry : undefined;
@@ -48,7 +61,36 @@ export class RunCache {
     }
   }
 
+  /**
+   * Records an entry now and writes it once the current burst of work is done (before the next
+   * turn of the event loop's I/O): a stage's successor starts without waiting for this file. An
+   * entry lost to a crash only costs a rerun. `flush` writes what is still pending.
+   */
+  record(entry: RunCacheEntry): void {
+    this.pending.set(entry.key, entry);
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Writes recorded entries; one that cannot be written is dropped (the run cache is an optimisation). */
+  flush(): void {
+    this.writeScheduled = false;
+    for (const [key, entry] of this.pending) {
+      this.pending.delete(key);
+      try {
+        this.putSync(entry);
+      } catch {
+        // disk full, permissions: a later run simply misses this entry
+      }
+    }
+  }
+
   async put(entry: RunCacheEntry): Promise<void> {
+    this.putSync(entry);
+  }
+
+  private putSync(entry: RunCacheEntry): void {
     const file = this.entryPath(entry.key);
     const doc = {
       key: entry.key,

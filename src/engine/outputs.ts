@@ -47,7 +47,7 @@ export async function commitOutputs(
     outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }) });
   }
   if (stage.outs.every((o) => o.cache)) {
-    await ws.runCache.put({ key: fingerprint.key, stage: stage.name, fingerprint: fingerprint.text, outs, created: new Date().toISOString() });
+    ws.runCache.record({ key: fingerprint.key, stage: stage.name, fingerprint: fingerprint.text, outs, created: new Date().toISOString() });
   }
   const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
   return { ok: true, entry: lockEntry(stage, environment, deps, outs) };

@@ -140,6 +140,7 @@ class LockSaver {
   }
 
   async finish(): Promise<void> {
+    this.ctx.ws.runCache.flush();
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
@@ -304,8 +305,9 @@ async function executeStage(
   const onAbort = () => void handle.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
   const outcome = await handle.wait().finally(() => signal.removeEventListener('abort', onAbort));
-  // The command is over: its slot and resources can go to the next stage while this one commits.
-  slot?.release();
+  // The command succeeded: its slot and resources go to the next stage while this one commits. (A
+  // failure keeps them until the stage ends, so the scheduler learns of it before starting more.)
+  if (outcome.status === 'succeeded') slot?.release();
 
   try {
     if (outcome.status === 'cancelled') {

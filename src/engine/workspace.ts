@@ -43,8 +43,9 @@ export async function openWorkspace(root: string, opts: OpenWorkspaceOptions = {
   });
 }
 
-/** Persists the stat cache and stops hashing workers. Safe to call on every exit path. */
+/** Writes pending run-cache entries, persists the stat cache and stops hashing workers. Safe to call on every exit path. */
 export async function closeWorkspace(ws: Workspace): Promise<void> {
+  ws.runCache.flush();
   await mkdir(ws.layout.state, { recursive: true });
   await ws.statCache.save();
   await ws.hasher.close();

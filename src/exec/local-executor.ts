@@ -5,7 +5,7 @@ import type { Stage } from '../model/stage.js';
 import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from './executor.js';
 import { LogFollower } from './local/log-follower.js';
 import { shellQuote, ShellRunner } from './local/shell-runner.js';
-import { isProcessAlive, killProcessGroup, processGroupsWithEnv, processStartTime, terminateTree } from './process-group.js';
+import { isProcessAlive, killProcessGroup, processGroupsWithEnv, processStartTime, terminateTagged } from './process-group.js';
 
 /**
  * Set in the environment of every command this executor starts. Cleanup matches it, so processes of
@@ -84,7 +84,8 @@ export class LocalExecutor implements Executor {
 
 /** One stage: its commands in order, as runner jobs, output followed from the log file. */
 class LocalRun implements ExecHandle {
-  private pid: number | undefined;
+  /** Local commands are found by their environment tags; there is no handle worth recording. */
+  readonly id = '';
   private jobDone = true;
   private cancelled = false;
   private stopping: Promise<void> | undefined;
@@ -99,11 +100,6 @@ class LocalRun implements ExecHandle {
     this.done = this.runAll().finally(() => this.follower.close());
   }
 
-  /** `pid:starttime` of the current command's reporter shell (the root of its process tree). */
-  get id(): string {
-    return this.pid ? `${this.pid}:${processStartTime(this.pid) ?? ''}` : '';
-  }
-
   wait(): Promise<ExecOutcome> {
     return this.done;
   }
@@ -114,10 +110,15 @@ class LocalRun implements ExecHandle {
     await this.done.catch(() => undefined);
   }
 
+  /**
+   * Stops the current command: every process carrying this stage's tags (the `sh -c` the job
+   * became, whatever it started that kept its environment) and their descendants. A job that has not
+   * reached its `exec` yet is caught by a later sweep: stopping goes on until the job reports.
+   */
   private stop(): void {
-    if (this.pid === undefined || this.jobDone || this.stopping) return;
+    if (this.jobDone || this.stopping) return;
     const tag = { ...OWN_TAG, ORCHESTRATOR_RUN_ID: this.req.runId, ORCHESTRATOR_STAGE: this.req.stage.name };
-    this.stopping = terminateTree(this.pid, tag, KILL_GRACE_MS, () => this.jobDone).finally(() => (this.stopping = undefined));
+    this.stopping = terminateTagged(tag, KILL_GRACE_MS, () => this.jobDone).finally(() => (this.stopping = undefined));
   }
 
   private async runAll(): Promise<ExecOutcome> {
@@ -140,18 +141,10 @@ class LocalRun implements ExecHandle {
 
   private runOne(command: string): Promise<number | undefined> {
     this.jobDone = false;
-    this.pid = undefined;
     return new Promise((resolve) => {
-      this.runner.run(jobScript(this.req, command), {
-        started: (pid) => {
-          if (this.jobDone) return;
-          this.pid = pid;
-          if (this.cancelled) this.stop();
-        },
-        exited: (status) => {
-          this.jobDone = true;
-          resolve(status);
-        },
+      this.runner.run(jobScript(this.req, command), (status) => {
+        this.jobDone = true;
+        resolve(status);
       });
     });
   }

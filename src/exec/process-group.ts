@@ -14,17 +14,27 @@ export async function killProcessGroup(pgid: number, graceMs: number): Promise<v
 }
 
 /**
- * Stops a process tree that shares its group with others: SIGTERM to every descendant of `root`
- * (not `root` itself) and to every process whose environment holds all of `vars` (so a child that
- * daemonized out of the tree is found too), then SIGKILL to whatever is left after `graceMs`.
- * Returns once `finished()` is true: the caller learns that from the tree's root exiting.
+ * Stops the processes whose environment holds all of `vars`, and their descendants (a child that
+ * cleared its environment is still found through its parent): SIGTERM, then SIGKILL to whatever is
+ * left after `graceMs`. Sweeps again until `finished()` (the caller learns that from the job's
+ * report), so a process started, or a job reaching its command, during the sweep is caught too.
  */
-export async function terminateTree(root: number, vars: Record<string, string>, graceMs: number, finished: () => boolean): Promise<void> {
-  const targets = (): number[] => [...new Set([...descendantsOf(root), ...processesWithEnv(vars).map((p) => p.pid)])];
-  for (const pid of targets()) signal(pid, 'SIGTERM');
+export async function terminateTagged(vars: Record<string, string>, graceMs: number, finished: () => boolean): Promise<void> {
+  const targets = (): number[] => {
+    const tagged = processesWithEnv(vars).map((p) => p.pid);
+    return [...new Set([...tagged, ...descendantsOf(tagged)])];
+  };
+  // Each process gets one SIGTERM (a second could cut its clean-up short), late arrivals included.
+  const termed = new Set<number>();
   const deadline = Date.now() + graceMs;
-  while (!finished() && Date.now() < deadline) await sleep(20);
-  // Keep killing until the root reports: a process forked during the sweep is caught by the next one.
+  while (!finished() && Date.now() < deadline) {
+    for (const pid of targets()) {
+      if (termed.has(pid)) continue;
+      termed.add(pid);
+      signal(pid, 'SIGTERM');
+    }
+    await sleep(20);
+  }
   while (!finished()) {
     for (const pid of targets()) signal(pid, 'SIGKILL');
     await sleep(50);
@@ -76,8 +86,9 @@ function allPids(): string[] {
   }
 }
 
-/** Every live (non-zombie) descendant of `root`, found through parent links in /proc. */
-export function descendantsOf(root: number): number[] {
+/** Every live (non-zombie) descendant of the `roots`, found through parent links in /proc. */
+export function descendantsOf(roots: readonly number[]): number[] {
+  if (roots.length === 0) return [];
   const children = new Map<number, number[]>();
   for (const pid of allPids()) {
     const f = statFields(pid);
@@ -88,7 +99,7 @@ export function descendantsOf(root: number): number[] {
     else children.set(ppid, [Number(pid)]);
   }
   const found: number[] = [];
-  const queue = [root];
+  const queue = [...roots];
   while (queue.length > 0) {
     for (const child of children.get(queue.pop()!) ?? []) {
       found.push(child);

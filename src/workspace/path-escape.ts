@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Stage } from '../model/stage.js';
@@ -9,11 +9,12 @@ import type { Stage } from '../model/stage.js';
  */
 export function findSymlinkEscapes(root: string, stages: readonly Stage[]): Diagnostic[] {
   const realRoot = realpathSync(root);
+  const realOf = realPathResolver();
   const diagnostics: Diagnostic[] = [];
   for (const stage of stages) {
     const entries = [...stage.deps.map((d) => ({ ...d, what: 'dependency' })), ...stage.outs.map((o) => ({ ...o, what: 'output' }))];
     for (const entry of entries) {
-      const real = realpathOfExistingPrefix(path.join(root, entry.path));
+      const real = realOf(path.join(root, entry.path));
       if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
         diagnostics.push({
           code: 'path-escapes-workspace',
@@ -24,6 +25,26 @@ export function findSymlinkEscapes(root: string, stages: readonly Stage[]): Diag
     }
   }
   return diagnostics;
+}
+
+/**
+ * Real paths of paths that may not exist yet, with each directory resolved once: a path that is not
+ * itself a symlink is its real parent plus its name, so a thousand outputs in one directory cost a
+ * thousand lstat calls, not a thousand full resolutions.
+ */
+function realPathResolver(): (abs: string) => string {
+  const dirs = new Map<string, string>();
+  const realDir = (dir: string): string => {
+    let real = dirs.get(dir);
+    if (real === undefined) dirs.set(dir, (real = realpathOfExistingPrefix(dir)));
+    return real;
+  };
+  return (abs) => {
+    const st = lstatSync(abs, { throwIfNoEntry: false });
+    if (st?.isSymbolicLink()) return realpathOfExistingPrefix(abs);
+    const parent = path.dirname(abs);
+    return parent === abs ? realDir(abs) : path.join(realDir(parent), path.basename(abs));
+  };
 }
 
 /** realpath of the longest existing prefix, with the rest appended: works for paths not created yet. */

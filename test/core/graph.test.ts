@@ -104,3 +104,56 @@ describe('renderDag', () => {
     expect(JSON.parse(renderDag(g, g.order, 'json'))).toEqual({ stages: ['a', 'b'], edges: [{ from: 'a', to: 'b' }] });
   });
 });
+
+/** The quadratic definition, kept as the oracle for the indexed implementation. */
+function naiveGraph(stages: Parameters<typeof buildGraph>[0]): { overlapping: string[]; self: string[]; edges: string[] } {
+  const under = (a: string, b: string) => b === '.' || a === b || a.startsWith(`${b}/`);
+  const overlaps = (a: string, b: string) => under(a, b) || under(b, a);
+  const outs = stages.flatMap((s) => s.outs.map((o) => ({ s, o })));
+  const overlapping: string[] = [];
+  for (let i = 0; i < outs.length; i++) for (let j = i + 1; j < outs.length; j++) if (overlaps(outs[i]!.o.path, outs[j]!.o.path)) overlapping.push(`${outs[j]!.o.path} overlaps ${outs[i]!.o.path}`);
+  const self: string[] = [];
+  const edges: string[] = [];
+  for (const s of stages) {
+    for (const d of s.deps) {
+      for (const { s: owner, o } of outs) {
+        if (!overlaps(d.path, o.path)) continue;
+        if (owner === s) self.push(`${s.name}:${o.path}`);
+        else edges.push(`${owner.name}->${s.name} ${d.path}~${o.path}`);
+      }
+    }
+  }
+  return { overlapping, self, edges };
+}
+
+describe('buildGraph agrees with the quadratic definition', () => {
+  it('on random nested paths (overlaps, self-dependencies, edges, in the same order)', () => {
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const parts = ['a', 'b', 'ab', 'a-b', 'a.b'];
+    const randomPath = () => Array.from({ length: 1 + rand(3) }, () => parts[rand(parts.length)]).join('/');
+    for (let round = 0; round < 300; round++) {
+      const stages = Array.from({ length: 1 + rand(6) }, (_, k) =>
+        stage(`s${k}`, { deps: Array.from({ length: rand(3) }, randomPath), outs: [...new Set(Array.from({ length: rand(3) }, randomPath))] }),
+      );
+      const oracle = naiveGraph(stages);
+      const g = buildGraph(stages);
+      if (oracle.overlapping.length + oracle.self.length > 0) {
+        expect(g.ok).toBe(false);
+        if (!g.ok) {
+          const messages = g.error.map((d) => d.message);
+          expect(messages.filter((m) => m.includes('overlaps')).map((m) => m.replace(/^output "(.*)" overlaps output "(.*)" \(.*$/, '$1 overlaps $2'))).toEqual(oracle.overlapping);
+          expect(messages.filter((m) => m.includes('its own output')).map((m) => m.replace(/^stage "(.*)" depends on its own output "(.*)"$/, '$1:$2'))).toEqual(oracle.self);
+        }
+        continue;
+      }
+      if (!g.ok) {
+        // Only a cycle can fail a graph without overlaps or self-dependencies.
+        expect(g.error.map((d) => d.code)).toEqual(['cycle']);
+        continue;
+      }
+      const edges = [...g.value.downstream.values()].flat().map((e) => `${e.from}->${e.to} ${e.depPath}~${e.outPath}`);
+      expect(edges.sort()).toEqual([...oracle.edges].sort());
+    }
+  });
+});

@@ -100,6 +100,22 @@ describe('LocalExecutor', () => {
     await until(() => !running(child));
   });
 
+  it('cancel reaches a child that dropped its environment, and a command cancelled the moment it started', async () => {
+    const req = request(stage('s', { cmd: ['env -i /bin/sleep 30 & echo $! > child.pid; wait'] }));
+    const handle = await executor.start(req);
+    const pidFile = path.join(req.root, 'child.pid');
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
+    const child = Number(readFileSync(pidFile, 'utf8'));
+    expect(readFileSync(`/proc/${child}/environ`, 'latin1')).toBe('');
+    await handle.cancel();
+    expect(await handle.wait()).toEqual({ status: 'cancelled' });
+    await until(() => !running(child));
+
+    const early = await executor.start(request(stage('t', { cmd: ['touch ran; sleep 30'] })));
+    await early.cancel();
+    expect(await early.wait()).toEqual({ status: 'cancelled' });
+  });
+
   it('cancelling one stage leaves another stage running in the same runner shell alone', async () => {
     const victim = request(stage('victim', { cmd: ['touch started; sleep 30'] }));
     const bystander = request(stage('bystander', { cmd: ['while [ ! -e go ]; do sleep 0.02; done; echo finished'] }));

@@ -2,12 +2,8 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { LineSplitter } from '../line-splitter.js';
 
-/** What a job reports: started with this pid (its reporter shell), or finished with this status. */
-export interface JobListener {
-  started(pid: number): void;
-  /** The shell's `$?`: 0..255, 128+N when a signal killed the command. `undefined`: the runner died. */
-  exited(status: number | undefined): void;
-}
+/** How a job ended: the shell's `$?` (0..255, 128+N when a signal killed the command), or `undefined` when the runner died. */
+export type JobListener = (status: number | undefined) => void;
 
 /**
  * Set once, first thing: when the runner's input closes (orchestrator exited, or was killed), it
@@ -26,10 +22,11 @@ export function shellQuote(s: string): string {
  * process instead, so thousands of short stages start at the speed `make` starts them.
  *
  * Protocol: each job is shell text written to the runner's stdin (the shell's own script, read in
- * blocks by its parser, so nothing is re-framed). It runs as `{ (JOB); echo "D id $?"; } &` and the
- * runner prints `P id pid` once it is started: the reporter survives whatever the job does (`exit`,
- * `exec`), so a status always comes back. The runner and its jobs share one process group, created
+ * blocks by its parser, so nothing is re-framed). It runs as `{ (JOB); echo "D id $?"; } &`: the
+ * reporter `{ }` survives whatever the job does (`exit`, `exec`), so a status always comes back, and
+ * nothing else is sent while the job runs. The runner and its jobs share one process group, created
  * for it (setsid), so a terminal's Ctrl-C reaches only the orchestrator, which stops them in order.
+ * Stopping one job is the caller's business: its processes carry the caller's environment tags.
  */
 export class ShellRunner {
   private child: ChildProcessByStdio<Writable, Readable, Readable> | undefined;
@@ -48,7 +45,7 @@ export class ShellRunner {
     const id = this.nextId++;
     if (this.jobs.size === 0) this.ref(true);
     this.jobs.set(id, listener);
-    child.stdin.write(`{ (\n${script}\n); echo "D ${id} $?"; } &\necho "P ${id} $!"\n`);
+    child.stdin.write(`{ (\n${script}\n); echo "D ${id} $?"; } &\n`);
     return id;
   }
 
@@ -86,7 +83,7 @@ export class ShellRunner {
       if (this.child === child) this.child = undefined;
       const orphans = [...this.jobs.values()];
       this.jobs.clear();
-      for (const job of orphans) job.exited(undefined);
+      for (const job of orphans) job(undefined);
     });
     child.stdin.write(PREAMBLE);
     return child;
@@ -96,14 +93,10 @@ export class ShellRunner {
     const [kind, idText, value] = line.split(' ');
     const id = Number(idText);
     const job = this.jobs.get(id);
-    if (!job) return;
-    if (kind === 'P') {
-      job.started(Number(value));
-    } else if (kind === 'D') {
-      this.jobs.delete(id);
-      if (this.jobs.size === 0) this.ref(false);
-      job.exited(Number(value));
-    }
+    if (kind !== 'D' || !job) return;
+    this.jobs.delete(id);
+    if (this.jobs.size === 0) this.ref(false);
+    job(Number(value));
   }
 
   /** An idle runner must not keep the orchestrator alive: it exits with it (see PREAMBLE). */
