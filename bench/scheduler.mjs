@@ -1,6 +1,6 @@
 // Scheduler overhead: 500 trivial stages as a chain and as a wide fan-out, against `make -j2` on the
 // equivalent Makefile, in the same run. Prints numbers, asserts nothing. Run `npm run build` first.
-//   node bench/scheduler.mjs [--stages 500] [--rounds 3]
+//   node bench/scheduler.mjs [--stages 500] [--rounds 3] [--dir DIR]
 // make and orchestrator each get their own fresh copy of the project, created together: on ext4 a
 // file created shortly after many deletions costs far more (the allocator skips recently deleted
 // inodes), so neither may run right after the other deleted its outputs. Rounds alternate which
@@ -16,7 +16,10 @@ const i = process.argv.indexOf('--stages');
 const n = i >= 0 ? Number(process.argv[i + 1]) : 500;
 const r = process.argv.indexOf('--rounds');
 const rounds = r >= 0 ? Number(process.argv[r + 1]) : 3;
-const base = mkdtempSync(path.join(repo, '.orchestrator-bench-'));
+const d = process.argv.indexOf('--dir');
+// Default: next to the repository (its filesystem). `--dir /dev/shm` measures on tmpfs, without the
+// disk's inode allocator in the picture.
+const base = mkdtempSync(path.join(d >= 0 ? process.argv[d + 1] : repo, '.orchestrator-bench-'));
 
 /** Stage k writes s<k>.txt; in a chain it reads s<k-1>.txt, in a fan-out it reads root.txt. */
 function project(shape, name) {

@@ -52,6 +52,16 @@ export async function schedule(
 ): Promise<ScheduleResult> {
   const inScope = new Set(order);
   const waitingOn = new Map(order.map((n) => [n, new Set((upstream.get(n) ?? []).filter((u) => inScope.has(u)))]));
+  // Nodes whose upstream is done and that have not started, in `order`: the start loop looks only
+  // at these, so a run of thousands of nodes does not rescan all of them on every completion.
+  const position = new Map(order.map((n, i) => [n, i]));
+  let ready = order.filter((n) => waitingOn.get(n)!.size === 0);
+  const makeReady = (name: string) => {
+    const at = position.get(name)!;
+    let i = ready.length;
+    while (i > 0 && position.get(ready[i - 1]!)! > at) i--;
+    ready.splice(i, 0, name);
+  };
   const dependents = new Map<string, string[]>(order.map((n) => [n, []]));
   for (const [n, ups] of waitingOn) for (const u of ups) dependents.get(u)!.push(n);
 
@@ -86,11 +96,12 @@ export async function schedule(
   for (;;) {
     if (opts.signal.aborted) stopping = true;
     if (!stopping) {
-      for (const name of order) {
+      const started = new Set<string>();
+      for (const name of ready) {
         if (slotsUsed >= opts.jobs || running.size >= maxActive) break;
-        const ups = waitingOn.get(name);
         // A ready node that does not fit now waits; smaller ready nodes behind it may start (backfill).
-        if (!ups || ups.size > 0 || !fits(name)) continue;
+        if (!waitingOn.has(name) || !fits(name)) continue;
+        started.add(name);
         waitingOn.delete(name);
         hold(name, 1);
         slotsUsed++;
@@ -113,11 +124,15 @@ export async function schedule(
               slot.release();
               if (outcome === 'restart') {
                 waitingOn.set(name, new Set());
+                makeReady(name);
                 return;
               }
               outcomes.set(name, outcome);
               if (outcome === 'succeeded') {
-                for (const d of dependents.get(name)!) waitingOn.get(d)?.delete(name);
+                for (const d of dependents.get(name)!) {
+                  const ups = waitingOn.get(d);
+                  if (ups?.delete(name) && ups.size === 0) makeReady(d);
+                }
               } else {
                 skipDependents(name, name);
                 if (outcome === 'cancelled' || !opts.keepGoing) stopping = true;
@@ -125,6 +140,7 @@ export async function schedule(
             }),
         );
       }
+      if (started.size > 0) ready = ready.filter((n) => !started.has(n) && waitingOn.has(n));
     }
     if (running.size === 0) break;
     // Once aborted, `aborted` stays resolved: wait on the running nodes only, or this loop would spin.
