@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { parseDocument, stringify } from 'yaml';
 import { keySpanAt, parseYamlSource, spanAt, spanInScalar, type YamlPath } from '../../src/config/yaml-document.js';
 import { fastYamlValue } from '../../src/config/yaml-value.js';
+import { seeded } from '../core/seeded.js';
 
 // The fast parser (js-yaml) must give exactly what the `yaml` library gives, or decline. The
 // reference is the pre-js-yaml code path: parseDocument with the same options, then toJS.
@@ -250,13 +251,3 @@ describe('positions parsed on demand', () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32): the same cases on every run. */
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -5,6 +5,7 @@ import { entryToYaml, parseLock, serializeLock } from '../../src/lock/lock-forma
 import { plainBlockYaml } from '../../src/lock/lock-yaml.js';
 import { LOCK_SCHEMA_VERSION, type LockEntry, type LockFile, type LockedOut } from '../../src/lock/lock-types.js';
 import { canonicalize } from '../../src/util/canonical-json.js';
+import { seeded } from './seeded.js';
 
 // The hand-written lock emitter must write exactly what yaml.stringify writes (or decline), and
 // whatever is written must read back as the same lock, through the fast reader or the `yaml` one.
@@ -42,15 +43,6 @@ function normalized(e: LockEntry): LockEntry {
   };
 }
 
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random lock entries: mostly ordinary text, with a nasty alphabet and look-alike words mixed in. */
 function generator(seed: number) {

@@ -35,6 +35,16 @@ function stagePid(p: Project): number {
   return pid;
 }
 
+/** Starts a repro, waits until its `slow` stage runs, and SIGKILLs the orchestrator; returns the stage's pid. */
+async function killDuringSlowStage(p: Project): Promise<number> {
+  const bg = p.start(['repro']);
+  await waitFor(() => p.exists('started'), 'the stage to start');
+  const pid = stagePid(p);
+  bg.child.kill('SIGKILL');
+  await bg.result;
+  return pid;
+}
+
 describe('one repro per workspace', () => {
   it('a second repro with --no-wait fails with exit 2 and a clear message while the first runs', async () => {
     const p = createProject({ 'pipeline.yaml': blockingPipeline });
@@ -132,11 +142,7 @@ describe('interruption', () => {
 
   it('after the orchestrator is killed, the next repro takes over the lock, stops the orphan and reruns the stage', async () => {
     const p = createProject({ 'pipeline.yaml': blockingPipeline });
-    const bg = p.start(['repro']);
-    await waitFor(() => p.exists('started'), 'the stage to start');
-    const pid = stagePid(p);
-    bg.child.kill('SIGKILL');
-    await bg.result;
+    const pid = await killDuringSlowStage(p);
     expect(p.exists('.orchestrator/repro.lock')).toBe(true);
     // The shell that ran the stage sees the orchestrator's end of its pipe close and stops its jobs
     // at once (a process that survives SIGTERM is the next repro's cleanup's job, tested below).
@@ -158,11 +164,7 @@ describe('interruption', () => {
     const stubborn = blockingPipeline.replace(`cmd: ${tick('slow')} && `, `cmd: trap "" TERM && ${tick('slow')} && `);
     expect(stubborn).not.toBe(blockingPipeline);
     const p = createProject({ 'pipeline.yaml': stubborn });
-    const bg = p.start(['repro']);
-    await waitFor(() => p.exists('started'), 'the stage to start');
-    const pid = stagePid(p);
-    bg.child.kill('SIGKILL');
-    await bg.result;
+    const pid = await killDuringSlowStage(p);
     // Long enough for the runner shell's SIGTERM to have arrived, and been ignored.
     await new Promise((r) => setTimeout(r, 300));
     expect(isAlive(pid), 'a process ignoring SIGTERM survives the runner shell').toBe(true);
