@@ -117,7 +117,8 @@ class LocalRun implements ExecHandle {
    */
   private stop(): void {
     if (this.jobDone || this.stopping) return;
-    const tag = { ...OWN_TAG, ORCHESTRATOR_RUN_ID: this.req.runId, ORCHESTRATOR_STAGE: this.req.stage.name };
+    // The root too: sweep variants share a run id and their stages share names.
+    const tag = { ...OWN_TAG, ORCHESTRATOR_ROOT: this.req.root, ORCHESTRATOR_RUN_ID: this.req.runId, ORCHESTRATOR_STAGE: this.req.stage.name };
     this.stopping = terminateTagged(tag, KILL_GRACE_MS, () => this.jobDone).finally(() => (this.stopping = undefined));
   }
 

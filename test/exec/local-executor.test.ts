@@ -116,9 +116,10 @@ describe('LocalExecutor', () => {
     expect(await early.wait()).toEqual({ status: 'cancelled' });
   });
 
-  it('cancelling one stage leaves another stage running in the same runner shell alone', async () => {
-    const victim = request(stage('victim', { cmd: ['touch started; sleep 30'] }));
-    const bystander = request(stage('bystander', { cmd: ['while [ ! -e go ]; do sleep 0.02; done; echo finished'] }));
+  it('cancelling one stage leaves another stage running in the same runner shell alone, even one of the same name and run elsewhere', async () => {
+    const victim = request(stage('build', { cmd: ['touch started; sleep 30'] }));
+    // Sweep variants share a run id and stage names; only the workspace root tells them apart.
+    const bystander = request(stage('build', { cmd: ['while [ ! -e go ]; do sleep 0.02; done; echo finished'] }));
     const lines: string[] = [];
     bystander.onLine = (l) => lines.push(l);
     const [v, b] = [await executor.start(victim), await executor.start(bystander)];

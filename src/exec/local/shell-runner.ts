@@ -19,7 +19,7 @@ export function shellQuote(s: string): string {
 /**
  * One long-lived `sh` that starts jobs for this process. Node's own `spawn` forks the whole (large)
  * orchestrator process and costs ~4 ms of main-thread time per command; the shell forks a ~1 MB
- * process instead, so thousands of short stages start at the speed `make` starts them.
+ * process instead, and the orchestrator's thread only writes a few hundred bytes to a pipe.
  *
  * Protocol: each job is shell text written to the runner's stdin (the shell's own script, read in
  * blocks by its parser, so nothing is re-framed). It runs as `{ (JOB); echo "D id $?"; } &`: the
