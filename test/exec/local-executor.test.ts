@@ -106,7 +106,8 @@ describe('LocalExecutor', () => {
     const pidFile = path.join(req.root, 'child.pid');
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
     const child = Number(readFileSync(pidFile, 'utf8'));
-    expect(readFileSync(`/proc/${child}/environ`, 'latin1')).toBe('');
+    // Once `env -i` has exec'd sleep, nothing of the stage's tags is left in the child's environment.
+    await until(() => readFileSync(`/proc/${child}/environ`, 'latin1') === '');
     await handle.cancel();
     expect(await handle.wait()).toEqual({ status: 'cancelled' });
     await until(() => !running(child));
