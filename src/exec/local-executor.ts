@@ -5,7 +5,7 @@ import type { Stage } from '../model/stage.js';
 import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from './executor.js';
 import { LogFollower } from './local/log-follower.js';
 import { shellQuote, ShellRunner } from './local/shell-runner.js';
-import { isProcessAlive, killProcessGroup, processGroupsWithEnv, processStartTime, terminateTagged } from './process-group.js';
+import { killProcessGroup, processGroupsWithEnv, terminateTagged } from './process-group.js';
 
 /**
  * Set in the environment of every command this executor starts. Cleanup matches it, so processes of
@@ -68,18 +68,12 @@ export class LocalExecutor implements Executor {
     return undefined;
   }
 
+  /** A dead run's processes of this stage, found by their environment tags (local markers hold no pid). */
   async cleanup(marker: RunningMarker): Promise<void> {
-    const groups = new Set(processGroupsWithEnv({ ...OWN_TAG, ORCHESTRATOR_RUN_ID: marker.runId, ORCHESTRATOR_STAGE: marker.stage }));
-    const [pidText, startTime] = marker.handleId.split(':');
-    const pgid = Number(pidText);
-    // The recorded group, unless its leader is alive but is not the process we started (pid reused).
-    if (Number.isInteger(pgid) && pgid > 0 && isProcessAlive(-pgid)) {
-      const leaderStart = processStartTime(pgid);
-      if (leaderStart === undefined || leaderStart === startTime) groups.add(pgid);
-    }
-    groups.delete(this.runner.pgid ?? -1);
-    await Promise.all([...groups].map((g) => killProcessGroup(g, KILL_GRACE_MS)));
+    const groups = processGroupsWithEnv({ ...OWN_TAG, ORCHESTRATOR_RUN_ID: marker.runId, ORCHESTRATOR_STAGE: marker.stage });
+    await Promise.all(groups.filter((g) => g !== this.runner.pgid).map((g) => killProcessGroup(g, KILL_GRACE_MS)));
   }
+
 }
 
 /** One stage: its commands in order, as runner jobs, output followed from the log file. */
