@@ -2,7 +2,11 @@
 // compiling a few hundred ESM files (zod, yaml, commander, ours); one bundle per entry cuts a small
 // `orchestrator status` from ~0.16 s to ~0.10 s. Code splitting keeps dynamic imports (commands,
 // dockerode's client) lazy. dist/ itself stays unbundled for the tests and benchmarks that import modules.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+// Chunk names carry content hashes: without this, every build leaves the previous chunks behind.
+rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
   entryPoints: ['dist/cli/main.js'],

@@ -4,7 +4,8 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { Stage } from '../model/stage.js';
 import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from './executor.js';
 import { LogFollower } from './local/log-follower.js';
-import { shellQuote, ShellRunner } from './local/shell-runner.js';
+import { chooseDialect } from './local/dialects.js';
+import { Runner, type Job, type RunnerDialect } from './local/runner.js';
 import { killProcessGroup, processGroupsWithEnv, terminateTagged } from './process-group.js';
 
 /**
@@ -22,14 +23,28 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Runs a stage's commands on this machine, each as `sh` would run `sh -c CMD`, through one
- * long-lived shell (ShellRunner) that writes their output straight into the stage's log.
+ * long-lived runner process (the native helper, or a shell where it was not built) that writes
+ * their output straight into the stage's log.
  */
 export class LocalExecutor implements Executor {
   readonly kind = 'local' as const;
-  /** A local command dies with the orchestrator's runner shell: it is stopped and the stage rerun. */
+  /** A local command dies with the orchestrator's runner: it is stopped and the stage rerun. */
   readonly reattachable = false;
   readonly logsOutput = true;
-  private readonly runner = new ShellRunner();
+  private readonly runner: Runner | undefined;
+  /** Why no runner is available (a bad ORCHESTRATOR_LOCAL_RUNNER), reported by preflight. */
+  private readonly unavailable: string | undefined;
+
+  /** `dialect` defaults to what ORCHESTRATOR_LOCAL_RUNNER asks for, else the native helper when built. */
+  constructor(dialect: RunnerDialect | string = chooseDialect()) {
+    if (typeof dialect === 'string') this.unavailable = dialect;
+    else this.runner = new Runner(dialect);
+  }
+
+  /** Which runner starts the commands: `native`, `sh`, or undefined when none is available. */
+  get runnerName(): 'native' | 'sh' | undefined {
+    return this.runner?.dialect.name;
+  }
 
   async environmentId(): Promise<string> {
     return 'host';
@@ -37,6 +52,9 @@ export class LocalExecutor implements Executor {
 
   /** Variable names the shell cannot export are a configuration error, reported before anything runs. */
   async preflight(stages: readonly Stage[]): Promise<Diagnostic[]> {
+    if (this.unavailable !== undefined && stages.length > 0) {
+      return [{ code: 'invalid-value', message: `cannot run local stages: ${this.unavailable}` }];
+    }
     return stages.flatMap((s) =>
       Object.keys(s.env)
         .filter((name) => !ENV_NAME.test(name))
@@ -50,20 +68,21 @@ export class LocalExecutor implements Executor {
   }
 
   async start(req: ExecRequest): Promise<ExecHandle> {
+    if (!this.runner) throw new Error(`cannot run local stages: ${this.unavailable}`);
     return new LocalRun(req, this.runner);
   }
 
   /** `keep` does not apply: a local command cannot be reattached, so every orphan goes. */
   async cleanupLeftovers(root: string): Promise<void> {
-    const groups = processGroupsWithEnv({ ...OWN_TAG, ORCHESTRATOR_ROOT: root }).filter((g) => g !== this.runner.pgid);
+    const groups = processGroupsWithEnv({ ...OWN_TAG, ORCHESTRATOR_ROOT: root }).filter((g) => g !== this.runner?.pgid);
     await Promise.all(groups.map((g) => killProcessGroup(g, KILL_GRACE_MS)));
   }
 
   killAllNow(): void {
-    this.runner.killAll();
+    this.runner?.killAll();
   }
 
-  /** A local child of a dead process is not waited on: its runner shell died with that process. */
+  /** A local child of a dead process is not waited on: its runner died with that process. */
   async reattach(): Promise<undefined> {
     return undefined;
   }
@@ -71,7 +90,7 @@ export class LocalExecutor implements Executor {
   /** A dead run's processes of this stage, found by their environment tags (local markers hold no pid). */
   async cleanup(marker: RunningMarker): Promise<void> {
     const groups = processGroupsWithEnv({ ...OWN_TAG, ORCHESTRATOR_RUN_ID: marker.runId, ORCHESTRATOR_STAGE: marker.stage });
-    await Promise.all(groups.filter((g) => g !== this.runner.pgid).map((g) => killProcessGroup(g, KILL_GRACE_MS)));
+    await Promise.all(groups.filter((g) => g !== this.runner?.pgid).map((g) => killProcessGroup(g, KILL_GRACE_MS)));
   }
 
 }
@@ -88,7 +107,7 @@ class LocalRun implements ExecHandle {
 
   constructor(
     private readonly req: ExecRequest,
-    private readonly runner: ShellRunner,
+    private readonly runner: Runner,
   ) {
     this.follower = new LogFollower(req.logFile, (line) => req.onLine(line, 'stdout'));
     this.done = this.runAll().finally(() => this.follower.close());
@@ -127,7 +146,7 @@ class LocalRun implements ExecHandle {
       const which = stage.cmd.length > 1 ? `command ${i + 1} of ${stage.cmd.length} ` : '';
       if (status === undefined) {
         const detail = this.runner.recentErrors();
-        return { status: 'failed', message: `${which}was lost: the shell running it exited${detail ? ` (${detail})` : ''}` };
+        return { status: 'failed', message: `${which}was lost: the runner that started it exited${detail ? ` (${detail})` : ''}` };
       }
       return failure(which, status);
     }
@@ -137,7 +156,7 @@ class LocalRun implements ExecHandle {
   private runOne(command: string): Promise<number | undefined> {
     this.jobDone = false;
     return new Promise((resolve) => {
-      this.runner.run(jobScript(this.req, command), (status) => {
+      this.runner.run(job(this.req, command), (status) => {
         this.jobDone = true;
         resolve(status);
       });
@@ -154,12 +173,8 @@ function failure(which: string, status: number): ExecOutcome {
 
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
 
-/**
- * The runner job for one command: output appended to the log, stdin empty, the stage's wdir and
- * environment, then `exec sh -c CMD`, so the command sees exactly what `sh -c` gives it (its own
- * `$$`, no variables of the runner) and its syntax errors land in the log with status 2.
- */
-function jobScript(req: ExecRequest, command: string): string {
+/** One command of a stage, with the stage's wdir and environment plus the tags cleanup and cancel match. */
+function job(req: ExecRequest, command: string): Job {
   const env: Record<string, string> = {
     ...req.stage.env,
     ...OWN_TAG,
@@ -167,11 +182,5 @@ function jobScript(req: ExecRequest, command: string): string {
     ORCHESTRATOR_ROOT: req.root,
     ORCHESTRATOR_RUN_ID: req.runId,
   };
-  const exports = Object.entries(env).map(([k, v]) => `${k}=${shellQuote(v)}`);
-  return [
-    `exec </dev/null >>${shellQuote(req.logFile)} 2>&1`,
-    `cd ${shellQuote(path.join(req.root, req.stage.wdir))} || exit`,
-    `export ${exports.join(' ')}`,
-    `exec sh -c ${shellQuote(command)}`,
-  ].join('\n');
+  return { command, dir: path.join(req.root, req.stage.wdir), log: req.logFile, env };
 }

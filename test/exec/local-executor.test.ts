@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecRequest, RunningMarker } from '../../src/exec/executor.js';
 import { LocalExecutor } from '../../src/exec/local-executor.js';
+import { chooseDialect, shellDialect } from '../../src/exec/local/dialects.js';
 import { isProcessAlive } from '../../src/exec/process-group.js';
 import type { Stage } from '../../src/model/stage.js';
 import { stage } from '../core/fixtures.js';
@@ -34,8 +35,17 @@ async function until(cond: () => boolean): Promise<void> {
   expect(cond()).toBe(true);
 }
 
-describe('LocalExecutor', () => {
-  const executor = new LocalExecutor();
+// Both runners, the same contract. The native one must have been built (`npm run build`): when it
+// is missing, chooseDialect returns the reason and every test of it fails with that message.
+describe.each([
+  ['native', chooseDialect('native')],
+  ['sh', shellDialect],
+] as const)('LocalExecutor (%s runner)', (name, dialect) => {
+  const executor = new LocalExecutor(dialect);
+
+  it('uses the runner it was given', () => {
+    expect(executor.runnerName).toBe(name);
+  });
 
   it('runs a list cmd in order in the stage wdir, streaming whole lines, and stops at the first failure', async () => {
     const lines: string[] = [];
@@ -45,6 +55,15 @@ describe('LocalExecutor', () => {
     expect(lines).toEqual(['a', 'b', 'c']);
     // The output went straight to the log, after its header; lines are delivered per command.
     expect(readFileSync(req.logFile, 'utf8')).toBe('# header\na\nbc\n');
+  });
+
+  it('a stage whose wdir does not exist fails, and its log says which directory', async () => {
+    const req = request(stage('s', { cmd: ['echo never'], wdir: 'missing/dir' }));
+    const outcome = await (await executor.start(req)).wait();
+    expect(outcome.status).toBe('failed');
+    const log = readFileSync(req.logFile, 'utf8');
+    expect(log).toContain(path.join(req.root, 'missing/dir'));
+    expect(log).not.toContain('never');
   });
 
   it('runs each command as sh -c would: stdout and stderr in order, stdin empty, exit and exec reported, env and wdir set', async () => {

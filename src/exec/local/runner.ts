@@ -2,51 +2,59 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { LineSplitter } from '../line-splitter.js';
 
+/** One command to start: `sh -c command` in `dir`, output appended to `log`, `env` added to the runner's environment. */
+export interface Job {
+  readonly command: string;
+  readonly dir: string;
+  readonly log: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
 /** How a job ended: the shell's `$?` (0..255, 128+N when a signal killed the command), or `undefined` when the runner died. */
 export type JobListener = (status: number | undefined) => void;
 
 /**
- * Set once, first thing: when the runner's input closes (orchestrator exited, or was killed), it
- * sends SIGTERM to its whole process group, which holds every job it started, then exits.
+ * What differs between runner programs: how to start one, and how a job is written to it. Both
+ * answer "D id status" lines on stdout, and both send SIGTERM to their process group when their
+ * input closes, so an orchestrator that dies takes its jobs with it.
  */
-const PREAMBLE = `trap 'trap "" TERM; kill -TERM 0 2>/dev/null' EXIT\n`;
-
-/** Single-quotes a string for sh: every byte literal, newlines included. */
-export function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
+export interface RunnerDialect {
+  readonly name: 'native' | 'sh';
+  readonly file: string;
+  readonly args: readonly string[];
+  /** Written once, before the first job. */
+  readonly preamble: string;
+  encode(id: number, job: Job): string;
 }
 
 /**
- * One long-lived `sh` that starts jobs for this process. Node's own `spawn` forks the whole (large)
- * orchestrator process and costs ~4 ms of main-thread time per command; the shell forks a ~1 MB
- * process instead, and the orchestrator's thread only writes a few hundred bytes to a pipe.
- *
- * Protocol: each job is shell text written to the runner's stdin (the shell's own script, read in
- * blocks by its parser, so nothing is re-framed). It runs as `{ (JOB); echo "D id $?"; } &`: the
- * reporter `{ }` survives whatever the job does (`exit`, `exec`), so a status always comes back, and
- * nothing else is sent while the job runs. The runner and its jobs share one process group, created
- * for it (setsid), so a terminal's Ctrl-C reaches only the orchestrator, which stops them in order.
- * Stopping one job is the caller's business: its processes carry the caller's environment tags.
+ * One long-lived process that starts jobs for this orchestrator. Node's own `spawn` forks the whole
+ * (large) orchestrator process and costs ~4 ms of main-thread time per command; the runner starts
+ * commands from a small process, and the orchestrator's thread only writes a few hundred bytes to a
+ * pipe. The runner and its jobs share one process group, created for it (setsid), so a terminal's
+ * Ctrl-C reaches only the orchestrator, which stops them in order. Stopping one job is the caller's
+ * business: its processes carry the caller's environment tags.
  */
-export class ShellRunner {
+export class Runner {
   private child: ChildProcessByStdio<Writable, Readable, Readable> | undefined;
   private nextId = 1;
   private readonly jobs = new Map<number, JobListener>();
   private stderrTail = '';
+
+  constructor(readonly dialect: RunnerDialect) {}
 
   /** Process group of the runner and its jobs (the runner's pid), while it runs. */
   get pgid(): number | undefined {
     return this.child?.pid;
   }
 
-  /** Starts `script` (complete shell text, any number of lines) as a background job; returns its id. */
-  run(script: string, listener: JobListener): number {
+  /** Starts `job`; `listener` gets its status once it ends. */
+  run(job: Job, listener: JobListener): void {
     const child = this.ensure();
     const id = this.nextId++;
     if (this.jobs.size === 0) this.ref(true);
     this.jobs.set(id, listener);
-    child.stdin.write(`{ (\n${script}\n); echo "D ${id} $?"; } &\n`);
-    return id;
+    child.stdin.write(this.dialect.encode(id, job));
   }
 
   /** What the runner wrote to stderr lately (its own errors, e.g. a log file it could not open). */
@@ -67,7 +75,7 @@ export class ShellRunner {
 
   private ensure(): ChildProcessByStdio<Writable, Readable, Readable> {
     if (this.child) return this.child;
-    const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(this.dialect.file, this.dialect.args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     this.child = child;
     const lines = new LineSplitter((line) => this.onLine(line));
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => lines.push(chunk));
@@ -77,7 +85,7 @@ export class ShellRunner {
     // A write to a runner that died fails with EPIPE; its jobs are failed by the 'close' handler.
     child.stdin.on('error', () => undefined);
     child.on('error', (e) => {
-      this.stderrTail += `\ncould not start sh: ${e.message}`;
+      this.stderrTail += `\ncould not start ${this.dialect.file}: ${e.message}`;
     });
     child.on('close', () => {
       if (this.child === child) this.child = undefined;
@@ -85,7 +93,7 @@ export class ShellRunner {
       this.jobs.clear();
       for (const job of orphans) job(undefined);
     });
-    child.stdin.write(PREAMBLE);
+    if (this.dialect.preamble) child.stdin.write(this.dialect.preamble);
     return child;
   }
 
@@ -99,7 +107,7 @@ export class ShellRunner {
     job(Number(value));
   }
 
-  /** An idle runner must not keep the orchestrator alive: it exits with it (see PREAMBLE). */
+  /** An idle runner must not keep the orchestrator alive: it exits with it (its input closes). */
   private ref(on: boolean): void {
     const child = this.child;
     if (!child) return;
