@@ -67,7 +67,8 @@ export async function runOnce(req: RunOnceRequest, emit?: (send: (e: ReproEvent)
     const result = await runRepro(
       { ws, pipeline: project.pipeline, graph: project.graph, executors, runId, interrupted, reattach, onEvent },
       selected,
-      options,
+      // Output lines are shown by the terminal display and by `-v`; plain progress shows none.
+      { ...options, followOutput: options.followOutput ?? (terminal !== undefined || req.verbose || req.onEvent !== undefined) },
     );
     const outcomes = [...result.outcomes.values()];
     status = options.signal.aborted || outcomes.includes('cancelled') ? 'interrupted' : outcomes.includes('failed') ? 'failed' : 'succeeded';

@@ -27,6 +27,8 @@ export interface ReproOptions {
   failedFingerprints?: ReadonlyMap<string, string>;
   /** Shared by runs of several workspaces (sweep variants): one fingerprint is built once at a time. */
   coordinator?: BuildCoordinator;
+  /** False when no one shows `stage-output` events as they come; the logs are written either way. Default true. */
+  followOutput?: boolean;
 }
 
 /**
@@ -209,7 +211,7 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?
       try {
         const own = opts.stageSignal?.(stage.name);
         const signal = own ? AbortSignal.any([opts.signal, own]) : opts.signal;
-        const outcome = await executeStage(ctx, stage, plan, observed, environment, executor, signal, attach, slot);
+        const outcome = await executeStage(ctx, stage, plan, observed, environment, executor, signal, attach, slot, opts.followOutput);
         // Stopped on its own (its inputs changed), not by Ctrl-C: run it again with the new inputs.
         return outcome === 'cancelled' && own?.aborted && !opts.signal.aborted ? 'restart' : outcome;
       } finally {
@@ -247,6 +249,7 @@ async function executeStage(
   signal: AbortSignal,
   attach?: RunningMarker,
   slot?: Slot,
+  followOutput = true,
 ): Promise<NodeOutcome> {
   const { ws } = ctx;
   const started = Date.now();
@@ -289,6 +292,7 @@ async function executeStage(
       return commandEnv(stage, ws.root, ctx.runId);
     },
     logFile: log.file,
+    followOutput,
     onLine: (line, stream) => {
       if (!executor.logsOutput) log.line(line);
       ctx.onEvent({ type: 'stage-output', stage: stage.name, line, stream });

@@ -16,6 +16,11 @@ export interface ExecRequest {
    * `logFile`, unless the executor `logsOutput` (writes the command's output to it directly).
    */
   onLine: (line: string, stream: 'stdout' | 'stderr') => void;
+  /**
+   * False when nothing shows output as it arrives (plain progress without `-v`): an executor that
+   * `logsOutput` may then skip reading it back. Undefined means true.
+   */
+  followOutput?: boolean;
   /** Called whenever the handle's id changes (a list cmd starts a process per command), to update the marker. */
   onHandleId?: (id: string) => void;
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { constants } from 'node:os';
 import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -102,19 +103,39 @@ class LocalRun implements ExecHandle {
   private jobDone = true;
   private cancelled = false;
   private stopping: Promise<void> | undefined;
-  private readonly follower: LogFollower;
+  /** Reads the command's output back from the log, for whoever shows it as it comes. */
+  private readonly follower: LogFollower | undefined;
+  /** Without a follower: where the commands' output starts in the log, to show the end of it on failure. */
+  private readonly outputStart: number = 0;
   private readonly done: Promise<ExecOutcome>;
 
   constructor(
     private readonly req: ExecRequest,
     private readonly runner: Runner,
   ) {
-    this.follower = new LogFollower(req.logFile, (line) => req.onLine(line, 'stdout'));
-    this.done = this.runAll().finally(() => this.follower.close());
+    if (req.followOutput === false) this.outputStart = logSize(req.logFile);
+    else this.follower = new LogFollower(req.logFile, (line) => req.onLine(line, 'stdout'));
+    this.done = this.runAll().then(
+      (outcome) => {
+        this.follower?.close();
+        if (outcome.status === 'failed' && !this.follower) this.deliverTail();
+        return outcome;
+      },
+      (e: unknown) => {
+        this.follower?.close();
+        throw e;
+      },
+    );
   }
 
   wait(): Promise<ExecOutcome> {
     return this.done;
+  }
+
+  /** Nobody followed the output: a failure still shows its last lines (at most the last 64 KiB of them). */
+  private deliverTail(): void {
+    const from = Math.max(this.outputStart, logSize(this.req.logFile) - TAIL_BYTES);
+    new LogFollower(this.req.logFile, (line) => this.req.onLine(line, 'stdout'), { from, poll: false }).close();
   }
 
   async cancel(): Promise<void> {
@@ -140,7 +161,7 @@ class LocalRun implements ExecHandle {
     for (let i = 0; i < stage.cmd.length; i++) {
       if (this.cancelled) return { status: 'cancelled' };
       const status = await this.runOne(stage.cmd[i]!);
-      this.follower.flushLine();
+      this.follower?.flushLine();
       if (this.cancelled) return { status: 'cancelled' };
       if (status === 0) continue;
       const which = stage.cmd.length > 1 ? `command ${i + 1} of ${stage.cmd.length} ` : '';
@@ -161,6 +182,16 @@ class LocalRun implements ExecHandle {
         resolve(status);
       });
     });
+  }
+}
+
+const TAIL_BYTES = 64 * 1024;
+
+function logSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
   }
 }
 

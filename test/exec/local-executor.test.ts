@@ -57,6 +57,18 @@ describe.each([
     expect(readFileSync(req.logFile, 'utf8')).toBe('# header\na\nbc\n');
   });
 
+  it('without followOutput, delivers no lines for a success and the output lines for a failure', async () => {
+    const okLines: string[] = [];
+    const ok = { ...request(stage('s', { cmd: ['echo one', 'echo two'] }), okLines), followOutput: false };
+    expect(await (await executor.start(ok)).wait()).toEqual({ status: 'succeeded' });
+    expect(okLines).toEqual([]);
+    expect(readFileSync(ok.logFile, 'utf8')).toBe('# header\none\ntwo\n');
+    const badLines: string[] = [];
+    const bad = { ...request(stage('s', { cmd: ['echo one', 'printf "two\\nthree"; exit 4'] }), badLines), followOutput: false };
+    expect(await (await executor.start(bad)).wait()).toMatchObject({ status: 'failed', exitCode: 4 });
+    expect(badLines).toEqual(['one', 'two', 'three']);
+  });
+
   it('a stage whose wdir does not exist fails, and its log says which directory', async () => {
     const req = request(stage('s', { cmd: ['echo never'], wdir: 'missing/dir' }));
     const outcome = await (await executor.start(req)).wait();

@@ -18,19 +18,21 @@ export class LogFollower {
   private offset = 0;
   private readonly decoder = new StringDecoder('utf8');
   private readonly lines: LineSplitter;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
 
-  constructor(file: string, onLine: (line: string) => void) {
+  /** `from`: the offset to start at (default: the end, after the log's header); `poll: false` reads only when asked. */
+  constructor(file: string, onLine: (line: string) => void, opts: { from?: number; poll?: boolean } = {}) {
     this.lines = new LineSplitter(onLine);
     try {
       this.fd = openSync(file, 'r');
-      // Start after what is already there (the log's header).
-      this.offset = fstatSync(this.fd).size;
+      this.offset = opts.from ?? fstatSync(this.fd).size;
     } catch {
       this.fd = undefined;
     }
-    this.timer = setInterval(() => this.poll(), POLL_MS);
-    this.timer.unref();
+    if (opts.poll !== false) {
+      this.timer = setInterval(() => this.poll(), POLL_MS);
+      this.timer.unref();
+    }
   }
 
   /** Reads everything appended since the last call. */
@@ -46,7 +48,7 @@ export class LogFollower {
 
   /** Reads what is left, delivers a last unterminated line, and stops. */
   close(): void {
-    clearInterval(this.timer);
+    if (this.timer) clearInterval(this.timer);
     if (this.fd === undefined) return;
     this.poll();
     this.lines.push(this.decoder.end());
