@@ -1,4 +1,4 @@
-import { mkdirSync, promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
 
@@ -53,8 +53,11 @@ export class RunCache {
   async get(key: string): Promise<RunCacheEntry | undefined> {
     const pending = this.pending.get(key);
     if (pending) return pending;
+    const file = this.entryPath(key);
+    // A miss is the common case on a first run: checked without the cost of a thrown ENOENT.
+    if (!existsSync(file)) return undefined;
     try {
-      const entry = parseEntry(readFileSync(this.entryPath(key), 'utf8'));
+      const entry = parseEntry(readFileSync(file, 'utf8'));
       return entry?.key === key ? entry : undefined;
     } catch {
       return undefined;
