@@ -131,31 +131,28 @@ export function stageRunner(ctx: ReproContext): StageRunner {
  */
 class LockSaver {
   private timer: NodeJS.Timeout | undefined;
-  /** Some stage changed the lock during this run. */
-  private changed = false;
 
   constructor(private readonly ctx: ReproContext) {}
 
   request(): void {
-    this.changed = true;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.save(false).catch(() => undefined);
+      this.save().catch(() => undefined);
     }, LOCK_SAVE_INTERVAL_MS);
   }
 
-  /** After a run that changed the lock, the final write is durable (fsync), even if its text was already saved. */
   async finish(): Promise<void> {
     this.ctx.ws.runCache.flush();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.changed) void this.save(true).catch(() => undefined);
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      void this.save().catch(() => undefined);
+    }
     await this.ctx.ws.lock.flush();
   }
 
-  /** Saves during the run skip the fsync (see LockStore.save); the final one does not. */
-  private save(durable: boolean): Promise<void> {
-    return this.ctx.ws.lock.save(new Set(this.ctx.pipeline.stages.map((s) => s.name)), { durable });
+  private save(): Promise<void> {
+    return this.ctx.ws.lock.save(new Set(this.ctx.pipeline.stages.map((s) => s.name)));
   }
 }
 

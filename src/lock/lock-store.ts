@@ -20,10 +20,6 @@ export class LockStore {
   private readonly texts: LockEntryTextCache = new Map();
   private known: ReadonlySet<string> = new Set();
   private dirty = false;
-  /** A pending or last write must reach the disk (fsync), not just replace the file (rename). */
-  private wantDurable = false;
-  /** The file on disk (`lastText`) was fsynced. A file read at load time counts as durable. */
-  private lastDurable = true;
   private inFlight: Promise<void> | undefined;
   private failure: unknown;
 
@@ -54,14 +50,10 @@ export class LockStore {
    * Writes the lock, dropping entries of stages not in `known`. One write is in flight at a time and
    * the next one carries every change made meanwhile, so a burst of finishing stages costs a few
    * writes, never a stale snapshot landing last. The promise settles when the change is on disk.
-   * `durable: false` (saves during a run) skips the fsync: a crash still leaves a whole lock (the
-   * rename is atomic), and after a power loss the stages it missed run again. The next durable save
-   * fsyncs even when the text is unchanged.
    */
-  save(known: ReadonlySet<string>, opts: { durable?: boolean } = {}): Promise<void> {
+  save(known: ReadonlySet<string>): Promise<void> {
     this.known = known;
     this.dirty = true;
-    if (opts.durable !== false) this.wantDurable = true;
     this.inFlight ??= this.writeLoop().finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }
@@ -81,13 +73,10 @@ export class LockStore {
       this.dirty = false;
       for (const name of Object.keys(this.data.stages)) if (!this.known.has(name)) delete this.data.stages[name];
       const text = serializeLock(this.data, this.texts);
-      const durable = this.wantDurable;
-      this.wantDurable = false;
-      if (text === this.lastText && (this.lastDurable || !durable)) continue;
+      if (text === this.lastText) continue;
       try {
-        await writeFileAtomic(this.file, text, { durable });
+        await writeFileAtomic(this.file, text);
         this.lastText = text;
-        this.lastDurable = durable;
       } catch (e) {
         this.failure = e;
         throw e;
