@@ -1,8 +1,9 @@
 // Scheduler overhead: 500 trivial stages as a chain and as a wide fan-out, against `make -j2` on the
 // equivalent Makefile, in the same run. Prints numbers, asserts nothing. Run `npm run build` first.
 //   node bench/scheduler.mjs [--stages 500] [--rounds 3] [--dir DIR]
-// make and orchestrator each get their own fresh copy of the project, created together, and rounds
-// alternate which goes first; the table shows each round and the median ratio.
+// make, the orchestrator and the runner floor (runner-floor.mjs: the same commands started from Node
+// through the same runner, nothing else) each get their own fresh copy of the project, created
+// together, and rounds rotate which goes first; the table shows each round and the median ratios.
 // Where: the OS temp directory unless --dir says otherwise. What creating a file costs there is
 // measured and printed first, because it decides much of the result: make creates one file per
 // stage, the orchestrator three (output, log, run-cache entry). On the dev VM a directory under
@@ -16,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'orchestrator.js');
+// Node + the native runner starting the same commands, no bookkeeping: see runner-floor.mjs.
+const floorScript = path.join(repo, 'bench', 'runner-floor.mjs');
 const i = process.argv.indexOf('--stages');
 const n = i >= 0 ? Number(process.argv[i + 1]) : 500;
 const r = process.argv.indexOf('--rounds');
@@ -63,20 +66,33 @@ try {
   console.log(`in ${base}: creating a file costs ${createCost().toFixed(0)} µs`);
   for (const shape of ['chain', 'fan-out']) {
     const ratios = [];
+    const floors = [];
     for (let round = 0; round < rounds; round++) {
       const makeDir = project(shape, `make-${round}`);
       const orchDir = project(shape, `orch-${round}`);
+      const floorDir = project(shape, `floor-${round}`);
       let make;
       let orch;
+      let floor;
       const runMake = () => (make = time('make', ['-s', '-j2'], makeDir));
       const runOrch = () => (orch = time(process.execPath, [cli, 'repro', '-j', '2'], orchDir));
-      if (round % 2 === 0) (runMake(), runOrch());
-      else (runOrch(), runMake());
+      const runFloor = () => (floor = time(process.execPath, [floorScript, floorDir, shape, String(n), '2'], floorDir));
+      const order = [runMake, runOrch, runFloor];
+      for (let k = 0; k < order.length; k++) order[(k + round) % order.length]();
       const noop = time(process.execPath, [cli, 'repro', '-j', '2'], orchDir);
       ratios.push(orch / make);
-      rows.push({ shape, round, 'make -j2 (s)': make.toFixed(2), 'orchestrator -j 2 (s)': orch.toFixed(2), ratio: (orch / make).toFixed(2), 'no-op repro (s)': noop.toFixed(2) });
+      floors.push(floor / make);
+      rows.push({
+        shape,
+        round,
+        'make -j2 (s)': make.toFixed(2),
+        'orchestrator -j 2 (s)': orch.toFixed(2),
+        ratio: (orch / make).toFixed(2),
+        'runner alone (s)': floor.toFixed(2),
+        'no-op repro (s)': noop.toFixed(2),
+      });
     }
-    summary.push({ shape, stages: n, rounds, 'median ratio': median(ratios).toFixed(2), target: '<= 1.5x' });
+    summary.push({ shape, stages: n, rounds, 'median ratio': median(ratios).toFixed(2), 'runner alone / make': median(floors).toFixed(2), target: '<= 1.5x' });
   }
 } finally {
   rmSync(base, { recursive: true, force: true });
