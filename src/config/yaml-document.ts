@@ -1,5 +1,5 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node } from 'yaml';
+import { yamlLib } from '../util/yaml-lib.js';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { fastYamlValue } from './yaml-value.js';
@@ -51,10 +51,10 @@ export function parseYamlSource(file: string, text: string): Result<YamlSource, 
 }
 
 function parseWithPositions(text: string): { doc: Document.Parsed; lineCounter: LineCounter } {
-  const lineCounter = new LineCounter();
+  const lineCounter = new (yamlLib().LineCounter)();
   // prettyErrors off: positions come from err.pos, so messages stay one line.
   // merge: `<<: *anchor` is common in DVC-style files.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = yamlLib().parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   return { doc, lineCounter };
 }
 
@@ -113,6 +113,7 @@ interface Lookup {
 }
 
 function lookup(source: YamlSource, path: YamlPath): Lookup {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLib();
   let current: Node | undefined = (source.doc.contents ?? undefined) as Node | undefined;
   let key: Node | undefined;
   let deepest: Node | undefined = current;
@@ -168,6 +169,7 @@ function keySpanAtNow(source: YamlSource, path: YamlPath): SourceSpan {
 }
 
 function spanInScalarNow(source: YamlSource, path: YamlPath, offset: number, length: number): SourceSpan {
+  const { isScalar } = yamlLib();
   const found = lookup(source, path);
   const node = found.complete ? found.node : undefined;
   if (!node || !isScalar(node) || typeof node.value !== 'string' || !node.range) return spanAtNow(source, path);
@@ -225,6 +227,7 @@ function deferred(source: YamlSource, path: YamlPath, compute: (source: YamlSour
 
 /** Keys of the mapping at `path`, with their spans, in source order. */
 export function mapKeySpans(source: YamlSource, path: YamlPath): Map<string, SourceSpan> {
+  const { isAlias, isMap, isScalar } = yamlLib();
   const found = lookup(source, path);
   const spans = new Map<string, SourceSpan>();
   let node = found.complete ? found.node : undefined;

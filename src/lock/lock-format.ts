@@ -1,4 +1,4 @@
-import { isMap, LineCounter, parseDocument, stringify } from 'yaml';
+import { yamlLib } from '../util/yaml-lib.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { fastYamlValue } from '../config/yaml-value.js';
@@ -12,7 +12,7 @@ import { plainBlockYaml } from './lock-yaml.js';
  */
 export function serializeLock(lock: LockFile, cache?: LockEntryTextCache): string {
   const names = Object.keys(lock.stages).sort();
-  if (names.length === 0) return stringify({ schema: LOCK_SCHEMA_VERSION, stages: {} }, YAML_OPTIONS);
+  if (names.length === 0) return yamlLib().stringify({ schema: LOCK_SCHEMA_VERSION, stages: {} }, YAML_OPTIONS);
   const parts = names.map((name) => {
     const entry = lock.stages[name]!;
     const cached = cache?.get(name);
@@ -42,7 +42,7 @@ function serializeLockEntry(name: string, entry: LockEntry): string {
 
 /** The reference rendering: `yaml.stringify`, indented under `stages:`. */
 function stringifyLockEntry(name: string, value: Record<string, unknown>): string {
-  const text = stringify({ [name]: value }, YAML_OPTIONS);
+  const text = yamlLib().stringify({ [name]: value }, YAML_OPTIONS);
   return text
     .split('\n')
     .map((line) => (line === '' ? line : `  ${line}`))
@@ -102,8 +102,8 @@ export function parseLock(text: string): Result<LockFile, Diagnostic[]> {
 function lockData(text: string): Result<Record<string, unknown>, Diagnostic[]> {
   const fast = fastYamlValue(text);
   if (fast !== undefined && isRecord(fast.value)) return ok(fast.value);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true });
+  const lineCounter = new (yamlLib().LineCounter)();
+  const doc = yamlLib().parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return err(
       doc.errors.map((e) => {
@@ -117,7 +117,7 @@ function lockData(text: string): Result<Record<string, unknown>, Diagnostic[]> {
       }),
     );
   }
-  if (!isMap(doc.contents) && doc.contents !== null) {
+  if (!yamlLib().isMap(doc.contents) && doc.contents !== null) {
     return err([{ code: 'invalid-type', message: `${LOCK_FILE}: expected a mapping at the top level` }]);
   }
   return ok((doc.toJS() ?? {}) as Record<string, unknown>);
