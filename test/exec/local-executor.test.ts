@@ -9,6 +9,7 @@ import { chooseDialect, shellDialect } from '../../src/exec/local/dialects.js';
 import { isProcessAlive } from '../../src/exec/process-group.js';
 import type { Stage } from '../../src/model/stage.js';
 import { stage } from '../core/fixtures.js';
+import { running, until } from './processes.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -19,20 +20,6 @@ function request(s: Stage, lines: string[] = []): ExecRequest {
   const logFile = path.join(root, 'stage.log');
   writeFileSync(logFile, '# header\n');
   return { stage: s, root, runId: 'run-1', env: { PATH: process.env.PATH ?? '' }, logFile, onLine: (l) => lines.push(l) };
-}
-
-/** Alive and not a zombie (zombies linger here because PID 1 does not reap orphans). */
-function running(pid: number): boolean {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
 }
 
 // Both runners, the same contract. The native one must have been built (`npm run build`): when it

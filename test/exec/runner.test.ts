@@ -4,22 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../integration/harness.js';
+import { running, until } from './processes.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function alive(pid: number): boolean {
-  try {
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
-  expect(cond()).toBe(true);
-}
 
 // A real process that owns a runner (the built dist/, as the CLI uses it), starts a long job, and
 // exits without stopping it: the runner must see its input close and stop the job.
@@ -44,6 +32,6 @@ describe.each(['native', 'sh'])('the %s runner, when its orchestrator exits', (n
     const runnerPid = Number(r.stdout.trim());
     const jobPid = Number(readFileSync(path.join(dir, 'job.pid'), 'utf8'));
     expect(runnerPid).toBeGreaterThan(0);
-    await until(() => !alive(jobPid) && !alive(runnerPid));
+    await until(() => !running(jobPid) && !running(runnerPid));
   });
 });
