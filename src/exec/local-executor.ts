@@ -51,21 +51,30 @@ export class LocalExecutor implements Executor {
     return 'host';
   }
 
-  /** Variable names the shell cannot export are a configuration error, reported before anything runs. */
+  /**
+   * Configuration errors, reported before anything runs: variable names the shell cannot export,
+   * and NUL characters, which no command line or environment can hold (and which would end a field
+   * of the runner's protocol early).
+   */
   async preflight(stages: readonly Stage[]): Promise<Diagnostic[]> {
     if (this.unavailable !== undefined && stages.length > 0) {
       return [{ code: 'invalid-value', message: `cannot run local stages: ${this.unavailable}` }];
     }
-    return stages.flatMap((s) =>
-      Object.keys(s.env)
+    return stages.flatMap((s) => {
+      const at = s.span ? { span: s.span } : {};
+      const names = Object.keys(s.env)
         .filter((name) => !ENV_NAME.test(name))
         .map((name) => ({
           code: 'invalid-value' as const,
           message: `stage "${s.name}": "${name}" is not a valid environment variable name`,
-          ...(s.span ? { span: s.span } : {}),
+          ...at,
           hint: 'use letters, digits and underscores, not starting with a digit',
-        })),
-    );
+        }));
+      const nuls = [...s.cmd.map((c, i) => [`command ${i + 1}`, c] as const), ...Object.entries(s.env).map(([k, v]) => [`env ${k}`, v] as const)]
+        .filter(([, text]) => text.includes('\0'))
+        .map(([what]) => ({ code: 'invalid-value' as const, message: `stage "${s.name}": ${what} contains a NUL character`, ...at }));
+      return [...names, ...nuls];
+    });
   }
 
   async start(req: ExecRequest): Promise<ExecHandle> {

@@ -101,6 +101,11 @@ describe.each([
     expect(diagnostics.map((d) => d.message)).toEqual(['stage "s": "BAD-NAME" is not a valid environment variable name']);
   });
 
+  it('preflight rejects NUL characters in commands and environment values (they would cut a runner field short)', async () => {
+    const diagnostics = await executor.preflight([stage('s', { cmd: ['echo ok', 'echo a\0b'], env: { A: 'x\0y', B: 'fine' } })]);
+    expect(diagnostics.map((d) => d.message)).toEqual(['stage "s": command 2 contains a NUL character', 'stage "s": env A contains a NUL character']);
+  });
+
   it('cancel stops the whole process tree, not just the shell', async () => {
     const req = request(stage('s', { cmd: ['sleep 30 & echo $! > child.pid; wait'] }));
     const handle = await executor.start(req);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../integration/harness.js';
+import { nativeDialect } from '../../src/exec/local/dialects.js';
 import { running, until } from './processes.js';
 
 const dirs: string[] = [];
@@ -33,5 +34,15 @@ describe.each(['native', 'sh'])('the %s runner, when its orchestrator exits', (n
     const jobPid = Number(readFileSync(path.join(dir, 'job.pid'), 'utf8'));
     expect(runnerPid).toBeGreaterThan(0);
     await until(() => !running(jobPid) && !running(runnerPid));
+  });
+});
+
+describe('the native runner protocol', () => {
+  it('refuses a job with a NUL in any field instead of shifting the fields after it', () => {
+    const job = { command: 'echo hi', dir: '/tmp', log: '/tmp/x.log', env: { A: '1' } };
+    const dialect = nativeDialect('/unused');
+    expect(dialect.encode(7, job)).toBe('7\0/tmp\0/tmp/x.log\x001\0A=1\0echo hi\0');
+    expect(() => dialect.encode(7, { ...job, command: 'echo a\0b' })).toThrow(/NUL/);
+    expect(() => dialect.encode(7, { ...job, env: { A: 'x\0y' } })).toThrow(/NUL/);
   });
 });

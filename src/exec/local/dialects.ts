@@ -49,7 +49,10 @@ export function nativeDialect(file: string): RunnerDialect {
     preamble: '',
     encode(id: number, job: Job): string {
       const vars = Object.entries(job.env).map(([k, v]) => `${k}=${v}`);
-      return `${[String(id), job.dir, job.log, String(vars.length), ...vars, job.command].join('\0')}\0`;
+      const fields = [String(id), job.dir, job.log, String(vars.length), ...vars, job.command];
+      // Preflight rejects NUL in commands and env; a field holding one would shift every field after it.
+      if (fields.some((f) => f.includes('\0'))) throw new Error('a NUL character in a command, path or environment variable');
+      return `${fields.join('\0')}\0`;
     },
   };
 }

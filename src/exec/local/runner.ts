@@ -48,13 +48,14 @@ export class Runner {
     return this.child?.pid;
   }
 
-  /** Starts `job`; `listener` gets its status once it ends. */
+  /** Starts `job`; `listener` gets its status once it ends. Throws, starting nothing, if the job cannot be encoded. */
   run(job: Job, listener: JobListener): void {
-    const child = this.ensure();
     const id = this.nextId++;
+    const text = this.dialect.encode(id, job);
+    const child = this.ensure();
     if (this.jobs.size === 0) this.ref(true);
     this.jobs.set(id, listener);
-    child.stdin.write(this.dialect.encode(id, job));
+    child.stdin.write(text);
   }
 
   /** What the runner wrote to stderr lately (its own errors, e.g. a log file it could not open). */
