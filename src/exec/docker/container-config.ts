@@ -109,6 +109,13 @@ export function memoryLimit(stage: Stage): number | undefined {
   return gb === undefined ? undefined : Math.round(gb * 1024 ** 3);
 }
 
+/** Where a stage's commands run inside its container: its wdir, or `container.workdir` relative to it. */
+export function containerWorkdir(stage: Stage, root: string): string {
+  const stageDir = path.join(root, stage.wdir);
+  const workdir = stage.container?.workdir;
+  return workdir === undefined ? stageDir : path.resolve(stageDir, workdir);
+}
+
 export interface ContainerRequest {
   stage: Stage;
   /** Absolute workspace root. */
@@ -135,8 +142,7 @@ export function containerOptions(req: ContainerRequest): Result<Dockerode.Contai
   const spec = stage.container ?? {};
   const mounts = stageMounts(spec, root, req.home);
   if (!mounts.ok) return mounts;
-  const stageDir = path.join(root, stage.wdir);
-  const workdir = spec.workdir === undefined ? stageDir : path.resolve(stageDir, spec.workdir);
+  const workdir = containerWorkdir(stage, root);
   const hostConfig: Dockerode.HostConfig = {
     // Mounts (not Binds): a missing source is an error instead of a root-owned directory created on the host.
     Mounts: [

@@ -1,22 +1,11 @@
-import path from 'node:path';
-import type { Stage } from '../../model/stage.js';
 import { err, ok, type Result } from '../../model/result.js';
-import { gpuRequests, LABEL, parseSize, stageMounts } from '../docker/container-config.js';
+import { containerWorkdir, gpuRequests, LABEL, parseSize, stageMounts, type ContainerRequest } from '../docker/container-config.js';
 
 /** A word of the job script: literal, or expanded by the shell on the node (emitted in double quotes). */
 export type ShellWord = string | { expand: string };
 
-export interface ContainerCommandRequest {
-  stage: Stage;
-  root: string;
-  runId: string;
-  /** The resolved image ID: the node runs exactly the image the fingerprint names. */
-  imageId: string;
-  command: string;
-  commandIndex: number;
-  callerUser: string;
-  home: string;
-}
+/** What the Docker executor's request holds, less the caller's environment (the job script exports it). */
+export type ContainerCommandRequest = Omit<ContainerRequest, 'callerEnv'>;
 
 /**
  * The `docker run` words that run one command of a Slurm stage on the node, with the same settings
@@ -29,8 +18,7 @@ export function dockerRunWords(req: ContainerCommandRequest): Result<ShellWord[]
   const spec = stage.container ?? {};
   const mounts = stageMounts(spec, root, req.home);
   if (!mounts.ok) return mounts;
-  const stageDir = path.join(root, stage.wdir);
-  const workdir = spec.workdir === undefined ? stageDir : path.resolve(stageDir, spec.workdir);
+  const workdir = containerWorkdir(stage, root);
   // Named after the job, so an operator can find (and `docker rm -f`) the container of a job.
   const words: ShellWord[] = ['docker', 'run', '--rm', '--init', '--name', { expand: `orchestrator-slurm-\${SLURM_JOB_ID:-manual}-${req.commandIndex + 1}` }];
   words.push('--label', `${LABEL.root}=${root}`, '--label', `${LABEL.runId}=${req.runId}`, '--label', `${LABEL.stage}=${stage.name}`, '--label', `${LABEL.command}=${req.commandIndex}`);
