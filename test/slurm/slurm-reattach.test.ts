@@ -13,64 +13,51 @@ afterEach(() => {
   cleanupProjects();
 });
 
+/**
+ * A project with one Slurm stage `long` (dep in.txt holding `input`, out out.txt, command `cmd`, which
+ * must touch `started`), a repro SIGKILLed once the job has started; returns it and the job left queued.
+ */
+async function killDuringJob(input: string, cmd: string): Promise<{ project: Project; job: string | undefined }> {
+  const project = createProject({
+    'in.txt': input,
+    'pipeline.yaml': yamlLines('stages:', '  long:', '    executor: slurm', `    cmd: ${cmd}`, '    deps: [in.txt]', '    outs: [out.txt]'),
+  });
+  p = project;
+  const first = project.start(['repro']);
+  await waitFor(() => project.exists('started'), 'the job to start', 30_000);
+  first.child.kill('SIGKILL');
+  await first.result;
+  return { project, job: queuedJobsOf(project.dir)[0] };
+}
+
 describe('slurm reattach', () => {
   it('a killed orchestrator started again reattaches to the running job: no new job, outputs committed', async () => {
-    p = createProject({
-      'in.txt': 'input\n',
-      'pipeline.yaml': yamlLines(
-        'stages:',
-        '  long:',
-        '    executor: slurm',
-        '    cmd: echo begun; touch started; while [ ! -e release ]; do sleep 0.1; done; echo finished; cat in.txt > out.txt',
-        '    deps: [in.txt]',
-        '    outs: [out.txt]',
-      ),
-    });
-    const first = p.start(['repro']);
-    await waitFor(() => p!.exists('started'), 'the job to start', 30_000);
-    first.child.kill('SIGKILL');
-    await first.result;
-    const [jobId] = queuedJobsOf(p.dir);
+    const { project, job: jobId } = await killDuringJob('input\n', 'echo begun; touch started; while [ ! -e release ]; do sleep 0.1; done; echo finished; cat in.txt > out.txt');
     expect(jobId).toBeDefined();
 
-    const second = p.start(['repro', '-v']);
+    const second = project.start(['repro', '-v']);
     await waitFor(() => second.stdout().includes(`reattached to job ${jobId}`), 'the second run to reattach', 30_000);
-    p.write('release', '');
+    project.write('release', '');
     const r = await second.result;
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(p.read('out.txt')).toBe('input\n');
+    expect(project.read('out.txt')).toBe('input\n');
     expect(r.stdout).toContain('begun');
     expect(r.stdout).toContain('finished');
-    expect(jobsOf(p.dir)).toEqual([{ id: jobId, state: 'COMPLETED' }]);
-    expect(p.lock().stages.long?.outs?.[0]?.path).toBe('out.txt');
+    expect(jobsOf(project.dir)).toEqual([{ id: jobId, state: 'COMPLETED' }]);
+    expect(project.lock().stages.long?.outs?.[0]?.path).toBe('out.txt');
 
-    const third = await p.runOk(['repro']);
+    const third = await project.runOk(['repro']);
     expect(third.lines.some((l) => l.startsWith('long: up to date'))).toBe(true);
-    expect(jobsOf(p.dir)).toHaveLength(1);
+    expect(jobsOf(project.dir)).toHaveLength(1);
   });
 
   it('a dead run whose inputs changed meanwhile: its job is cancelled and the stage runs afresh', async () => {
-    p = createProject({
-      'in.txt': 'old\n',
-      'pipeline.yaml': yamlLines(
-        'stages:',
-        '  long:',
-        '    executor: slurm',
-        // Only the first job (which saw "old") waits; it is never released.
-        '    cmd: touch started; if grep -q old in.txt; then while [ ! -e release ]; do sleep 0.1; done; fi; cat in.txt > out.txt',
-        '    deps: [in.txt]',
-        '    outs: [out.txt]',
-      ),
-    });
-    const first = p.start(['repro']);
-    await waitFor(() => p!.exists('started'), 'the job to start', 30_000);
-    first.child.kill('SIGKILL');
-    await first.result;
-    const [oldJob] = queuedJobsOf(p.dir);
-    p.write('in.txt', 'new\n');
-    const r = await p.runOk(['repro']);
-    expect(p.read('out.txt')).toBe('new\n');
-    const jobs = jobsOf(p.dir);
+    // Only the first job (which saw "old") waits; it is never released.
+    const { project, job: oldJob } = await killDuringJob('old\n', 'touch started; if grep -q old in.txt; then while [ ! -e release ]; do sleep 0.1; done; fi; cat in.txt > out.txt');
+    project.write('in.txt', 'new\n');
+    const r = await project.runOk(['repro']);
+    expect(project.read('out.txt')).toBe('new\n');
+    const jobs = jobsOf(project.dir);
     expect(jobs).toHaveLength(2);
     expect(jobs.find((j) => j.id === oldJob)?.state).toBe('CANCELLED');
     expect(r.code).toBe(0);
