@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseResourceOverrides } from '../schedule/capacity.js';
+import { describeIoError } from '../util/io-error.js';
 import { EXIT, processIo, type Io } from './io.js';
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -17,6 +18,12 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     if (e instanceof CommanderError) {
       // help and version exit 0; every usage error is exit 2, as documented.
       return e.exitCode === 0 ? EXIT.ok : EXIT.invalid;
+    }
+    // A full disk or a permission is the machine's, not a bug: name the path, exit 1, no plea to report.
+    const ioProblem = describeIoError(e);
+    if (ioProblem !== undefined) {
+      io.err(`orchestrator: error: ${ioProblem}\n`);
+      return EXIT.failed;
     }
     io.err(`orchestrator: internal error: ${(e as Error).message}\n`);
     if (process.env.ORCHESTRATOR_DEBUG) io.err(`${(e as Error).stack}\n`);

@@ -1,29 +1,48 @@
 import type { LockedOut } from '../lock/lock-types.js';
+import type { Stage } from '../model/stage.js';
 import type { Workspace } from './workspace.js';
+import { describeKnownFailure } from './known-failure.js';
 import { restoreOutputs } from './outputs.js';
 
 export type CheckoutItem =
   | { stage: string; path: string; result: 'unchanged' | 'restored' }
-  | { stage: string; path: string; result: 'modified-kept' | 'not-in-cache' | 'not-cached' | 'no-lock-entry' };
+  | { stage: string; path: string; result: 'modified-kept' | 'not-in-cache' | 'not-cached' | 'no-lock-entry' | 'not-declared' }
+  /** The restore was refused or failed (a symlink out of the workspace, a bad cache object, I/O): `message` says why. */
+  | { stage: string; path: string; result: 'failed'; message: string };
 
 /**
  * Makes outputs match the lock. Missing outputs are restored; an output the user changed is only
- * overwritten with `force`, so checkout never silently discards work.
+ * overwritten with `force`, so checkout never silently discards work. Only paths the stage declares
+ * today are touched: a lock entry (edited by hand, or left from an older pipeline) naming any other
+ * path is reported, never written.
  */
-export async function checkout(ws: Workspace, stages: readonly string[], opts: { force: boolean }): Promise<CheckoutItem[]> {
+export async function checkout(ws: Workspace, stages: readonly Stage[], opts: { force: boolean }): Promise<CheckoutItem[]> {
   const items: CheckoutItem[] = [];
   for (const stage of stages) {
-    const entry = ws.lock.get(stage);
+    const entry = ws.lock.get(stage.name);
     if (!entry) {
-      items.push({ stage, path: '', result: 'no-lock-entry' });
+      items.push({ stage: stage.name, path: '', result: 'no-lock-entry' });
       continue;
     }
-    for (const out of entry.outs) items.push({ stage, path: out.path, result: await checkoutOne(ws, out, opts.force) });
+    const declared = new Set(stage.outs.map((o) => o.path));
+    for (const out of entry.outs) {
+      if (!declared.has(out.path)) {
+        items.push({ stage: stage.name, path: out.path, result: 'not-declared' });
+        continue;
+      }
+      try {
+        items.push({ stage: stage.name, path: out.path, result: await checkoutOne(ws, out, opts.force) });
+      } catch (e) {
+        const message = describeKnownFailure(e);
+        if (message === undefined) throw e;
+        items.push({ stage: stage.name, path: out.path, result: 'failed', message });
+      }
+    }
   }
   return items;
 }
 
-async function checkoutOne(ws: Workspace, out: LockedOut, force: boolean): Promise<CheckoutItem['result']> {
+async function checkoutOne(ws: Workspace, out: LockedOut, force: boolean): Promise<'unchanged' | 'restored' | 'modified-kept' | 'not-in-cache' | 'not-cached'> {
   const current = await ws.hasher.hashPath(out.path);
   if (current?.hash === out.hash) return 'unchanged';
   if (out.cache === false) return 'not-cached';

@@ -53,7 +53,7 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
     const inputsChanged = !lock || inputChanges(observation, lock).length > 0;
     if (ctx.useRunCache && inputsChanged && !stage.alwaysChanged) {
       const entry = await ws.runCache.get(fingerprint.key);
-      if (entry && entry.outs.length === stage.outs.length && (await allInCache(ws, entry.outs))) {
+      if (entry && declaresExactly(stage, entry.outs) && (await allInCache(ws, entry.outs))) {
         observation.runCacheKey = entry.key;
       }
     }
@@ -70,4 +70,14 @@ function toObserved(hashes: Map<string, PathHash | undefined>): Map<string, Obse
   return new Map(
     [...hashes].map(([p, h]) => [p, h && { hash: h.hash, size: h.size, ...(h.kind === 'dir' ? { nfiles: h.nfiles } : {}) }]),
   );
+}
+
+/**
+ * A run-cache entry is applied only when it names exactly the stage's declared outputs: an entry
+ * edited by hand (or from a bug) must never restore an undeclared path or leave a declared one stale.
+ */
+function declaresExactly(stage: Stage, outs: ReadonlyArray<{ path: string }>): boolean {
+  const declared = new Set(stage.outs.map((o) => o.path));
+  const named = new Set(outs.map((o) => o.path));
+  return named.size === outs.length && named.size === declared.size && [...named].every((p) => declared.has(p));
 }

@@ -6,13 +6,14 @@ import type { PathHash } from '../hash/types.js';
 import type { LockEntry, LockedOut, LockedPath } from '../lock/lock-types.js';
 import type { Stage } from '../model/stage.js';
 import { declaredEnv, paramsByFile, type StageFingerprint } from '../plan/fingerprint.js';
+import { checkedWritePath, resolvesInsideWorkspace } from '../workspace/safe-path.js';
 import type { Workspace } from './workspace.js';
 
 /** Removes the outputs a stage will recreate (all but `persist` ones), so stale files never survive a run. */
 export async function removeOutputs(ws: Workspace, stage: Stage): Promise<void> {
   for (const out of stage.outs) {
     if (out.persist) continue;
-    const abs = path.join(ws.root, out.path);
+    const abs = checkedWritePath(ws.root, out.path);
     // Usually absent or one file: settled with a call or two; only a directory goes to the thread pool.
     const st = lstatSync(abs, { throwIfNoEntry: false });
     if (!st) continue;
@@ -35,6 +36,10 @@ export async function commitOutputs(
   fingerprint: StageFingerprint,
   environment: string,
 ): Promise<CommitResult> {
+  const escaping = stage.outs.filter((o) => !resolvesInsideWorkspace(ws.root, o.path));
+  if (escaping.length > 0) {
+    return { ok: false, message: `declared output ${escaping.map((o) => `"${o.path}"`).join(', ')} resolves outside the workspace through a symlink; its bytes are not taken into the cache` };
+  }
   const hashes = await ws.hasher.hashPaths(stage.outs.map((o) => o.path));
   const missing = stage.outs.filter((o) => !hashes.get(o.path));
   if (missing.length > 0) {
@@ -53,12 +58,15 @@ export async function commitOutputs(
   return { ok: true, entry: lockEntry(stage, environment, deps, outs) };
 }
 
-/** Brings outputs back from the cache; outputs whose bytes already match are left untouched. */
+/**
+ * Brings outputs back from the cache; outputs whose bytes already match are left untouched. Each
+ * destination is checked the moment before it is written (see `checkedWritePath`).
+ */
 export async function restoreOutputs(ws: Workspace, outs: readonly LockedPath[]): Promise<void> {
   for (const out of outs) {
     const current = await ws.hasher.hashPath(out.path);
     if (current?.hash === out.hash) continue;
-    const abs = path.join(ws.root, out.path);
+    const abs = checkedWritePath(ws.root, out.path);
     const restored = await ws.store.restore(out.hash, abs, { linkTypes: ws.linkTypes });
     await ws.hasher.recordKnownUnder(out.path, restored);
   }

@@ -8,6 +8,7 @@ import { RunningMarkers } from '../workspace/running-markers.js';
 import type { ReproListener } from './events.js';
 import { observeStage } from './observe.js';
 import { commitOutputs, lockEntryFromRunCache, removeOutputs, restoreOutputs } from './outputs.js';
+import { describeKnownFailure } from './known-failure.js';
 import { StageLog } from './stage-log.js';
 import type { Workspace } from './workspace.js';
 
@@ -163,8 +164,10 @@ async function reproStageSafely(ctx: RunState, stage: Stage, opts: ReproOptions,
   try {
     return await reproStage(ctx, stage, opts, slot);
   } catch (e) {
+    // A full disk, a permission, a symlink out of the workspace: the user's to fix, said plainly.
+    const known = describeKnownFailure(e);
     const detail = process.env.ORCHESTRATOR_DEBUG ? `${(e as Error).stack}` : (e as Error).message;
-    ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: `internal error: ${detail}`, durationMs: 0 });
+    ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: known ?? `internal error: ${detail}`, durationMs: 0 });
     return 'failed';
   }
 }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { restoreOutputs } from '../engine/outputs.js';
 import type { Workspace } from '../engine/workspace.js';
 import { LockStore } from '../lock/lock-store.js';
-import type { Pipeline } from '../model/stage.js';
+import type { LockedOut } from '../lock/lock-types.js';
+import { checkedWritePath } from '../workspace/safe-path.js';
+import type { Pipeline, Stage } from '../model/stage.js';
 import { err, ok, type Result } from '../model/result.js';
 
 export interface ApplyOutcome {
@@ -29,7 +31,8 @@ export async function applyVariantOutputs(ws: Workspace, pipeline: Pipeline, var
       outcome.rebuild.push({ stage: stage.name, why: 'absolute-paths' });
       continue;
     }
-    if (!entry) {
+    // Only an entry for exactly the outputs the stage declares is applied: nothing else is written.
+    if (!entry || !sameOutPaths(stage, entry.outs)) {
       outcome.rebuild.push({ stage: stage.name, why: 'not-built' });
       continue;
     }
@@ -42,7 +45,7 @@ export async function applyVariantOutputs(ws: Workspace, pipeline: Pipeline, var
     }
     await restoreOutputs(ws, cached);
     for (const o of entry.outs.filter((x) => x.cache === false)) {
-      const dest = path.join(ws.root, o.path);
+      const dest = checkedWritePath(ws.root, o.path);
       await rm(dest, { recursive: true, force: true });
       await cp(path.join(variantRoot, o.path), dest, { recursive: true }).catch(() => undefined);
     }
@@ -52,4 +55,10 @@ export async function applyVariantOutputs(ws: Workspace, pipeline: Pipeline, var
   await ws.lock.save(new Set(pipeline.stages.map((s) => s.name)));
   await ws.lock.flush();
   return ok(outcome);
+}
+
+function sameOutPaths(stage: Stage, outs: readonly LockedOut[]): boolean {
+  const declared = new Set(stage.outs.map((o) => o.path));
+  const locked = new Set(outs.map((o) => o.path));
+  return declared.size === locked.size && outs.length === locked.size && [...locked].every((p) => declared.has(p));
 }

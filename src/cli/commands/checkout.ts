@@ -9,10 +9,10 @@ export async function checkoutCommand(root: string, targets: string[], flags: { 
   const selected = select(project, targets, { single: true }, io);
   if (typeof selected === 'number') return selected;
   return withExclusiveWorkspace(project, io, { wait: true }, async (ws) => {
-    const items = await checkout(ws, selected, { force: flags.force });
+    const items = await checkout(ws, selected.map((n) => project.graph.stages.get(n)!), { force: flags.force });
     if (flags.json) io.out(`${JSON.stringify({ items }, null, 2)}\n`);
     else for (const item of items) if (item.result !== 'unchanged') io.out(`${describe(item)}\n`);
-    const problems = items.filter((i) => i.result === 'not-in-cache' || i.result === 'modified-kept');
+    const problems = items.filter((i) => i.result === 'not-in-cache' || i.result === 'modified-kept' || i.result === 'failed' || i.result === 'not-declared');
     if (!flags.json) {
       const restored = items.filter((i) => i.result === 'restored').length;
       io.out(`${restored} output${restored === 1 ? '' : 's'} restored${problems.length > 0 ? `, ${problems.length} not restored` : ''}.\n`);
@@ -35,5 +35,9 @@ function describe(item: CheckoutItem): string {
       return `${item.stage}: ${item.path} differs from the lock but is declared cache: false, so it cannot be restored`;
     case 'no-lock-entry':
       return `${item.stage}: no entry in pipeline.lock; nothing to check out`;
+    case 'not-declared':
+      return `${item.stage}: pipeline.lock names output ${item.path}, which the stage does not declare; not touched`;
+    case 'failed':
+      return `${item.stage}: ${item.path} not restored: ${item.message}`;
   }
 }
