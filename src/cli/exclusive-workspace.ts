@@ -1,5 +1,6 @@
 import { closeWorkspace, openWorkspace, type Workspace } from '../engine/workspace.js';
 import { acquireReproLock } from '../workspace/repro-lock.js';
+import { removeCrashLeftovers } from '../workspace/crash-leftovers.js';
 import { workspaceLayout } from '../workspace/layout.js';
 import { EXIT, type Io } from './io.js';
 import { cacheLinkTypes, report, type Project } from './project.js';
@@ -32,6 +33,8 @@ export async function withExclusiveWorkspace(
   try {
     const opened = await openWorkspace(root, { linkTypes });
     if (!opened.ok) return report(opened.error, files, io);
+    // Whatever a killed run left half-written goes now, while no one else can be writing it.
+    removeCrashLeftovers(opened.value.layout, project.pipeline.stages.flatMap((s) => s.outs.map((o) => o.path)));
     try {
       return await fn(opened.value);
     } finally {

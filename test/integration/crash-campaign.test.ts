@@ -67,6 +67,9 @@ describe('crash safety', () => {
     await assertConsistent(p);
     const status = await p.run(['status', '--json']);
     expect(JSON.parse(status.stdout).upToDate).toBe(true);
+    // Nothing half-written survives the final run: no temp files of atomic writes, no restore folders.
+    const leftovers = p.listFiles('.').filter((f) => /\.(tmp|orchestrator-tmp|orchestrator-old)-/.test(f) || f.startsWith('.orchestrator/cache/tmp/'));
+    expect(leftovers).toEqual([]);
 
     // Same params from scratch in a fresh project: byte-identical outputs.
     const fresh = createProject({ 'pipeline.yaml': pipeline, 'params.yaml': `seed: ${seed}\n` });

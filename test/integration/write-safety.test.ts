@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -152,5 +152,30 @@ describe('a full disk', () => {
       execFileSync('umount', ['-l', mount]);
       rmdirSync(mount);
     }
+  });
+});
+
+describe('leftovers of killed runs', () => {
+  it('the next command holding the workspace removes temp files and restore folders of dead processes, and keeps those of live ones', async () => {
+    const p = createProject({
+      'pipeline.yaml': yamlLines('stages:', '  make:', '    cmd: mkdir -p build && echo built > build/out.txt', '    outs: [build/out.txt]'),
+    });
+    await p.runOk(['repro']);
+    const dead = spawnSync('true').pid;
+    const left = [
+      `build/out.txt.orchestrator-tmp-${dead}-0badc0de-3/big.bin`,
+      'build/out.txt.orchestrator-old-0123456789ab/old.txt',
+      `pipeline.lock.tmp-${dead}-0badc0de-4`,
+      `.orchestrator/state/stat-cache.json.tmp-${dead}-0badc0de-5`,
+    ];
+    for (const f of left) p.write(f, 'half-written');
+    const live = `build/out.txt.tmp-${process.pid}-0badc0de-6`;
+    p.write(live, 'still being written');
+
+    await p.runOk(['checkout']);
+    for (const f of left) expect(p.exists(f), f).toBe(false);
+    expect(p.exists('build/out.txt.orchestrator-tmp-' + dead + '-0badc0de-3')).toBe(false);
+    expect(p.read(live)).toBe('still being written');
+    expect(p.read('build/out.txt')).toBe('built\n');
   });
 });
