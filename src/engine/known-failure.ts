@@ -6,6 +6,12 @@ import { UnsafeWritePathError } from '../workspace/safe-path.js';
  * symlink out of the workspace, a full disk); undefined for anything else, which is a bug.
  */
 export function describeKnownFailure(e: unknown): string | undefined {
-  if (e instanceof UnsafeWritePathError) return e.message;
+  if (e instanceof UnsafeWritePathError || isCacheObjectProblem(e)) return (e as Error).message;
   return describeIoError(e);
+}
+
+/** A cache object that is corrupt (now quarantined) or missing: the store refused to hand it out. */
+export function isCacheObjectProblem(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === 'ECORRUPTOBJECT' || code === 'EMISSINGOBJECT';
 }

@@ -8,7 +8,7 @@ import { RunningMarkers } from '../workspace/running-markers.js';
 import type { ReproListener } from './events.js';
 import { observeStage } from './observe.js';
 import { commitOutputs, lockEntryFromRunCache, removeOutputs, restoreOutputs } from './outputs.js';
-import { describeKnownFailure } from './known-failure.js';
+import { describeKnownFailure, isCacheObjectProblem } from './known-failure.js';
 import { StageLog } from './stage-log.js';
 import type { Workspace } from './workspace.js';
 
@@ -79,6 +79,8 @@ interface RunState extends ReproContext {
   lockSaver: LockSaver;
   pendingInterrupted: Set<string>;
   pendingReattach: Map<string, RunningMarker>;
+  /** Stages whose restore was refused (bad cache object): the reason shown when they are planned again. */
+  restoreFailures: Map<string, string>;
 }
 
 /** Runs the selected stages (topological order): each is planned afresh when its upstream is done. */
@@ -111,6 +113,7 @@ export function stageRunner(ctx: ReproContext): StageRunner {
     lockSaver: new LockSaver(ctx),
     pendingInterrupted: new Set(ctx.interrupted.keys()),
     pendingReattach: new Map(ctx.reattach ?? []),
+    restoreFailures: new Map(),
   };
   return {
     run: (name, opts, slot) => reproStageSafely(state, state.graph.stages.get(name)!, opts, slot),
@@ -178,7 +181,13 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?
   const environment = await executor.environmentId(stage);
   const interrupted = ctx.pendingInterrupted.delete(stage.name);
   const observed = await observeStage(stage, { ws, environment, interrupted, useRunCache: opts.useRunCache });
-  const plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
+  let plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
+  const restoreFailure = ctx.restoreFailures.get(stage.name);
+  if (restoreFailure !== undefined) {
+    ctx.restoreFailures.delete(stage.name);
+    // Never a second restore attempt in the same pass: the stage runs.
+    plan = { stage: plan.stage, action: 'run', reasons: [{ kind: 'cache-restore-failed', detail: restoreFailure }, ...plan.reasons] };
+  }
   const orphan = ctx.pendingReattach.get(stage.name);
   ctx.pendingReattach.delete(stage.name);
   // Reattach only to an execution of exactly these inputs; anything else it was doing is stale.
@@ -199,7 +208,15 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?
       ctx.onEvent({ type: 'stage-skipped', stage: stage.name, plan });
       return 'succeeded';
     case 'restore':
-      await restoreStage(ctx, stage, plan, observed.depHashes, environment);
+      try {
+        await restoreStage(ctx, stage, plan, observed.depHashes, environment);
+      } catch (e) {
+        // A bad object was quarantined by the store (nothing was written): plan again, which now
+        // runs the stage, and say why.
+        if (!isCacheObjectProblem(e)) throw e;
+        ctx.restoreFailures.set(stage.name, (e as Error).message);
+        return reproStage(ctx, stage, opts, slot);
+      }
       ctx.onEvent({ type: 'stage-restored', stage: stage.name, plan });
       return 'succeeded';
     case 'run': {

@@ -19,7 +19,9 @@ export type ChangeReason =
   | { kind: 'out-removed'; path: string }
   | { kind: 'out-missing'; path: string }
   | { kind: 'out-modified'; path: string }
-  | { kind: 'upstream-changed'; stage: string };
+  | { kind: 'upstream-changed'; stage: string }
+  /** Restoring from the cache was tried and refused: a cache object was corrupt or missing. */
+  | { kind: 'cache-restore-failed'; detail: string };
 
 export type StageAction = 'run' | 'restore' | 'skip';
 

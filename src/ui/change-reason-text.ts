@@ -43,6 +43,8 @@ export function describeReason(r: ChangeReason): string {
       return `out modified: ${r.path}`;
     case 'upstream-changed':
       return `upstream stage "${r.stage}" will change`;
+    case 'cache-restore-failed':
+      return `could not restore from the cache (${r.detail}); running instead`;
     default:
       return assertNever(r);
   }
