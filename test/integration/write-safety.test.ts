@@ -167,15 +167,19 @@ describe('leftovers of killed runs', () => {
       'build/out.txt.orchestrator-old-0123456789ab/old.txt',
       `pipeline.lock.tmp-${dead}-0badc0de-4`,
       `.orchestrator/state/stat-cache.json.tmp-${dead}-0badc0de-5`,
+      `.orchestrator/cache/tmp/eb970a8ea947-${dead}-d9a3be92-c`,
     ];
     for (const f of left) p.write(f, 'half-written');
     const live = `build/out.txt.tmp-${process.pid}-0badc0de-6`;
     p.write(live, 'still being written');
+    const liveCacheTmp = `.orchestrator/cache/tmp/eb970a8ea947-${process.pid}-d9a3be92-d`;
+    p.write(liveCacheTmp, 'a put in progress');
 
     await p.runOk(['checkout']);
     for (const f of left) expect(p.exists(f), f).toBe(false);
     expect(p.exists('build/out.txt.orchestrator-tmp-' + dead + '-0badc0de-3')).toBe(false);
     expect(p.read(live)).toBe('still being written');
+    expect(p.read(liveCacheTmp)).toBe('a put in progress');
     expect(p.read('build/out.txt')).toBe('built\n');
   });
 });
