@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Stage } from '../model/stage.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { nullRecord } from '../util/null-record.js';
 
 export const FINGERPRINT_VERSION = 1;
 
@@ -57,9 +58,9 @@ export function declaredEnv(stage: Stage): Record<string, string> {
 
 /** params file -> tracked key -> value, the shape the lock stores. Whole-file params expand to top-level keys. */
 export function paramsByFile(stage: Stage): Record<string, Record<string, unknown>> {
-  const byFile: Record<string, Record<string, unknown>> = {};
+  const byFile = nullRecord<Record<string, unknown>>();
   for (const p of stage.params) {
-    const file = (byFile[p.file] ??= {});
+    const file = (byFile[p.file] ??= nullRecord());
     if (p.key === '' && p.value !== null && typeof p.value === 'object' && !Array.isArray(p.value)) {
       Object.assign(file, p.value);
     } else {

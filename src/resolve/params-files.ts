@@ -13,6 +13,11 @@ export class DataFiles {
 
   constructor(private readonly files: ProjectFiles) {}
 
+  /** Every file asked for so far (found or not), root-relative. */
+  requested(): string[] {
+    return [...this.cache.keys()];
+  }
+
   load(file: string): Result<YamlSource, Diagnostic[]> {
     const cached = this.cache.get(file);
     if (cached) return cached;
