@@ -3,6 +3,7 @@ import type { Document, LineCounter, Node } from 'yaml';
 import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { fastYamlValue } from './yaml-value.js';
+import { selfReferencingAlias } from './alias-cycles.js';
 
 /** A key path into a document, as zod and `doc.getIn` use it. */
 export type YamlPath = readonly (string | number)[];
@@ -41,9 +42,13 @@ export function parseYamlSource(file: string, text: string): Result<YamlSource, 
     );
   }
   try {
+    const cyclic = selfReferencingAlias(doc);
+    if (cyclic) {
+      return err([{ code: 'yaml-syntax', message: 'this alias refers to a value that contains it, which would make the value infinite', span: offsetSpan(source, cyclic[0], cyclic[1]) }]);
+    }
     return ok({ ...source, value: doc.toJS({ maxAliasCount: 1000 }) as unknown });
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = readableYamlError(e instanceof Error ? e.message : String(e));
     return err([{ code: 'yaml-syntax', message, span: offsetSpan(source, 0, 1) }]);
   }
 }

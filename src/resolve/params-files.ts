@@ -30,6 +30,10 @@ export class DataFiles {
     if (!/\.(ya?ml|json)$/i.test(file)) {
       return err([{ code: 'invalid-value', message: `${file}: unsupported file type (expected .yaml, .yml or .json)` }]);
     }
+    const outside = this.files.outsideRoot?.(file);
+    if (outside !== undefined) {
+      return err([{ code: 'path-escapes-workspace', message: `${file} resolves to ${outside}, outside the workspace (through a symlink); params and vars are read only from inside it` }]);
+    }
     const text = this.files.readText(file);
     if (text === undefined) return err([{ code: 'file-missing', message: `${file}: file not found` }]);
     return parseYamlSource(file, text);

@@ -13,6 +13,7 @@ import { normalizeStage, type ResolvedStage } from './normalize.js';
 import type { Scope } from './expression.js';
 import { excerpt, MAX_STAGES, stageNameProblem } from './limits.js';
 import { findProtectedOutputs } from './protected-outputs.js';
+import { findReservedKeys } from './reserved-keys.js';
 
 export interface ResolveOptions {
   /** What `${env.NAME}` reads; the caller injects it (the CLI passes process.env). Default: empty. */
@@ -25,6 +26,8 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
   if (!isMapping(raw)) {
     return err([{ code: 'invalid-type', message: `top level: expected a mapping with stages, got ${kindOf(raw)}`, span: spanAt(source, []) }]);
   }
+  const reserved = findReservedKeys(source);
+  if (reserved.length > 0) return err(finish(reserved));
   const diagnostics: Diagnostic[] = [];
   const checked = validateAt(pipelineFileSchema, { source, basePath: [], data: raw });
   if (!checked.ok) diagnostics.push(...checked.error);
