@@ -34,15 +34,20 @@ const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - 
 /** Generates case `id`; `sentinel` is the absolute path of the tree beside the workspaces. */
 function generate(rng: Rng, id: number, sentinel: string): Case {
   const q = (s: string) => JSON.stringify(s);
+  const wdir = rng() < 0.3 ? '    wdir: sub\n' : '';
+  /** From the stage's wdir to the directory holding the workspace (and the sentinel). */
+  const up = wdir ? '../..' : '..';
+  /** From the stage's wdir to the workspace root. */
+  const root = wdir ? '../' : '';
   const badOut = [
-    '.', '""', './', '..', '../sentinel', '../sentinel/a.txt', q(sentinel), q(`${sentinel}/a.txt`), '/tmp', '.git', '.git/hooks', '.orchestrator',
-    '.orchestrator/cache', '.dvc', 'pipeline.yaml', 'params.yaml', 'dvc.yaml', 'pipeline.lock', 'dvc.lock', 'sub/..', 'sub/../..', 'out/../../sentinel',
-    'link/x', 'link', q('a\0b'), `b/${'c'.repeat(256)}`, `${'d/'.repeat(2100)}e`, 'in.txt/x',
+    '.', '""', './', up, `${up}/sentinel`, `${up}/sentinel/a.txt`, q(sentinel), q(`${sentinel}/a.txt`), '/tmp', '.git', '.git/hooks', '.orchestrator',
+    '.orchestrator/cache', '.dvc', 'sub/..', 'sub/../..', `out/../${up}/sentinel`, q('a\0b'), `b/${'c'.repeat(256)}`, `${'d/'.repeat(2100)}e`,
+    ...['pipeline.yaml', 'params.yaml', 'dvc.yaml', 'pipeline.lock', 'dvc.lock', 'link/x', 'link', 'in.txt/x'].map((f) => `${root}${f}`),
   ];
-  const badDep = ['../sentinel/a.txt', q(`${sentinel}/a.txt`), '..', 'link/a.txt', q('x\0'), `${'p/'.repeat(2100)}q`, `${'r'.repeat(300)}`, 'in.txt/y'];
+  const badDep = [`${up}/sentinel/a.txt`, q(`${sentinel}/a.txt`), `${up}/..`, `${root}link/a.txt`, q('x\0'), `${'p/'.repeat(2100)}q`, `${'r'.repeat(300)}`, `${root}in.txt/y`];
   const badName = ['__proto__', 'a'.repeat(256), 'a/b', 'a b', '"x\\0y"', '"@x"', '""'];
   const badValue = [
-    'cmd: 5', 'cmd: [1, [2]]', 'outs: 3', 'deps: {a: b}', 'outz: [o]', 'wdir: ../sentinel', `wdir: ${q(sentinel)}`, 'params: [nope.missing]', 'params: [{../sentinel/p.yaml: [a]}]',
+    'cmd: 5', 'cmd: [1, [2]]', 'outs: 3', 'deps: {a: b}', 'outz: [o]', 'params: [nope.missing]', `params: [{${up}/sentinel/p.yaml: [a]}]`,
     'cmd: echo ${', 'cmd: echo ${undefined_name}', 'cmd: echo ${a[}', `cmd: echo \${${Array(3000).fill('a').join('.')}}`, 'env: {__proto__: x}', 'resources: {__proto__: 1}',
     'frozen: maybe', 'executor: teleport', 'matrix: {x: [1, 2]}\n    foreach: [1]', 'outs: [{o: {cache: perhaps}}]',
   ];
@@ -55,7 +60,6 @@ function generate(rng: Rng, id: number, sentinel: string): Case {
   const good = (n: number) => `  ok${n}:\n    cmd: echo pwned >> ${sentinel}/pwned\n    deps: [in.txt]\n    outs: [o${n}]\n`;
   const before = Array.from({ length: int(rng, 0, 2) }, (_, i) => good(i)).join('');
   const after = Array.from({ length: int(rng, 0, 2) }, (_, i) => good(i + 10)).join('');
-  const wdir = rng() < 0.3 ? '    wdir: sub\n' : '';
   const bad = (body: string, name = 'bad') => `stages:\n${before}  ${name}:\n    cmd: echo pwned >> ${sentinel}/pwned\n${wdir}${body}${after}`;
   const files: Record<string, string> = { 'in.txt': 'in\n', 'sub/keep.txt': 'k\n', 'params.yaml': 'a: 1\nb: {c: 2}\n' };
   const symlinks: Record<string, string> = { link: sentinel };
@@ -178,7 +182,10 @@ describe(`config fuzz (seed ${SEED}, ${CASES} cases)`, () => {
       if (!/^[^\s:]+\.(ya?ml|json|lock):\d+:\d+: /m.test(r.stderr)) problems.push('no FILE:LINE:COL diagnostic');
       if (/s3cr3t/.test(r.stderr + r.stdout)) problems.push('printed a value from outside the workspace');
       if (snapshot(dir) !== before) problems.push('the workspace changed');
-      if (snapshot(sentinel) !== sentinelBefore) problems.push('the sentinel tree beside the workspace changed');
+      if (snapshot(sentinel) !== sentinelBefore) {
+        problems.push('the sentinel tree beside the workspace changed');
+        rmSync(path.join(sentinel, 'pwned'), { force: true }); // so later cases are judged on their own
+      }
       if (problems.length > 0) failures.push(`case ${c.id} (${c.what}): ${problems.join('; ')}\n${r.stderr.slice(0, 400)}${r.stdout.slice(0, 200)}`);
       else rmSync(dir, { recursive: true, force: true });
     };
