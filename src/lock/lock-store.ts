@@ -5,7 +5,7 @@ import { err, ok, type Result } from '../model/result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseLock, serializeLock, type LockEntryTextCache } from './lock-format.js';
 import { LOCK_FILE, type LockEntry, type LockFile } from './lock-types.js';
-import { nullRecord } from '../util/null-record.js';
+import { getOwn, setOwn } from '../util/null-record.js';
 
 /**
  * The lock in memory plus its file. Every `save` rewrites the whole file atomically, keeping only
@@ -34,17 +34,18 @@ export class LockStore {
         return err([{ code: 'file-unreadable', message: `${LOCK_FILE}: ${(e as Error).message}` }]);
       }
     }
-    if (text === undefined) return ok(new LockStore(file, { stages: nullRecord() }, undefined));
+    if (text === undefined) return ok(new LockStore(file, { stages: {} }, undefined));
     const parsed = parseLock(text);
     return parsed.ok ? ok(new LockStore(file, parsed.value, text)) : parsed;
   }
 
   get(stage: string): LockEntry | undefined {
-    return this.data.stages[stage];
+    // Own entries only: a stage named `constructor` has no entry until one is set.
+    return getOwn(this.data.stages, stage) as LockEntry | undefined;
   }
 
   set(stage: string, entry: LockEntry): void {
-    this.data.stages[stage] = entry;
+    setOwn(this.data.stages, stage, entry);
   }
 
   /**

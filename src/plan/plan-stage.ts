@@ -3,7 +3,7 @@ import type { LockEntry } from '../lock/lock-types.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { ChangeReason, StagePlan } from './change-reason.js';
 import { declaredEnv, paramsByFile } from './fingerprint.js';
-import { nullRecord } from '../util/null-record.js';
+import { getOwn, setOwn } from '../util/null-record.js';
 
 /** A hash as observed on disk (or predicted); `undefined` in a map means the path does not exist. */
 export interface ObservedHash {
@@ -119,8 +119,8 @@ export function paramChanges(
 ): ChangeReason[] {
   const reasons: ChangeReason[] = [];
   for (const file of unionKeys(now, before)) {
-    const a = flatten(before[file] ?? {});
-    const b = flatten(now[file] ?? {});
+    const a = flatten((getOwn(before, file) ?? {}) as Record<string, unknown>);
+    const b = flatten((getOwn(now, file) ?? {}) as Record<string, unknown>);
     for (const key of unionKeys(a, b)) {
       const inOld = Object.hasOwn(a, key);
       const inNew = Object.hasOwn(b, key);
@@ -134,12 +134,12 @@ export function paramChanges(
 }
 
 /** `{a: {b: 1}, c: [1]}` -> `{'a.b': 1, c: [1]}`; lists stay whole values. An empty dict stays a value. */
-function flatten(obj: Record<string, unknown>, prefix = '', into: Record<string, unknown> = nullRecord()): Record<string, unknown> {
+function flatten(obj: Record<string, unknown>, prefix = '', into: Record<string, unknown> = {}): Record<string, unknown> {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
       flatten(v as Record<string, unknown>, key, into);
-    } else into[key] = v;
+    } else setOwn(into, key, v);
   }
   return into;
 }

@@ -8,3 +8,13 @@ export function nullRecord<T>(entries?: Iterable<readonly [string, T]>): Record<
   if (entries) for (const [key, value] of entries) record[key] = value;
   return record;
 }
+
+/** `obj[key]` when `key` is the object's own property (never an inherited `constructor` or `__proto__`). */
+export function getOwn(obj: object, key: string | number): unknown {
+  return Object.hasOwn(obj, key) ? (obj as Record<string | number, unknown>)[key] : undefined;
+}
+
+/** `obj[key] = value` as a plain own property, also for `__proto__` (which assignment would turn into a prototype change). */
+export function setOwn(obj: object, key: string | number, value: unknown): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
