@@ -29,6 +29,7 @@ export function loadProject(root: string, io: Io): Project | number {
       read.add(rel);
       return inner.readText(rel);
     },
+    outsideRoot: (rel) => inner.outsideRoot?.(rel),
   };
   const loaded = loadPipeline(files, { env: process.env });
   if (!loaded.ok) return report(loaded.error, files, io);

@@ -1,16 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 /** Read-only view of the workspace; the loader and resolver never touch the disk directly. */
 export interface ProjectFiles {
   /** Text of a file relative to the root, or undefined when it is missing or unreadable. */
   readText(relPath: string): string | undefined;
+  /** Where `relPath` really is when a symlink takes it outside the root; undefined when it stays inside (or is missing). */
+  outsideRoot?(relPath: string): string | undefined;
 }
 
 /** Reads files under `root` synchronously, caching each read; paths escaping `root` read as missing. */
 export function fsProjectFiles(root: string): ProjectFiles {
   const absRoot = path.resolve(root);
   const cache = new Map<string, string | undefined>();
+  const outsideRoot = (relPath: string): string | undefined => {
+    let real: string;
+    try {
+      real = realpathSync(path.resolve(absRoot, relPath));
+    } catch {
+      return undefined;
+    }
+    const realRoot = realpathSync(absRoot);
+    return real === realRoot || real.startsWith(realRoot + path.sep) ? undefined : real;
+  };
   return {
     readText(relPath: string): string | undefined {
       if (path.isAbsolute(relPath)) return undefined;
@@ -20,13 +32,15 @@ export function fsProjectFiles(root: string): ProjectFiles {
       if (cache.has(abs)) return cache.get(abs);
       let text: string | undefined;
       try {
-        text = readFileSync(abs, 'utf8');
+        // A symlink out of the workspace reads as missing here; `outsideRoot` says why.
+        text = outsideRoot(relPath) === undefined ? readFileSync(abs, 'utf8') : undefined;
       } catch {
         text = undefined;
       }
       cache.set(abs, text);
       return text;
     },
+    outsideRoot,
   };
 }
 

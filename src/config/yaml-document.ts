@@ -3,6 +3,7 @@ import type { Document, LineCounter, Node } from 'yaml';
 import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { fastYamlValue } from './yaml-value.js';
+import { selfReferencingAlias } from './alias-cycles.js';
 
 /** A key path into a document, as zod and `doc.getIn` use it. */
 export type YamlPath = readonly (string | number)[];
@@ -35,19 +36,43 @@ export function parseYamlSource(file: string, text: string): Result<YamlSource, 
     return err(
       shown.map((e) => {
         const span = offsetSpan(source, e.pos[0], Math.max(e.pos[1], e.pos[0] + tokenLength(text, e.pos[0])));
-        const line = text.split(/\r?\n/)[span.line - 1] ?? '';
-        // `[a/${x}]` is the classic trap: `{` opens a flow mapping unless the value is quoted.
-        const hint = /[[{].*\$\{/.test(line) ? 'quote values that contain ${...} inside [...] or {...}' : undefined;
-        return { code: 'yaml-syntax' as const, message: e.message, span, ...(hint ? { hint } : {}) };
+        const hint = flowBeforeInterpolation(lineAt(text, e.pos[0])) ? 'quote values that contain ${...} inside [...] or {...}' : undefined;
+        return { code: 'yaml-syntax' as const, message: readableYamlError(e.message), span, ...(hint ? { hint } : {}) };
       }),
     );
   }
   try {
+    const cyclic = selfReferencingAlias(doc);
+    if (cyclic) {
+      return err([{ code: 'yaml-syntax', message: 'this alias refers to a value that contains it, which would make the value infinite', span: offsetSpan(source, cyclic[0], cyclic[1]) }]);
+    }
     return ok({ ...source, value: doc.toJS({ maxAliasCount: 1000 }) as unknown });
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = readableYamlError(e instanceof Error ? e.message : String(e));
     return err([{ code: 'yaml-syntax', message, span: offsetSpan(source, 0, 1) }]);
   }
+}
+
+/** The line holding `offset`, without its line break. */
+function lineAt(text: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  return text.slice(start, end < 0 ? text.length : end).replace(/\r$/, '');
+}
+
+/**
+ * `[a/${x}]` is the classic trap: `{` opens a flow mapping unless the value is quoted. Two index
+ * searches, not `/[[{].*\$\{/`: that regular expression backtracks quadratically on a line of
+ * thousands of brackets (a 200 KB deeply nested params file took 15 s to report its error).
+ */
+function flowBeforeInterpolation(line: string): boolean {
+  const open = line.search(/[[{]/);
+  return open >= 0 && line.indexOf('${', open) >= 0;
+}
+
+/** The parser runs out of stack on very deep nesting; say so in the user's terms. */
+function readableYamlError(message: string): string {
+  return /Maximum call stack size exceeded/.test(message) ? 'nested too deeply to read (too many levels of [...], {...} or indentation)' : message;
 }
 
 function parseWithPositions(text: string): { doc: Document.Parsed; lineCounter: LineCounter } {

@@ -4,6 +4,7 @@ import type { ExecutorKind } from '../model/stage.js';
 import type { ChangeReason, StageAction } from '../plan/change-reason.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ReproEvent } from './events.js';
+import { nullRecord } from '../util/null-record.js';
 
 export type StageRunStatus = 'up-to-date' | 'restored' | 'succeeded' | 'failed' | 'cancelled' | 'not-started' | 'running';
 
@@ -48,7 +49,7 @@ export class RunRecorder {
     argv: string[],
     private readonly root: string,
   ) {
-    this.record = { runId, argv, started: new Date().toISOString(), status: 'running', stages: {} };
+    this.record = { runId, argv, started: new Date().toISOString(), status: 'running', stages: nullRecord() };
   }
 
   get file(): string {

@@ -122,7 +122,7 @@ function topologicalOrder(stages: readonly Stage[], upstream: ReadonlyMap<string
   let ready = [...waiting].filter(([, n]) => n === 0).map(([name]) => name).sort(byCodeUnit);
   const order: string[] = [];
   while (ready.length > 0) {
-    order.push(...ready);
+    for (const name of ready) order.push(name); // not push(...ready): 100,000 arguments overflow the stack
     const next: string[] = [];
     for (const name of ready) {
       for (const d of dependents.get(name)!) {
@@ -136,25 +136,37 @@ function topologicalOrder(stages: readonly Stage[], upstream: ReadonlyMap<string
   return order;
 }
 
-/** Returns the edges of one cycle in dependency order, or undefined. */
+/**
+ * Returns the edges of one cycle in dependency order, or undefined. Depth-first with an explicit
+ * stack (a chain of 100,000 stages must not overflow the call stack); `path` holds the edges from
+ * the start stage to the one on top of the stack.
+ */
 function findCycle(stages: readonly Stage[], upstream: ReadonlyMap<string, StageEdge[]>): StageEdge[] | undefined {
   const state = new Map<string, 'visiting' | 'done'>();
   const path: StageEdge[] = [];
-  const visit = (name: string): StageEdge[] | undefined => {
-    state.set(name, 'visiting');
-    for (const edge of upstream.get(name) ?? []) {
+  const visit = (start: string): StageEdge[] | undefined => {
+    const stack: { name: string; next: number }[] = [{ name: start, next: 0 }];
+    state.set(start, 'visiting');
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const edges = upstream.get(top.name) ?? [];
+      if (top.next >= edges.length) {
+        state.set(top.name, 'done');
+        stack.pop();
+        path.pop();
+        continue;
+      }
+      const edge = edges[top.next++]!;
       const s = state.get(edge.from);
       if (s === 'done') continue;
       path.push(edge);
       if (s === 'visiting') {
-        const start = path.findIndex((e) => e.to === edge.from);
-        return path.slice(start);
+        const at = path.findIndex((e) => e.to === edge.from);
+        return path.slice(at);
       }
-      const found = visit(edge.from);
-      if (found) return found;
-      path.pop();
+      state.set(edge.from, 'visiting');
+      stack.push({ name: edge.from, next: 0 });
     }
-    state.set(name, 'done');
     return undefined;
   };
   // Plain code-unit order: localeCompare would load ICU collation data on every start-up.

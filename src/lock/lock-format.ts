@@ -5,6 +5,7 @@ import { fastYamlValue } from '../config/yaml-value.js';
 import { canonicalize } from '../util/canonical-json.js';
 import { LOCK_FILE, LOCK_SCHEMA_VERSION, type LockEntry, type LockFile, type LockedOut, type LockedPath } from './lock-types.js';
 import { plainBlockYaml } from './lock-yaml.js';
+import { setOwn } from '../util/null-record.js';
 
 /**
  * Serializes the lock deterministically: stages, paths, params files and keys are sorted, fields come
@@ -88,7 +89,7 @@ export function parseLock(text: string): Result<LockFile, Diagnostic[]> {
   if (isRecord(data.stages)) {
     for (const [name, raw] of Object.entries(data.stages)) {
       const entry = entryFromYaml(raw);
-      if (entry) stages[name] = entry;
+      if (entry) setOwn(stages, name, entry); // `__proto__` too, as a plain key
     }
   }
   return ok({ stages });
@@ -133,7 +134,7 @@ function entryFromYaml(raw: unknown): LockEntry | undefined {
   const env = isRecord(raw.env) ? Object.fromEntries(Object.entries(raw.env).map(([k, v]) => [k, String(v)])) : {};
   const params: Record<string, Record<string, unknown>> = {};
   if (isRecord(raw.params)) {
-    for (const [file, values] of Object.entries(raw.params)) if (isRecord(values)) params[file] = values;
+    for (const [file, values] of Object.entries(raw.params)) if (isRecord(values)) setOwn(params, file, values);
   }
   return {
     cmd,

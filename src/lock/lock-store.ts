@@ -5,6 +5,7 @@ import { err, ok, type Result } from '../model/result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseLock, serializeLock, type LockEntryTextCache } from './lock-format.js';
 import { LOCK_FILE, type LockEntry, type LockFile } from './lock-types.js';
+import { getOwn, setOwn } from '../util/null-record.js';
 
 /**
  * The lock in memory plus its file. Every `save` rewrites the whole file atomically, keeping only
@@ -39,11 +40,12 @@ export class LockStore {
   }
 
   get(stage: string): LockEntry | undefined {
-    return this.data.stages[stage];
+    // Own entries only: a stage named `constructor` has no entry until one is set.
+    return getOwn(this.data.stages, stage) as LockEntry | undefined;
   }
 
   set(stage: string, entry: LockEntry): void {
-    this.data.stages[stage] = entry;
+    setOwn(this.data.stages, stage, entry);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Stage } from '../model/stage.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { setOwn } from '../util/null-record.js';
 
 export const FINGERPRINT_VERSION = 1;
 
@@ -59,11 +60,12 @@ export function declaredEnv(stage: Stage): Record<string, string> {
 export function paramsByFile(stage: Stage): Record<string, Record<string, unknown>> {
   const byFile: Record<string, Record<string, unknown>> = {};
   for (const p of stage.params) {
-    const file = (byFile[p.file] ??= {});
+    if (!Object.hasOwn(byFile, p.file)) setOwn(byFile, p.file, {});
+    const file = byFile[p.file]!;
     if (p.key === '' && p.value !== null && typeof p.value === 'object' && !Array.isArray(p.value)) {
-      Object.assign(file, p.value);
+      for (const [k, v] of Object.entries(p.value)) setOwn(file, k, v);
     } else {
-      file[p.key] = p.value;
+      setOwn(file, p.key, p.value);
     }
   }
   return byFile;

@@ -3,6 +3,7 @@ import type { LockEntry } from '../lock/lock-types.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { ChangeReason, StagePlan } from './change-reason.js';
 import { declaredEnv, paramsByFile } from './fingerprint.js';
+import { getOwn, setOwn } from '../util/null-record.js';
 
 /** A hash as observed on disk (or predicted); `undefined` in a map means the path does not exist. */
 export interface ObservedHash {
@@ -118,8 +119,8 @@ export function paramChanges(
 ): ChangeReason[] {
   const reasons: ChangeReason[] = [];
   for (const file of unionKeys(now, before)) {
-    const a = flatten(before[file] ?? {});
-    const b = flatten(now[file] ?? {});
+    const a = flatten((getOwn(before, file) ?? {}) as Record<string, unknown>);
+    const b = flatten((getOwn(now, file) ?? {}) as Record<string, unknown>);
     for (const key of unionKeys(a, b)) {
       const inOld = Object.hasOwn(a, key);
       const inNew = Object.hasOwn(b, key);
@@ -138,7 +139,7 @@ function flatten(obj: Record<string, unknown>, prefix = '', into: Record<string,
     const key = prefix ? `${prefix}.${k}` : k;
     if (v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
       flatten(v as Record<string, unknown>, key, into);
-    } else into[key] = v;
+    } else setOwn(into, key, v);
   }
   return into;
 }

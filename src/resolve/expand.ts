@@ -6,6 +6,7 @@ import { kindOf, pathString, validateAt } from '../config/zod-diagnostics.js';
 import { interpolateString, interpolationDiagnostic } from './interpolate.js';
 import { isMapping } from './params-files.js';
 import type { Scope } from './expression.js';
+import { MAX_STAGES } from './limits.js';
 
 /** One concrete stage before templating of its fields: `build@4` from `build: {foreach: ...}`. */
 export interface StageInstance {
@@ -20,7 +21,7 @@ export interface StageInstance {
 const STAGE_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** Expands `foreach`/`matrix` templates; plain stages come back as a single instance. */
-export function expandStage(name: string, raw: unknown, scope: Scope, source: YamlSource): Result<StageInstance[], Diagnostic[]> {
+export function expandStage(name: string, raw: unknown, scope: Scope, source: YamlSource, maxInstances = Infinity): Result<StageInstance[], Diagnostic[]> {
   const stagePath = ['stages', name];
   if (!STAGE_NAME.test(name)) {
     return err([
@@ -38,7 +39,7 @@ export function expandStage(name: string, raw: unknown, scope: Scope, source: Ya
     return err([{ code: 'invalid-value', message: `stage "${name}" uses both foreach and matrix; pick one`, span: keySpanAt(source, stagePath) }]);
   }
   if ('foreach' in raw) return expandForeach(name, raw, scope, source);
-  if ('matrix' in raw) return expandMatrix(name, raw, scope, source);
+  if ('matrix' in raw) return expandMatrix(name, raw, scope, source, maxInstances);
   return ok([{ name, templateName: name, bodyPath: stagePath, body: raw, scope }]);
 }
 
@@ -72,7 +73,7 @@ function expandForeach(name: string, raw: Record<string, unknown>, scope: Scope,
   return err([{ code: 'invalid-value', message: `${pathString(foreachPath)}: expected a list or a mapping, got ${kindOf(items.value)}`, span: spanAt(source, foreachPath) }]);
 }
 
-function expandMatrix(name: string, raw: Record<string, unknown>, scope: Scope, source: YamlSource): Result<StageInstance[], Diagnostic[]> {
+function expandMatrix(name: string, raw: Record<string, unknown>, scope: Scope, source: YamlSource, maxInstances: number): Result<StageInstance[], Diagnostic[]> {
   const matrixPath = ['stages', name, 'matrix'];
   const checked = validateAt(matrixSchema, { source, basePath: matrixPath, data: raw.matrix });
   if (!checked.ok) return checked;
@@ -87,6 +88,11 @@ function expandMatrix(name: string, raw: Record<string, unknown>, scope: Scope, 
     } else axes.push([axis, values.value]);
   }
   if (diagnostics.length > 0) return err(diagnostics);
+  // Checked before expanding: a few long axes multiply to more stages than memory holds.
+  const count = axes.reduce((n, [, values]) => n * values.length, 1);
+  if (count > maxInstances) {
+    return err([{ code: 'limit-exceeded', message: `${pathString(matrixPath)}: expands to ${count} stages; a pipeline may have at most ${MAX_STAGES} in all`, span: keySpanAt(source, matrixPath) }]);
+  }
 
   const body = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'matrix'));
   // Cartesian product, first axis outermost, so names come out in declaration order.

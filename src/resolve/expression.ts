@@ -25,10 +25,23 @@ type Token = { kind: 'num' | 'str' | 'ident' | 'op'; value: string; parsed?: unk
 
 const fail = (message: string, code: ExprError['code'] = 'invalid-interpolation') => err<ExprError>({ code, message });
 
+/**
+ * Real templates are a few tokens long; the caps keep a hostile one (`${a.a.a...}` 5,000 deep) from
+ * exhausting the stack in the recursive parser and evaluator.
+ */
+export const MAX_EXPRESSION_CHARS = 2000;
+export const MAX_EXPRESSION_TOKENS = 200;
+
 function tokenize(src: string): Result<Token[], ExprError> {
+  if (src.length > MAX_EXPRESSION_CHARS) {
+    return fail(`expression of ${src.length} characters is too long (at most ${MAX_EXPRESSION_CHARS}): "${src.slice(0, 40)}..."`);
+  }
   const tokens: Token[] = [];
   let i = 0;
   while (i < src.length) {
+    if (tokens.length >= MAX_EXPRESSION_TOKENS) {
+      return fail(`expression has more than ${MAX_EXPRESSION_TOKENS} names, numbers and operators: "${src.slice(0, 40)}..."`);
+    }
     const rest = src.slice(i);
     const space = /^\s+/.exec(rest);
     if (space) {

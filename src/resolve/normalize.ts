@@ -7,6 +7,7 @@ import type { Defaults, StageBody } from '../config/schema.js';
 import { pathString } from '../config/zod-diagnostics.js';
 import { lookupDotted, pointAt, type DataFiles } from './params-files.js';
 import type { StageInstance } from './expand.js';
+import { excerpt, pathProblem } from './limits.js';
 
 /** What resolve returns per stage (Slurm settings are `Stage.slurm`). */
 export type ResolvedStage = Stage;
@@ -71,10 +72,15 @@ function workspacePath(ctx: Context, wdir: string, p: string, where: YamlPath): 
     ctx.diagnostics.push({ code: 'path-escapes-workspace', message: `${pathString(where)}: ${why}`, span: spanAt(ctx.source, where) });
     return undefined;
   };
-  if (path.posix.isAbsolute(p) || /^[A-Za-z]:[\\/]/.test(p)) return fail(`"${p}" is an absolute path; use a path inside the workspace`);
+  const problem = pathProblem(p);
+  if (problem !== undefined) {
+    ctx.diagnostics.push({ code: 'invalid-path', message: `${pathString(where)}: "${excerpt(p)}" ${problem}`, span: spanAt(ctx.source, where) });
+    return undefined;
+  }
+  if (path.posix.isAbsolute(p) || /^[A-Za-z]:[\\/]/.test(p)) return fail(`"${excerpt(p)}" is an absolute path; use a path inside the workspace`);
   let joined = path.posix.normalize(path.posix.join(wdir, p));
   if (joined.length > 1 && joined.endsWith('/')) joined = joined.slice(0, -1);
-  if (joined === '..' || joined.startsWith('../')) return fail(`"${p}" is outside the workspace`);
+  if (joined === '..' || joined.startsWith('../')) return fail(`"${excerpt(p)}" is outside the workspace`);
   return joined;
 }
 

@@ -13,6 +13,11 @@ export class DataFiles {
 
   constructor(private readonly files: ProjectFiles) {}
 
+  /** Every file asked for so far (found or not), root-relative. */
+  requested(): string[] {
+    return [...this.cache.keys()];
+  }
+
   load(file: string): Result<YamlSource, Diagnostic[]> {
     const cached = this.cache.get(file);
     if (cached) return cached;
@@ -24,6 +29,10 @@ export class DataFiles {
   private read(file: string): Result<YamlSource, Diagnostic[]> {
     if (!/\.(ya?ml|json)$/i.test(file)) {
       return err([{ code: 'invalid-value', message: `${file}: unsupported file type (expected .yaml, .yml or .json)` }]);
+    }
+    const outside = this.files.outsideRoot?.(file);
+    if (outside !== undefined) {
+      return err([{ code: 'path-escapes-workspace', message: `${file} resolves to ${outside}, outside the workspace (through a symlink); params and vars are read only from inside it` }]);
     }
     const text = this.files.readText(file);
     if (text === undefined) return err([{ code: 'file-missing', message: `${file}: file not found` }]);

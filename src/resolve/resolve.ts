@@ -11,6 +11,9 @@ import { buildContext } from './vars.js';
 import { expandStage } from './expand.js';
 import { normalizeStage, type ResolvedStage } from './normalize.js';
 import type { Scope } from './expression.js';
+import { excerpt, MAX_STAGES, stageNameProblem } from './limits.js';
+import { findProtectedOutputs } from './protected-outputs.js';
+import { findReservedKeys } from './reserved-keys.js';
 
 export interface ResolveOptions {
   /** What `${env.NAME}` reads; the caller injects it (the CLI passes process.env). Default: empty. */
@@ -23,6 +26,8 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
   if (!isMapping(raw)) {
     return err([{ code: 'invalid-type', message: `top level: expected a mapping with stages, got ${kindOf(raw)}`, span: spanAt(source, []) }]);
   }
+  const reserved = findReservedKeys(source);
+  if (reserved.length > 0) return err(finish(reserved));
   const diagnostics: Diagnostic[] = [];
   const checked = validateAt(pipelineFileSchema, { source, basePath: [], data: raw });
   if (!checked.ok) diagnostics.push(...checked.error);
@@ -40,12 +45,21 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
   const resolved: ResolvedStage[] = [];
   const seen = new Map<string, string>();
   for (const [name, stageRaw] of Object.entries(stages)) {
-    const instances = expandStage(name, stageRaw, scope, source);
+    const instances = expandStage(name, stageRaw, scope, source, MAX_STAGES - seen.size);
     if (!instances.ok) {
       diagnostics.push(...instances.error);
       continue;
     }
+    if (seen.size + instances.value.length > MAX_STAGES) {
+      diagnostics.push(tooManyStages(source, name));
+      break;
+    }
     for (const instance of instances.value) {
+      const badName = stageNameProblem(instance.name);
+      if (badName !== undefined) {
+        diagnostics.push({ code: 'invalid-value', message: `stage name "${excerpt(instance.name)}" ${badName}`, span: keySpanAt(source, ['stages', instance.templateName]) });
+        continue;
+      }
       if (seen.has(instance.name)) {
         diagnostics.push({
           code: 'duplicate-stage',
@@ -72,8 +86,18 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
       else diagnostics.push(...stage.error);
     }
   }
+  if (diagnostics.length === 0) diagnostics.push(...findProtectedOutputs(resolved, [source.file, ...data.requested()]));
   if (diagnostics.length > 0) return err(finish(diagnostics));
   return ok({ stages: resolved, resources, ...(top?.cache?.type ? { linkTypes: top.cache.type } : {}) });
+}
+
+function tooManyStages(source: YamlSource, name: string): Diagnostic {
+  return {
+    code: 'limit-exceeded',
+    message: `the pipeline expands to more than ${MAX_STAGES} stages (counting every foreach/matrix item)`,
+    span: keySpanAt(source, ['stages', name]),
+    hint: 'split the sweep into several pipelines or narrow its matrix',
+  };
 }
 
 function resolveDefaults(source: YamlSource, raw: unknown, scope: Scope, diagnostics: Diagnostic[]): Defaults | undefined {

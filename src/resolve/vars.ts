@@ -40,7 +40,8 @@ export function buildContext(
     if (isMapping(values)) entries.push({ values, origin: { source: defaultParams.value, basePath: [], label: 'params.yaml' } });
     else diagnostics.push(notMapping(defaultParams.value, 'params.yaml'));
   } else if (!defaultParams.error.every((d) => d.code === 'file-missing')) {
-    diagnostics.push(...defaultParams.error);
+    // Nothing in pipeline.yaml names params.yaml: point at the file itself.
+    diagnostics.push(...pointAt(defaultParams.error, { file: 'params.yaml', line: 1, col: 1, endLine: 1, endCol: 1 }));
   }
 
   vars.forEach((entry, i) => {

@@ -1,4 +1,5 @@
 import type { Scalar } from './metrics-files.js';
+import { nullRecord } from '../util/null-record.js';
 
 export interface DiffRow {
   file: string;
@@ -36,9 +37,9 @@ export function diffValues(
 
 /** DVC-shaped JSON: `{file: {key: {old, new, diff?}}}`. */
 export function diffJson(rows: readonly DiffRow[]): Record<string, Record<string, { old: Scalar | null; new: Scalar | null; diff?: number }>> {
-  const out: Record<string, Record<string, { old: Scalar | null; new: Scalar | null; diff?: number }>> = {};
+  const out = nullRecord<Record<string, { old: Scalar | null; new: Scalar | null; diff?: number }>>();
   for (const r of rows) {
-    (out[r.file] ??= {})[r.key] = { old: r.old ?? null, new: r.new ?? null, ...(r.change !== undefined ? { diff: r.change } : {}) };
+    (out[r.file] ??= nullRecord())[r.key] = { old: r.old ?? null, new: r.new ?? null, ...(r.change !== undefined ? { diff: r.change } : {}) };
   }
   return out;
 }

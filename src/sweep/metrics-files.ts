@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Pipeline } from '../model/stage.js';
 import { err, ok, type Result } from '../model/result.js';
 import { isMapping } from '../resolve/params-files.js';
+import { setOwn } from '../util/null-record.js';
 
 /** A metric or param leaf: what a table cell can hold. */
 export type Scalar = string | number | boolean | null;
@@ -15,7 +16,7 @@ export function flatten(value: unknown, prefix = '', out: Record<string, Scalar>
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => flatten(v, prefix === '' ? String(i) : `${prefix}.${i}`, out));
   } else if (prefix !== '') {
-    out[prefix] = value === undefined ? null : (value as Scalar);
+    setOwn(out, prefix, value === undefined ? null : (value as Scalar));
   }
   return out;
 }
@@ -71,6 +72,6 @@ export function mergeMetrics(files: readonly MetricsFile[]): Record<string, Scal
   const counts = new Map<string, number>();
   for (const f of files) for (const k of Object.keys(f.values)) counts.set(k, (counts.get(k) ?? 0) + 1);
   const out: Record<string, Scalar> = {};
-  for (const f of files) for (const [k, v] of Object.entries(f.values)) out[counts.get(k)! > 1 ? `${f.path}:${k}` : k] = v;
+  for (const f of files) for (const [k, v] of Object.entries(f.values)) setOwn(out, counts.get(k)! > 1 ? `${f.path}:${k}` : k, v);
   return out;
 }

@@ -2,6 +2,7 @@ import { isMap, isScalar, isSeq, parseDocument, stringify, type Document } from 
 import { didYouMean } from '../config/did-you-mean.js';
 import { err, ok, type Result } from '../model/result.js';
 import { paramKeyLabel, type ParamKey } from './axis.js';
+import { getOwn, setOwn } from '../util/null-record.js';
 
 /** One value to put into a params file. */
 export interface ParamAssignment {
@@ -34,8 +35,11 @@ function editInPlace(text: string, assignments: readonly ParamAssignment[]): Res
     // A new top-level key (`+head_dim`) goes at the end of a block mapping, touching nothing else.
     if (a.key.add && isMap(doc.contents) && !doc.contents.flow && typeof path[0] === 'string' && !doc.has(path[0])) {
       let target = appended;
-      for (const seg of path.slice(0, -1)) target = (target[String(seg)] ??= {}) as Record<string, unknown>;
-      target[String(path[path.length - 1])] = a.value;
+      for (const seg of path.slice(0, -1)) {
+        if (getOwn(target, String(seg)) === undefined) setOwn(target, String(seg), {});
+        target = getOwn(target, String(seg)) as Record<string, unknown>;
+      }
+      setOwn(target, String(path[path.length - 1]), a.value);
       continue;
     }
     const node = doc.getIn(path, true);
@@ -90,9 +94,9 @@ function editJson(file: string, text: string, assignments: readonly ParamAssignm
       const last = i === path.length - 1;
       const has = current !== null && typeof current === 'object' && Object.hasOwn(current, seg);
       if (!has && !a.key.add) return err(missing(file, a.key, current && typeof current === 'object' ? Object.keys(current) : []));
-      if (last) current[seg] = a.value;
+      if (last) setOwn(current, seg, a.value);
       else {
-        if (!has || current[seg] === null || typeof current[seg] !== 'object') current[seg] = {};
+        if (!has || current[seg] === null || typeof current[seg] !== 'object') setOwn(current, seg, {});
         current = current[seg] as Record<string | number, unknown>;
       }
     }

@@ -26,6 +26,7 @@ import { mergeMetrics, metricsPaths, readMetrics, workspaceReader } from './metr
 import { byFile, editParamsText } from './params-edit.js';
 import type { SweepSpec, Variant } from './spec.js';
 import { sweepDir, SweepRecordWriter, variantRoot, type SweepRecord, type VariantRecord } from './state.js';
+import { nullRecord } from '../util/null-record.js';
 
 export interface SweepRunRequest {
   /** The main workspace (its cache is every variant's cache). */
@@ -114,7 +115,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
   const coordinator = new ExecutionSlots(req.jobs, req.signal);
 
   const prepared: PreparedVariant[] = await mapLimit(req.variants, 4, async (variant, i) => {
-    const p: PreparedVariant = { variant, record: record.variants[i]!, root: variantRoot(main.root, spec.name, variant.id), stages: [], done: 0, stageStatus: {} };
+    const p: PreparedVariant = { variant, record: record.variants[i]!, root: variantRoot(main.root, spec.name, variant.id), stages: [], done: 0, stageStatus: nullRecord() };
     if (req.signal.aborted) return p;
     const problem = await prepareVariant(p, req, inputs, mainStatCache, runId).catch((e: Error) => `internal error: ${e.message}`);
     if (problem !== undefined) {

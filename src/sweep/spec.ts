@@ -10,6 +10,7 @@ import { DataFiles, isMapping, lookupDotted } from '../resolve/params-files.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { paramKeyLabel, parseAxisValues, parseParamKey, type ParamKey } from './axis.js';
 import type { ParamAssignment } from './params-edit.js';
+import { getOwn, setOwn } from '../util/null-record.js';
 
 /** One swept dimension: a key and the values it takes. */
 export interface Axis {
@@ -232,9 +233,9 @@ function deriveValues(
 
 function deepMerge(target: Record<string, unknown>, incoming: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(incoming)) {
-    const existing = target[k];
+    const existing = getOwn(target, k);
     if (isMapping(existing) && isMapping(v)) deepMerge(existing, v);
-    else if (!Object.hasOwn(target, k)) target[k] = v;
+    else if (!Object.hasOwn(target, k)) setOwn(target, k, v);
   }
 }
 
@@ -242,10 +243,11 @@ function setDotted(target: Record<string, unknown>, key: string, value: unknown)
   const parts = key.split('.');
   let current: Record<string, unknown> = target;
   for (const part of parts.slice(0, -1)) {
-    if (!isMapping(current[part]) && !Array.isArray(current[part])) current[part] = {};
-    current = current[part] as Record<string, unknown>;
+    const next = getOwn(current, part);
+    if (!isMapping(next) && !Array.isArray(next)) setOwn(current, part, {});
+    current = getOwn(current, part) as Record<string, unknown>;
   }
-  current[parts[parts.length - 1]!] = value;
+  setOwn(current, parts[parts.length - 1]!, value);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { lstatSync, realpathSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Stage } from '../model/stage.js';
@@ -14,6 +14,15 @@ export function findSymlinkEscapes(root: string, stages: readonly Stage[]): Diag
   for (const stage of stages) {
     const entries = [...stage.deps.map((d) => ({ ...d, what: 'dependency' })), ...stage.outs.map((o) => ({ ...o, what: 'output' }))];
     for (const entry of entries) {
+      const file = fileAncestor(root, entry.path);
+      if (file !== undefined) {
+        diagnostics.push({
+          code: 'invalid-path',
+          message: `${entry.what} "${entry.path}" of stage "${stage.name}" lies under "${file}", which is a file, not a directory`,
+          span: entry.span,
+        });
+        continue;
+      }
       const real = realOf(path.join(root, entry.path));
       if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
         diagnostics.push({
@@ -25,6 +34,20 @@ export function findSymlinkEscapes(root: string, stages: readonly Stage[]): Diag
     }
   }
   return diagnostics;
+}
+
+/** For a path that does not exist: its nearest existing ancestor when that is not a directory (`in.txt` for `in.txt/x`). */
+function fileAncestor(root: string, rel: string): string | undefined {
+  try {
+    if (lstatSync(path.join(root, rel), { throwIfNoEntry: false })) return undefined;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw e;
+  }
+  for (let dir = path.posix.dirname(rel); dir !== '.' && dir !== '/'; dir = path.posix.dirname(dir)) {
+    const st = statSync(path.join(root, dir), { throwIfNoEntry: false });
+    if (st) return st.isDirectory() ? undefined : dir;
+  }
+  return undefined;
 }
 
 /**

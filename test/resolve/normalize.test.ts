@@ -154,8 +154,8 @@ describe('YAML features', () => {
     expect(stageNamed(pipeline, 'b')).toMatchObject({ cmd: ['y'], executor: 'docker', deps: [{ path: 'shared' }] });
   });
 
-  test('a key named __proto__ stays an ordinary (unknown) key', () => {
+  test('a key named __proto__ is refused where it stands, never merged into the stage', () => {
     const diagnostics = resolveErr({ 'pipeline.yaml': lines('stages:', '  s:', '    cmd: x', '    __proto__: {frozen: true}') });
-    expect(diagnostics.map((d) => d.message)).toEqual(['unknown key "__proto__" in stage "s"']);
+    expect(diagnostics.map((d) => [d.message, d.span?.line])).toEqual([['"__proto__" is reserved and cannot be used as a name or key in pipeline.yaml', 4]]);
   });
 });
