@@ -238,23 +238,29 @@ export class ObjectStore {
     if (!st) return { kind: 'missing' };
     if (!st.isFile()) return { kind: 'corrupt', problem: st.isDirectory() ? 'a directory stands in its place' : 'not a regular file' };
     if (size !== undefined && st.size !== size) return { kind: 'corrupt', problem: `${st.size} bytes where ${size} were stored` };
+    let bytes: Buffer | undefined;
+    let got: string;
     try {
-      if (isDirHash(hash)) {
-        const bytes = readFileSync(file);
-        const got = manifestHashOfBytes(bytes);
-        if (got !== hash) return { kind: 'corrupt', problem: `its bytes hash to ${got}` };
-        parseDirListing(bytes);
-        return undefined;
+      if (isDirHash(hash) || st.size <= SMALL_FILE) {
+        bytes = readFileSync(file);
+        got = isDirHash(hash) ? manifestHashOfBytes(bytes) : sha256Hex(bytes);
+      } else {
+        got = (await hashFile(file)).hash;
       }
-      const got = st.size <= SMALL_FILE ? sha256Hex(readFileSync(file)) : (await hashFile(file)).hash;
-      return got === hash ? undefined : { kind: 'corrupt', problem: `its bytes hash to ${got}` };
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
       // Moved away meanwhile (a concurrent commit of the same bytes quarantined it).
-      if (code === 'ENOENT') return { kind: 'missing' };
-      if (code === undefined || err instanceof SyntaxError) return { kind: 'corrupt', problem: `not a readable manifest (${(err as Error).message})` };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
       throw err;
     }
+    if (got !== hash) return { kind: 'corrupt', problem: `its bytes hash to ${got}` };
+    if (bytes && isDirHash(hash)) {
+      try {
+        parseDirListing(bytes);
+      } catch (err) {
+        return { kind: 'corrupt', problem: `not a readable manifest (${(err as Error).message})` };
+      }
+    }
+    return undefined;
   }
 
   /**
