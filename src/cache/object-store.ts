@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { hashFile, sha256Hex } from '../hash/hash-file.js';
 import { manifestHashOfBytes, parseDirListing, serializeManifest, type DirListing } from '../hash/manifest.js';
 import { isDirHash, type ManifestEntry, type PathHash } from '../hash/types.js';
+import { DEFAULT_POOL_THRESHOLD, type PoolThreshold } from '../hash/hasher.js';
+import { HashWorkerPool } from '../hash/worker-pool.js';
 import { mapLimit } from '../util/concurrency.js';
 import { CacheTmp } from './cache-tmp.js';
 import { CorruptObjectError, MissingObjectError } from './errors.js';
@@ -28,9 +30,13 @@ export class ContentChangedError extends Error {
 export interface ObjectStoreOptions {
   /** Files copied/hashed at once by commit and restore. Measured: see bench/README.md. */
   concurrency?: number;
+  /** Above this many existing objects (or bytes), a directory commit re-hashes them on all cores. */
+  verifyPoolThreshold?: PoolThreshold;
 }
 
 const DEFAULT_CONCURRENCY = 32;
+/** Objects per worker request when re-hashing existing objects; as in the Hasher's batches. */
+const VERIFY_BATCH = 64;
 /**
  * Files up to this size are stored with a few synchronous calls: read once, hash those bytes, write
  * them. Cheaper than a copy plus a re-read through the thread pool, and just as safe: the object's
@@ -52,6 +58,7 @@ export class ObjectStore {
   readonly objectsDir: string;
   private readonly tmp: CacheTmp;
   private readonly concurrency: number;
+  private readonly verifyPoolThreshold: PoolThreshold;
   private readonly madePrefixes = new Set<string>();
   readonly quarantine: Quarantine;
 
@@ -62,6 +69,7 @@ export class ObjectStore {
     this.objectsDir = path.join(cacheDir, 'objects');
     this.tmp = new CacheTmp(path.join(cacheDir, 'tmp'));
     this.concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+    this.verifyPoolThreshold = opts.verifyPoolThreshold ?? DEFAULT_POOL_THRESHOLD;
     this.quarantine = new Quarantine(path.join(cacheDir, 'quarantine'));
   }
 
@@ -175,7 +183,9 @@ export class ObjectStore {
   /** Store a file, or a directory's files (in parallel) followed by its manifest. */
   async commit(absPath: string, ph: PathHash): Promise<void> {
     if (ph.kind === 'file') return this.putFile(absPath, ph.hash, ph.size);
-    await mapLimit(ph.manifest, this.concurrency, (e) => this.putFile(path.join(absPath, e.path), e.hash, e.size));
+    const sound = await this.soundExisting(ph.manifest);
+    const todo = sound.size === 0 ? ph.manifest : ph.manifest.filter((e) => !sound.has(e.hash));
+    await mapLimit(todo, this.concurrency, (e) => this.putFile(path.join(absPath, e.path), e.hash, e.size));
     // Last, so a visible manifest implies its files were all stored (unless gc removed some later).
     const hash = await this.putManifest(ph.manifest, ph.emptyDirs);
     if (hash !== ph.hash) throw new Error(`manifest of ${absPath} hashes to ${hash}, expected ${ph.hash}`);
@@ -261,6 +271,45 @@ export class ObjectStore {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The existing objects of a directory being committed that re-hash correctly, hashed on a worker
+   * pool when there are many (a rerun with identical outputs, `repro -f`); the bad ones are
+   * quarantined. Below the threshold nothing is checked here and `putFile` checks each object.
+   */
+  private async soundExisting(entries: readonly ManifestEntry[]): Promise<Set<string>> {
+    const sound = new Set<string>();
+    const present = new Map<string, number>();
+    let bytes = 0;
+    for (const e of entries) {
+      if (present.has(e.hash)) continue;
+      const st = lstatSync(this.objectPath(e.hash), { throwIfNoEntry: false });
+      if (!st?.isFile() || st.size !== e.size) continue; // absent, or bad in a way putFile sees by itself
+      present.set(e.hash, e.size);
+      bytes += e.size;
+    }
+    if (present.size <= this.verifyPoolThreshold.files && bytes <= this.verifyPoolThreshold.bytes) return sound;
+    const hashes = [...present.keys()];
+    const pool = new HashWorkerPool();
+    try {
+      const batches: string[][] = [];
+      for (let i = 0; i < hashes.length; i += VERIFY_BATCH) batches.push(hashes.slice(i, i + VERIFY_BATCH));
+      await Promise.all(
+        batches.map(async (batch) => {
+          const results = await pool.hashBatch(batch.map((h) => this.objectPath(h)));
+          for (const [i, r] of results.entries()) {
+            const hash = batch[i] as string;
+            if ('hash' in r && r.hash === hash) sound.add(hash);
+            else if ('hash' in r) await this.quarantine.take(this.objectPath(hash), hash);
+            // a read error: left to putFile, which checks again
+          }
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
+    return sound;
   }
 
   /**

@@ -159,6 +159,21 @@ describe('commit never keeps a bad object', () => {
     expect(await store.verify(ph.hash)).toBe(true);
   });
 
+  it('re-hashes the existing objects of a big directory on the worker pool and replaces a bad one', async () => {
+    const { root, hasher } = await stored({ 'out/a': 'A', 'out/b': BIG, 'out/c': 'C' });
+    const store = new ObjectStore(path.join(root, '.orchestrator', 'cache'), { verifyPoolThreshold: { bytes: 0, files: 0 } });
+    const ph = (await hasher.hashPath('out')) as DirHash;
+    await store.commit(path.join(root, 'out'), ph);
+    const inoA = statSync(store.objectPath(sha('A'))).ino;
+    damage(store, sha(BIG), flip(BIG));
+    damage(store, sha('C'), 'D');
+    await store.commit(path.join(root, 'out'), ph);
+    expect(readFileSync(store.objectPath(sha(BIG))).equals(BIG)).toBe(true);
+    expect(readFileSync(store.objectPath(sha('C')), 'utf8')).toBe('C');
+    expect(statSync(store.objectPath(sha('A'))).ino).toBe(inoA);
+    expect(quarantined(root)).toHaveLength(2);
+  });
+
   it('keeps a sound existing object as it is', async () => {
     const { root, store } = await stored({ f: 'abc' });
     await store.putFile(path.join(root, 'f'), sha('abc'), 3);
