@@ -106,6 +106,12 @@ try {
     row('restore over existing dir (default)', s.toFixed(2), 's', '');
   }
   {
+    // A rerun that produced the same bytes (or `repro -f`): every object already exists.
+    settle();
+    const { s } = await time(() => store.commit(outAbs, ph));
+    row('re-commit (objects already present)', s.toFixed(2), 's', '');
+  }
+  {
     settle();
     const mb = Math.round((nFiles * sizeKB) / 1024);
     const { s } = await time(() => execSync(`dd if=/dev/zero of=${path.join(base, 'dd.bin')} bs=1M count=${mb} conv=fsync 2>/dev/null`));

@@ -1,13 +1,18 @@
-import { constants as fsc, existsSync, mkdirSync, promises as fsp, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as fsc, lstatSync, mkdirSync, promises as fsp, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { hashFile, sha256Hex } from '../hash/hash-file.js';
-import { manifestHashOfBytes, parseManifest, serializeManifest } from '../hash/manifest.js';
+import { manifestHashOfBytes, parseDirListing, serializeManifest, type DirListing } from '../hash/manifest.js';
 import { isDirHash, type ManifestEntry, type PathHash } from '../hash/types.js';
+import { DEFAULT_POOL_THRESHOLD, type PoolThreshold } from '../hash/hasher.js';
+import { HashWorkerPool } from '../hash/worker-pool.js';
 import { mapLimit } from '../util/concurrency.js';
 import { CacheTmp } from './cache-tmp.js';
+import { CorruptObjectError, MissingObjectError } from './errors.js';
 import { isObjectName, objectPathIn } from './object-path.js';
+import { Quarantine } from './quarantine.js';
 import { restoreObject, type RestoredFile, type RestoreOptions } from './restore.js';
 
+export { CorruptObjectError, MissingObjectError } from './errors.js';
 export { DEFAULT_LINK_TYPES, type LinkType, type RestoredFile, type RestoreOptions } from './restore.js';
 
 /** Thrown when bytes being committed do not have the hash the caller computed for them. */
@@ -25,9 +30,13 @@ export class ContentChangedError extends Error {
 export interface ObjectStoreOptions {
   /** Files copied/hashed at once by commit and restore. Measured: see bench/README.md. */
   concurrency?: number;
+  /** Above this many existing objects (or bytes), a directory commit re-hashes them on all cores. */
+  verifyPoolThreshold?: PoolThreshold;
 }
 
 const DEFAULT_CONCURRENCY = 32;
+/** Objects per worker request when re-hashing existing objects; as in the Hasher's batches. */
+const VERIFY_BATCH = 64;
 /**
  * Files up to this size are stored with a few synchronous calls: read once, hash those bytes, write
  * them. Cheaper than a copy plus a re-read through the thread pool, and just as safe: the object's
@@ -35,16 +44,23 @@ const DEFAULT_CONCURRENCY = 32;
  */
 const SMALL_FILE = 256 * 1024;
 
+/** What is wrong with a stored object; undefined when it is sound. */
+export type ObjectProblem = { kind: 'missing' } | { kind: 'corrupt'; problem: string };
+
 /**
  * Content-addressed objects under `<cacheDir>/objects/<hash[0:2]>/<hash[2:]>`, read-only (0444).
  * An object only ever appears by rename of a temp file whose bytes were hashed after copying,
- * so a name always matches its content.
+ * so a name matches its content when written. Bytes can still go bad later (disk, a user, another
+ * tool), so every restore re-hashes what it places and a commit re-hashes an object it would keep;
+ * a bad object is moved to `<cacheDir>/quarantine/` and never handed out again.
  */
 export class ObjectStore {
   readonly objectsDir: string;
   private readonly tmp: CacheTmp;
   private readonly concurrency: number;
+  private readonly verifyPoolThreshold: PoolThreshold;
   private readonly madePrefixes = new Set<string>();
+  readonly quarantine: Quarantine;
 
   constructor(
     readonly cacheDir: string,
@@ -53,6 +69,8 @@ export class ObjectStore {
     this.objectsDir = path.join(cacheDir, 'objects');
     this.tmp = new CacheTmp(path.join(cacheDir, 'tmp'));
     this.concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+    this.verifyPoolThreshold = opts.verifyPoolThreshold ?? DEFAULT_POOL_THRESHOLD;
+    this.quarantine = new Quarantine(path.join(cacheDir, 'quarantine'));
   }
 
   objectPath(hash: string): string {
@@ -70,8 +88,8 @@ export class ObjectStore {
 
   /** Copy `absSrc` in as object `hash`; the copy is hashed, so a concurrent edit is caught, not stored. */
   async putFile(absSrc: string, hash: string, size?: number): Promise<void> {
+    if (await this.keepExisting(hash, size)) return;
     if (size !== undefined && size <= SMALL_FILE) return this.putSmallFile(absSrc, hash);
-    if (await this.has(hash)) return;
     await this.tmp.prepare();
     const tmp = this.tmp.name(hash.slice(0, 12));
     try {
@@ -88,7 +106,6 @@ export class ObjectStore {
 
   private async putSmallFile(absSrc: string, hash: string): Promise<void> {
     const dest = this.objectPath(hash);
-    if (existsSync(dest)) return;
     const bytes = readFileSync(absSrc);
     const got = sha256Hex(bytes);
     if (got !== hash) throw new ContentChangedError(absSrc, hash, got);
@@ -111,10 +128,12 @@ export class ObjectStore {
   }
 
   /** Store the canonical manifest; returns its hash (sha256 + '.dir'). */
-  async putManifest(entries: readonly ManifestEntry[]): Promise<string> {
-    const bytes = serializeManifest(entries);
+  async putManifest(entries: readonly ManifestEntry[], emptyDirs: readonly string[] = []): Promise<string> {
+    const bytes = serializeManifest(entries, emptyDirs);
     const hash = manifestHashOfBytes(bytes);
-    if (await this.has(hash)) return hash;
+    const existing = await this.inspect(hash, bytes.length);
+    if (existing === undefined) return hash;
+    if (existing.kind === 'corrupt') await this.quarantine.take(this.objectPath(hash), hash);
     await this.tmp.prepare();
     const tmp = this.tmp.name(hash.slice(0, 12));
     try {
@@ -134,31 +153,57 @@ export class ObjectStore {
     return hash;
   }
 
-  /** Parsed manifest; its bytes are re-hashed so a corrupt manifest is an error, not a wrong restore. */
-  async readManifest(dirHash: string): Promise<ManifestEntry[]> {
+  /** The files a manifest lists; see `readDirListing`. */
+  async readManifest(dirHash: string, forPath?: string): Promise<ManifestEntry[]> {
+    return (await this.readDirListing(dirHash, forPath)).entries;
+  }
+
+  /**
+   * Parsed manifest; its bytes are re-hashed, so a corrupt manifest is quarantined and thrown
+   * (`CorruptObjectError`), never restored from. `forPath` names the output in the error.
+   */
+  async readDirListing(dirHash: string, forPath?: string): Promise<DirListing> {
     if (!isDirHash(dirHash)) throw new Error(`not a directory hash: ${dirHash}`);
-    const bytes = await fsp.readFile(this.objectPath(dirHash));
-    if (manifestHashOfBytes(bytes) !== dirHash) throw new Error(`cache object ${dirHash} is corrupt`);
-    return parseManifest(bytes);
+    const file = this.objectPath(dirHash);
+    const st = lstatSync(file, { throwIfNoEntry: false });
+    if (!st) throw new MissingObjectError(dirHash, forPath);
+    if (!st.isFile()) throw await this.reject(dirHash, forPath, 'a directory or other non-file stands in its place');
+    const bytes = await fsp.readFile(file);
+    const got = manifestHashOfBytes(bytes);
+    if (got !== dirHash) throw await this.reject(dirHash, forPath, `its bytes hash to ${got}`);
+    return parseDirListing(bytes);
+  }
+
+  /** Move a bad object to quarantine; returns the error that says so (for the caller to throw). */
+  async reject(hash: string, forPath: string | undefined, problem: string): Promise<CorruptObjectError> {
+    const at = await this.quarantine.take(this.objectPath(hash), hash);
+    return new CorruptObjectError(hash, forPath, problem, at);
   }
 
   /** Store a file, or a directory's files (in parallel) followed by its manifest. */
   async commit(absPath: string, ph: PathHash): Promise<void> {
     if (ph.kind === 'file') return this.putFile(absPath, ph.hash, ph.size);
-    await mapLimit(ph.manifest, this.concurrency, (e) => this.putFile(path.join(absPath, e.path), e.hash, e.size));
+    const sound = await this.soundExisting(ph.manifest);
+    const todo = sound.size === 0 ? ph.manifest : ph.manifest.filter((e) => !sound.has(e.hash));
+    await mapLimit(todo, this.concurrency, (e) => this.putFile(path.join(absPath, e.path), e.hash, e.size));
     // Last, so a visible manifest implies its files were all stored (unless gc removed some later).
-    const hash = await this.putManifest(ph.manifest);
+    const hash = await this.putManifest(ph.manifest, ph.emptyDirs);
     if (hash !== ph.hash) throw new Error(`manifest of ${absPath} hashes to ${hash}, expected ${ph.hash}`);
   }
 
-  /** True when the object, and for a directory every file it lists, is present. */
+  /**
+   * True when the object, and for a directory every file it lists, is present. Presence only: a
+   * present but corrupt object counts, so the restore that follows reports and quarantines it.
+   */
   async isComplete(hash: string): Promise<boolean> {
     if (!isDirHash(hash)) return this.has(hash);
     let entries: ManifestEntry[];
     try {
-      entries = await this.readManifest(hash);
-    } catch {
-      return false;
+      const bytes = await fsp.readFile(this.objectPath(hash));
+      if (manifestHashOfBytes(bytes) !== hash) return true;
+      entries = parseDirListing(bytes).entries;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EISDIR';
     }
     const unique = [...new Set(entries.map((e) => e.hash))];
     let complete = true;
@@ -170,8 +215,8 @@ export class ObjectStore {
 
   /** See `restoreObject`. */
   async restore(hash: string, absDest: string, opts: RestoreOptions = {}): Promise<RestoredFile[]> {
-    const entries = isDirHash(hash) ? await this.readManifest(hash) : undefined;
-    return restoreObject(this, hash, entries, absDest, { concurrency: this.concurrency, ...opts });
+    const listing = isDirHash(hash) ? await this.readDirListing(hash, absDest) : undefined;
+    return restoreObject(this, hash, listing, absDest, { concurrency: this.concurrency, ...opts });
   }
 
   /** Every stored hash, manifests included. */
@@ -190,12 +235,93 @@ export class ObjectStore {
 
   /** Re-hash the stored bytes (a manifest's own bytes for `.dir`). Missing counts as not valid. */
   async verify(hash: string): Promise<boolean> {
+    return (await this.inspect(hash)) === undefined;
+  }
+
+  /**
+   * Re-hash one object (a manifest's own bytes, which must also parse). `size`, when known, is
+   * checked first: a truncated object is caught without reading it. Changes nothing.
+   */
+  async inspect(hash: string, size?: number): Promise<ObjectProblem | undefined> {
+    const file = this.objectPath(hash);
+    const st = lstatSync(file, { throwIfNoEntry: false });
+    if (!st) return { kind: 'missing' };
+    if (!st.isFile()) return { kind: 'corrupt', problem: st.isDirectory() ? 'a directory stands in its place' : 'not a regular file' };
+    if (size !== undefined && st.size !== size) return { kind: 'corrupt', problem: `${st.size} bytes where ${size} were stored` };
+    let bytes: Buffer | undefined;
+    let got: string;
     try {
-      if (isDirHash(hash)) return manifestHashOfBytes(await fsp.readFile(this.objectPath(hash))) === hash;
-      return (await hashFile(this.objectPath(hash))).hash === hash;
-    } catch {
-      return false;
+      if (isDirHash(hash) || st.size <= SMALL_FILE) {
+        bytes = readFileSync(file);
+        got = isDirHash(hash) ? manifestHashOfBytes(bytes) : sha256Hex(bytes);
+      } else {
+        got = (await hashFile(file)).hash;
+      }
+    } catch (err) {
+      // Moved away meanwhile (a concurrent commit of the same bytes quarantined it).
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+      throw err;
     }
+    if (got !== hash) return { kind: 'corrupt', problem: `its bytes hash to ${got}` };
+    if (bytes && isDirHash(hash)) {
+      try {
+        parseDirListing(bytes);
+      } catch (err) {
+        return { kind: 'corrupt', problem: `not a readable manifest (${(err as Error).message})` };
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The existing objects of a directory being committed that re-hash correctly, hashed on a worker
+   * pool when there are many (a rerun with identical outputs, `repro -f`); the bad ones are
+   * quarantined. Below the threshold nothing is checked here and `putFile` checks each object.
+   */
+  private async soundExisting(entries: readonly ManifestEntry[]): Promise<Set<string>> {
+    const sound = new Set<string>();
+    const present = new Map<string, number>();
+    let bytes = 0;
+    for (const e of entries) {
+      if (present.has(e.hash)) continue;
+      const st = lstatSync(this.objectPath(e.hash), { throwIfNoEntry: false });
+      if (!st?.isFile() || st.size !== e.size) continue; // absent, or bad in a way putFile sees by itself
+      present.set(e.hash, e.size);
+      bytes += e.size;
+    }
+    if (present.size <= this.verifyPoolThreshold.files && bytes <= this.verifyPoolThreshold.bytes) return sound;
+    const hashes = [...present.keys()];
+    const pool = new HashWorkerPool();
+    try {
+      const batches: string[][] = [];
+      for (let i = 0; i < hashes.length; i += VERIFY_BATCH) batches.push(hashes.slice(i, i + VERIFY_BATCH));
+      await Promise.all(
+        batches.map(async (batch) => {
+          const results = await pool.hashBatch(batch.map((h) => this.objectPath(h)));
+          for (const [i, r] of results.entries()) {
+            const hash = batch[i] as string;
+            if ('hash' in r && r.hash === hash) sound.add(hash);
+            else if ('hash' in r) await this.quarantine.take(this.objectPath(hash), hash);
+            // a read error: left to putFile, which checks again
+          }
+        }),
+      );
+    } finally {
+      await pool.close();
+    }
+    return sound;
+  }
+
+  /**
+   * Commit of bytes whose object already exists: keep it only if it re-hashes correctly, else
+   * quarantine it so the caller stores the good bytes in its place. Costs one read of the object
+   * (see bench/README.md, "re-commit"), paid only when the object already exists.
+   */
+  private async keepExisting(hash: string, size: number | undefined): Promise<boolean> {
+    const found = await this.inspect(hash, size);
+    if (found === undefined) return true;
+    if (found.kind === 'corrupt') await this.quarantine.take(this.objectPath(hash), hash);
+    return false;
   }
 
   /** The prefix directory is remembered, but recreated if something (gc) removed it meanwhile. */

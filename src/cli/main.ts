@@ -145,6 +145,19 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     );
 
   program
+    .command('cache')
+    .description('Inspect the cache.')
+    .command('verify')
+    .description('Re-hash every cache object (and directory manifest); move bad ones to .orchestrator/cache/quarantine/; exit 1 if any was bad.')
+    .option('--json', 'print one JSON document')
+    .action((o: { json?: boolean }) =>
+      run(async () => {
+        const { cacheVerifyCommand } = await import('./commands/cache.js');
+        return cacheVerifyCommand(root(), { json: !!o.json }, io);
+      })(),
+    );
+
+  program
     .command('gc')
     .description('Remove cache objects that neither pipeline.lock nor a kept run-cache entry references.')
     .option('--dry', 'list what would be removed, remove nothing')

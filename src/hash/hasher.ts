@@ -6,7 +6,7 @@ import { hashFile, sha256Hex, type ContentHash } from './hash-file.js';
 import { comparePaths, manifestHash } from './manifest.js';
 import { StatCache } from './stat-cache.js';
 import type { ManifestEntry, PathHash } from './types.js';
-import { walkDir } from './walk.js';
+import { walkTree } from './walk.js';
 import { HashWorkerPool, type BatchResult } from './worker-pool.js';
 
 export interface PoolThreshold {
@@ -45,7 +45,7 @@ interface FileToHash {
   stat: fs.Stats;
 }
 
-type Scanned = { kind: 'file'; file: FileToHash } | { kind: 'dir'; files: FileToHash[] } | undefined;
+type Scanned = { kind: 'file'; file: FileToHash } | { kind: 'dir'; files: FileToHash[]; emptyDirs: string[] } | undefined;
 
 /**
  * Content hashes of workspace paths. Files whose stat matches the stat cache are never read;
@@ -133,10 +133,11 @@ export class Hasher {
     if (!stat) return undefined;
     if (stat.isFile()) return { kind: 'file', file: { key, mpath: '', abs, stat } };
     if (!stat.isDirectory()) throw new Error(`not a regular file or directory: ${rel}`);
-    const walked = await walkDir(abs);
+    const walked = await walkTree(abs);
     return {
       kind: 'dir',
-      files: walked.map((w) => ({ key: key === '' ? w.rel : `${key}/${w.rel}`, mpath: w.rel, abs: w.abs, stat: w.stat })),
+      files: walked.files.map((w) => ({ key: key === '' ? w.rel : `${key}/${w.rel}`, mpath: w.rel, abs: w.abs, stat: w.stat })),
+      emptyDirs: walked.emptyDirs.sort(comparePaths),
     };
   }
 
@@ -205,9 +206,11 @@ function assemble(s: NonNullable<Scanned>, known: Map<string, ContentHash>): Pat
   }
   const manifest: ManifestEntry[] = s.files.map((f) => {
     const h = known.get(f.abs) as ContentHash;
-    return { path: f.mpath, hash: h.hash, size: h.size };
+    // The owner's x bit, as git records it; the rest of the mode is the user's umask.
+    return (f.stat.mode & 0o100) !== 0 ? { path: f.mpath, hash: h.hash, size: h.size, exec: true } : { path: f.mpath, hash: h.hash, size: h.size };
   });
   manifest.sort((a, b) => comparePaths(a.path, b.path));
   const size = manifest.reduce((n, e) => n + e.size, 0);
-  return { kind: 'dir', hash: manifestHash(manifest), size, nfiles: manifest.length, manifest };
+  const hash = manifestHash(manifest, s.emptyDirs);
+  return { kind: 'dir', hash, size, nfiles: manifest.length, manifest, ...(s.emptyDirs.length > 0 ? { emptyDirs: s.emptyDirs } : {}) };
 }

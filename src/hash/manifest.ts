@@ -4,6 +4,12 @@ import { DIR_SUFFIX, type ManifestEntry } from './types.js';
 /** Code-unit order (plain `<`), the same in every JS runtime; the canonical order of manifests. */
 export const comparePaths = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A parsed manifest: the files, and the directories that hold nothing (see `DirHash.emptyDirs`). */
+export interface DirListing {
+  entries: ManifestEntry[];
+  emptyDirs: string[];
+}
+
 export function sortManifest(entries: readonly ManifestEntry[]): readonly ManifestEntry[] {
   // Callers usually pass an already sorted manifest; checking is O(n), sorting again is not.
   for (let i = 1; i < entries.length; i++) {
@@ -15,14 +21,23 @@ export function sortManifest(entries: readonly ManifestEntry[]): readonly Manife
 }
 
 /**
- * Canonical bytes: sorted by path, fixed key order, no whitespace. Written by hand rather than
+ * Canonical bytes: one array sorted by path, fixed key order, no whitespace. A file is
+ * `{"path","hash","size"}` plus `"exec":true` when executable; an empty directory is
+ * `{"path","dir":true}`. Without executables or empty directories the bytes are those older
+ * versions wrote, so existing directory hashes stay valid. Written by hand rather than
  * JSON.stringify(entries) so extra fields on the objects can never leak into the hash.
  */
-export function serializeManifest(entries: readonly ManifestEntry[]): Buffer {
-  const sorted = sortManifest(entries);
-  const parts = sorted.map((e) => `{"path":${jsonString(e.path)},"hash":${jsonString(e.hash)},"size":${e.size}}`);
-  return Buffer.from(`[${parts.join(',')}]`, 'utf8');
+export function serializeManifest(entries: readonly ManifestEntry[], emptyDirs: readonly string[] = []): Buffer {
+  const files = sortManifest(entries).map((e) => ({ path: e.path, text: fileText(e) }));
+  const merged =
+    emptyDirs.length === 0
+      ? files
+      : [...files, ...emptyDirs.map((d) => ({ path: d, text: `{"path":${jsonString(d)},"dir":true}` }))].sort((a, b) => comparePaths(a.path, b.path));
+  return Buffer.from(`[${merged.map((m) => m.text).join(',')}]`, 'utf8');
 }
+
+const fileText = (e: ManifestEntry): string =>
+  `{"path":${jsonString(e.path)},"hash":${jsonString(e.hash)},"size":${e.size}${e.exec ? ',"exec":true' : ''}}`;
 
 /** Strings JSON.stringify would emit unchanged inside quotes (no quote, backslash, control char, lone surrogate). */
 const PLAIN_JSON = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
@@ -33,30 +48,44 @@ export function manifestHashOfBytes(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex') + DIR_SUFFIX;
 }
 
-export function manifestHash(entries: readonly ManifestEntry[]): string {
-  return manifestHashOfBytes(serializeManifest(entries));
+export function manifestHash(entries: readonly ManifestEntry[], emptyDirs: readonly string[] = []): string {
+  return manifestHashOfBytes(serializeManifest(entries, emptyDirs));
+}
+
+/** The files of a manifest (see `parseDirListing` for the empty directories too). */
+export function parseManifest(buf: Uint8Array | string): ManifestEntry[] {
+  return parseDirListing(buf).entries;
 }
 
 /** Parse and validate manifest bytes; throws on anything that is not a well-formed manifest. */
-export function parseManifest(buf: Uint8Array | string): ManifestEntry[] {
+export function parseDirListing(buf: Uint8Array | string): DirListing {
   const text = typeof buf === 'string' ? buf : Buffer.from(buf).toString('utf8');
   const data: unknown = JSON.parse(text);
   if (!Array.isArray(data)) throw new Error('manifest: expected a JSON array');
-  return data.map((raw: unknown, i) => {
-    const e = raw as Partial<ManifestEntry> | null;
+  const entries: ManifestEntry[] = [];
+  const emptyDirs: string[] = [];
+  data.forEach((raw: unknown, i) => {
+    const e = raw as (Partial<ManifestEntry> & { dir?: unknown }) | null;
+    if (e && typeof e.path === 'string' && e.dir === true && e.hash === undefined) {
+      if (!isSafeRelativePath(e.path)) throw new Error(`manifest: unsafe path ${JSON.stringify(e.path)}`);
+      emptyDirs.push(e.path);
+      return;
+    }
     if (
       !e ||
       typeof e.path !== 'string' ||
       typeof e.hash !== 'string' ||
       typeof e.size !== 'number' ||
       !Number.isSafeInteger(e.size) ||
-      e.size < 0
+      e.size < 0 ||
+      (e.exec !== undefined && e.exec !== true)
     ) {
       throw new Error(`manifest: malformed entry ${i}`);
     }
     if (!isSafeRelativePath(e.path)) throw new Error(`manifest: unsafe path ${JSON.stringify(e.path)}`);
-    return { path: e.path, hash: e.hash, size: e.size };
+    entries.push({ path: e.path, hash: e.hash, size: e.size, ...(e.exec ? { exec: true } : {}) });
   });
+  return { entries, emptyDirs };
 }
 
 /** A manifest path must stay inside its directory: restore writes to exactly these paths. */

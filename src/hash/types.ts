@@ -5,6 +5,11 @@ export interface ManifestEntry {
   /** sha256 hex of the file's bytes. */
   hash: string;
   size: number;
+  /**
+   * The owner-executable bit was set. Serialized only when true, so the manifests (and hashes) of
+   * directories without executable files are the same as before this field existed.
+   */
+  exec?: boolean;
 }
 
 export interface FileHash {
@@ -23,6 +28,11 @@ export interface DirHash {
   nfiles: number;
   /** Sorted by path. */
   manifest: ManifestEntry[];
+  /**
+   * Directories with nothing inside (POSIX, relative, sorted), so a restore recreates them. Absent
+   * or empty when there are none; then the manifest bytes are exactly those of older versions.
+   */
+  emptyDirs?: string[];
 }
 
 export type PathHash = FileHash | DirHash;

@@ -22,6 +22,13 @@ interface DirNode {
 /** Syscalls between event-loop yields, so a huge tree does not starve timers and I/O callbacks. */
 const YIELD_EVERY = 2000;
 
+/** What a directory holds, as far as its hash is concerned. */
+export interface WalkedTree {
+  files: WalkedFile[];
+  /** Directories (relative POSIX paths, root excluded) in which no file or directory was found. */
+  emptyDirs: string[];
+}
+
 /**
  * Every regular file under `absDir`, following symlinks to files and directories. Symlinks that
  * lead to an ancestor (a loop) and dangling symlinks are skipped; so are sockets and FIFOs.
@@ -31,7 +38,13 @@ const YIELD_EVERY = 2000;
  * overhead dominates a ~3 µs syscall). Yielding every few thousand calls keeps the loop responsive.
  */
 export async function walkDir(absDir: string): Promise<WalkedFile[]> {
+  return (await walkTree(absDir)).files;
+}
+
+/** `walkDir`, plus the directories that hold nothing (a restore must recreate them). */
+export async function walkTree(absDir: string): Promise<WalkedTree> {
   const files: WalkedFile[] = [];
+  const emptyDirs: string[] = [];
   const stack: DirNode[] = [{ abs: absDir, rel: '', real: fs.realpathSync(absDir), parent: undefined }];
   let ops = 0;
   while (stack.length > 0) {
@@ -44,6 +57,7 @@ export async function walkDir(absDir: string): Promise<WalkedFile[]> {
       if (isMissing(err)) continue;
       throw err;
     }
+    let children = 0;
     for (const d of dirents) {
       if (++ops % YIELD_EVERY === 0) await yieldToLoop();
       if (SKIPPED_NAMES.has(d.name)) continue;
@@ -51,18 +65,25 @@ export async function walkDir(absDir: string): Promise<WalkedFile[]> {
       const rel = dir.rel === '' ? d.name : `${dir.rel}/${d.name}`;
       if (d.isDirectory()) {
         stack.push({ abs, rel, real: `${dir.real}/${d.name}`, parent: dir });
+        children++;
       } else if (d.isFile() || d.isSymbolicLink()) {
         const stat = fs.statSync(abs, { throwIfNoEntry: false });
         if (!stat) continue; // dangling symlink or raced deletion
-        if (stat.isFile()) files.push({ rel, abs, stat });
-        else if (stat.isDirectory()) {
+        if (stat.isFile()) {
+          files.push({ rel, abs, stat });
+          children++;
+        } else if (stat.isDirectory()) {
           const real = fs.realpathSync(abs);
-          if (!isLoop(dir, real)) stack.push({ abs, rel, real, parent: dir });
+          if (!isLoop(dir, real)) {
+            stack.push({ abs, rel, real, parent: dir });
+            children++;
+          }
         }
       }
     }
+    if (children === 0 && dir.rel !== '') emptyDirs.push(dir.rel);
   }
-  return files;
+  return { files, emptyDirs };
 }
 
 function isLoop(dir: DirNode, targetReal: string): boolean {

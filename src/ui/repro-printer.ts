@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ReproEvent } from '../engine/events.js';
+import { describeReason } from './change-reason-text.js';
 
 export interface PrinterOptions {
   root: string;
@@ -20,8 +21,11 @@ export function createReproPrinter(opts: PrinterOptions): (e: ReproEvent) => voi
   const tails = new Map<string, string[]>();
   return (e) => {
     switch (e.type) {
-      case 'stage-planned':
-        return;
+      case 'stage-planned': {
+        // The one reason worth a line before the stage starts: a restore was refused (a bad cache object).
+        const refused = e.plan.reasons.find((r) => r.kind === 'cache-restore-failed');
+        return refused ? say(`${e.stage}: ${describeReason(refused)}`) : undefined;
+      }
       case 'stage-skipped':
         return say(`${e.stage}: ${e.plan.frozen ? 'frozen, skipped' : 'up to date'}`);
       case 'stage-restored':

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Hasher } from '../../src/hash/hasher.js';
@@ -37,11 +37,25 @@ describe('Hasher', () => {
     expect(many.get('./out/')).toEqual(d);
   });
 
-  it('gives the same dir hash whatever order files were created in; empty dirs and .git are ignored', async () => {
+  it('gives the same dir hash whatever order files were created in; .git and .orchestrator are ignored', async () => {
     const one = tempDir({ 'o/a': '1', 'o/b/c': '2', 'o/b/d': '3' });
     const two = tempDir({ 'o/b/d': '3', 'o/a': '1', 'o/b/c': '2', 'o/.git/HEAD': 'x', 'o/.orchestrator/s': 'y' });
-    mkdirSync(path.join(two, 'o', 'empty', 'deeper'), { recursive: true });
     expect((await dirHash(hasher(one), 'o')).hash).toBe((await dirHash(hasher(two), 'o')).hash);
+  });
+
+  it('records empty directories and executable files, keeping the old hash of a tree with neither', async () => {
+    const root = tempDir({ 'o/a': '1', 'o/b/c': '2' });
+    const plain = await dirHash(hasher(root), 'o');
+    expect(plain.hash).toBe(manifestHash(plain.manifest));
+    expect(plain.emptyDirs).toBeUndefined();
+    mkdirSync(path.join(root, 'o', 'empty', 'deeper'), { recursive: true });
+    const withEmpty = await dirHash(hasher(root), 'o');
+    expect(withEmpty.emptyDirs).toEqual(['empty/deeper']);
+    expect(withEmpty.hash).not.toBe(plain.hash);
+    chmodSync(path.join(root, 'o', 'a'), 0o755);
+    const withExec = await dirHash(hasher(root), 'o');
+    expect(withExec.manifest.find((e) => e.path === 'a')?.exec).toBe(true);
+    expect(withExec.hash).not.toBe(withEmpty.hash);
   });
 
   it('changes the dir hash on rename, add, delete and content change', async () => {
