@@ -4,12 +4,13 @@
  * behind, 200 times, and no two may ever hold it at once. Then the same with real `repro` processes.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { cleanupProjects, createProject, waitFor, yamlLines } from './harness.js';
+import { processStartTime } from '../../src/exec/process-group.js';
+import { cleanupProjects, createProject, isAlive, waitFor, yamlLines } from './harness.js';
 
 const CONTENDER = path.join(path.dirname(new URL(import.meta.url).pathname), 'lock-contender.mjs');
 const TRIALS = 200;
@@ -131,4 +132,92 @@ describe('workspace lock takeover', () => {
     console.log(`lock takeover: ${badTrials}/${TRIALS} trials had two holders (${doubles} overlaps); stale lock taken over after ${median.toFixed(0)} µs (median), ${firstTakeoverUs.at(-1)!.toFixed(0)} µs (max)`);
     expect({ badTrials, doubles }).toEqual({ badTrials: 0, doubles: 0 });
   });
+
+  it('five real repro processes started at once on a lock left by a killed process run the stage one at a time', async () => {
+    const template = await staleLockTemplate();
+    for (let round = 0; round < 2; round++) {
+      const p = createProject({
+        'pipeline.yaml': yamlLines(
+          'stages:',
+          '  only:',
+          // mkdir is atomic: it fails when another run of the stage is inside, and that is recorded.
+          '    cmd: mkdir inside || echo $$ >> doubles; echo $$ >> ran; i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done; rmdir inside',
+          '    always_changed: true',
+        ),
+      });
+      cpSync(template, p.abs('.orchestrator'), { recursive: true });
+      const runs = Array.from({ length: RACERS }, () => p.start(['repro']));
+      const results = await Promise.all(runs.map((r) => r.result));
+      expect(results.map((r) => r.code), results.map((r) => r.stderr).join('\n')).toEqual(Array(RACERS).fill(0));
+      expect(p.read('ran').trim().split('\n')).toHaveLength(RACERS);
+      expect(p.exists('doubles')).toBe(false);
+    }
+  });
+
+  it('honours a lock file of the previous version while its owner lives, and takes it over when it died', async () => {
+    const p = createProject({ 'pipeline.yaml': yamlLines('stages:', '  s:', '    cmd: echo s > s.txt', '    outs: [s.txt]') });
+    const alive = { pid: process.pid, start: processStartTime(process.pid), host: os.hostname(), since: '2026-01-01T00:00:00.000Z' };
+    p.write('.orchestrator/repro.lock', JSON.stringify(alive));
+    const busy = await p.run(['repro', '--no-wait']);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toContain(`another orchestrator (pid ${process.pid}, since 2026-01-01T00:00:00.000Z) is running in this workspace`);
+    expect(p.exists('s.txt')).toBe(false);
+
+    p.write('.orchestrator/repro.lock', JSON.stringify({ ...alive, pid: await deadPid() }));
+    await p.runOk(['repro', '--no-wait']);
+    expect(p.read('s.txt')).toBe('s\n');
+  });
+
+  it('takes over a lock whose owner is a zombie; never one held on another host', async () => {
+    const dir = path.join(tempDir(), '.orchestrator');
+    mkdirSync(dir);
+    const lock = path.join(dir, 'repro.lock');
+    // sleep 0 exits and stays a zombie: its parent execs into a sleep that never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 600'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const zombie = Number(await new Promise<string>((r) => parent.stdout.once('data', (d: Buffer) => r(d.toString()))));
+    try {
+      await waitFor(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'), 'the child to become a zombie');
+      const start = readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+      writeFileSync(lock, JSON.stringify({ pid: zombie, start, host: os.hostname(), since: 'then' }));
+      const c = new Contender();
+      expect(await c.ask(`try ${lock}`)).toEqual({ ok: true });
+
+      rmSync(lock, { recursive: true });
+      writeFileSync(lock, JSON.stringify({ pid: await deadPid(), host: 'another-host.example', since: 'then' }));
+      expect(await c.ask(`try ${lock}`)).toEqual({ ok: false });
+      await c.kill();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it('a holder whose event loop is blocked keeps the lock until it releases it', async () => {
+    const dir = tempDir();
+    const lock = path.join(dir, 'repro.lock');
+    const holder = new Contender();
+    const other = new Contender();
+    expect(await holder.ask(`block ${lock} ${path.join(dir, 'go')}`)).toEqual({ held: true });
+    for (let i = 0; i < 3; i++) expect(await other.ask(`try ${lock}`)).toEqual({ ok: false });
+    writeFileSync(path.join(dir, 'go'), '');
+    expect(await holder.next()).toEqual({ released: true });
+    expect(await other.ask(`try ${lock}`)).toEqual({ ok: true });
+  });
+
+  it('a lock that cannot be taken for an I/O reason is a plain error, exit 1', async () => {
+    const p = createProject({ 'pipeline.yaml': yamlLines('stages:', '  s:', '    cmd: echo s > s.txt', '    outs: [s.txt]') });
+    mkdirSync(p.abs('.orchestrator'), { recursive: true });
+    symlinkSync('/nonexistent/orchestrator-lock', p.abs('.orchestrator/repro.lock'));
+    const r = await p.run(['repro']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`orchestrator: error: cannot take the workspace lock ${p.abs('.orchestrator/repro.lock')}: it is neither a lock folder nor an old lock file\n`);
+    expect(p.exists('s.txt')).toBe(false);
+  });
 });
+
+/** The pid of a process that has exited (and been reaped). */
+async function deadPid(): Promise<number> {
+  const child = spawn('true');
+  await new Promise((r) => child.on('exit', r));
+  expect(isAlive(child.pid!)).toBe(false);
+  return child.pid!;
+}
