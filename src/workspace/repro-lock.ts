@@ -26,7 +26,7 @@ export type AcquireResult = { ok: true; release: () => Promise<void> } | { ok: f
  * A plain file at `path` is the previous version's lock: honoured while its owner lives, removed
  * (unlink, which cannot remove the folder another contender may have made meanwhile) when it died.
  */
-export async function acquireReproLock(file: string, opts: { wait: boolean; onWait?: (owner: LockOwner) => void; pollMs?: number }): Promise<AcquireResult> {
+export async function acquireReproLock(file: string, opts: { wait: boolean; onWait?: (owner: LockOwner) => void }): Promise<AcquireResult> {
   await mkdir(path.dirname(file), { recursive: true });
   // Beside the lock, named as the crash-leftover sweep expects, so a killed contender's is cleaned up.
   const candidate = `${file}.tmp-${process.pid}-${randomBytes(6).toString('hex')}-0`;
@@ -36,7 +36,8 @@ export async function acquireReproLock(file: string, opts: { wait: boolean; onWa
     for (;;) {
       const step = await attempt(file, candidate);
       if (step.kind === 'won') {
-        await removeOlderClaims(file, step.claim);
+        // Tidying only: a failure here must not leave a lock that was taken without a release.
+        await removeOlderClaims(file, step.claim).catch(() => undefined);
         const released = path.join(file, `${step.claim}.released`);
         return { ok: true, release: () => writeFile(released, '') };
       }
@@ -44,7 +45,7 @@ export async function acquireReproLock(file: string, opts: { wait: boolean; onWa
       if (!opts.wait) return { ok: false, owner: step.owner };
       if (!told) opts.onWait?.(step.owner);
       told = true;
-      await new Promise((r) => setTimeout(r, opts.pollMs ?? 250));
+      await new Promise((r) => setTimeout(r, 250));
     }
   } finally {
     await unlink(candidate).catch(() => undefined);

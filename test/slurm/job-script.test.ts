@@ -46,7 +46,7 @@ describe('job script', () => {
         '}',
         'trap stop_job TERM INT',
         'run() {',
-        '  "$@" &',
+        '  ( trap - INT QUIT; exec "$@" ) &',
         '  child=$!',
         '  wait "$child"',
         '}',

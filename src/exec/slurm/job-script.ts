@@ -66,7 +66,8 @@ export const JOB_STOP_GRACE_S = 5;
  * JOB_STOP_GRACE_S (below the default KillWait, so it acts first), then SIGKILLs its process group
  * (slurmstepd makes the batch script a group leader): the commands and everything they started,
  * itself included. Commands run in the background and are waited for, because bash runs a trap only
- * after a foreground command has ended. proctrack/cgroup catches even processes that left the group.
+ * after a foreground command has ended (and get SIGINT and SIGQUIT back, which bash would ignore in
+ * background commands). proctrack/cgroup catches even processes that left the group.
  */
 const STOP_ON_TERM = [
   'child=',
@@ -80,7 +81,7 @@ const STOP_ON_TERM = [
   '}',
   'trap stop_job TERM INT',
   'run() {',
-  '  "$@" &',
+  '  ( trap - INT QUIT; exec "$@" ) &',
   '  child=$!',
   '  wait "$child"',
   '}',
