@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, lstat, mkdir, readdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive } from '../exec/process-group.js';
 import { ownerAlive, readOwnerFile, thisProcessAsOwner, type LockOwner } from './lock-owner.js';
 
 export type { LockOwner } from './lock-owner.js';
@@ -94,11 +95,19 @@ async function attempt(file: string, candidate: string): Promise<Attempt> {
   return { kind: 'won', claim };
 }
 
-/** Claims below ours: no one decides anything by them any more (a late contender's recreated one included). */
+/**
+ * Claims below ours: no one decides anything by them any more (a late contender's recreated one
+ * included). And candidate files of killed contenders, by their own names, which no one makes again.
+ */
 async function removeOlderClaims(file: string, claim: number): Promise<void> {
   for (const name of await readdir(file)) {
     const n = /^(\d+)\.(?:owner|released)$/.exec(name);
     if (n && Number(n[1]) < claim) await unlink(path.join(file, name)).catch(ignore('ENOENT'));
+  }
+  const prefix = `${path.basename(file)}.tmp-`;
+  for (const name of await readdir(path.dirname(file))) {
+    const pid = name.startsWith(prefix) ? Number(name.slice(prefix.length).split('-')[0]) : NaN;
+    if (pid > 0 && pid !== process.pid && !isProcessAlive(pid)) await unlink(path.join(path.dirname(file), name)).catch(ignore('ENOENT'));
   }
 }
 

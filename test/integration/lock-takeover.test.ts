@@ -4,7 +4,7 @@
  * behind, 200 times, and no two may ever hold it at once. Then the same with real `repro` processes.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -168,7 +168,7 @@ describe('workspace lock takeover', () => {
     expect(p.read('s.txt')).toBe('s\n');
   });
 
-  it('takes over a lock whose owner is a zombie; never one held on another host', async () => {
+  it('takes over a lock whose owner is a zombie (and tidies a killed contender\'s file); never one held on another host', async () => {
     const dir = path.join(tempDir(), '.orchestrator');
     mkdirSync(dir);
     const lock = path.join(dir, 'repro.lock');
@@ -179,8 +179,11 @@ describe('workspace lock takeover', () => {
       await waitFor(() => readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'), 'the child to become a zombie');
       const start = readFileSync(`/proc/${zombie}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
       writeFileSync(lock, JSON.stringify({ pid: zombie, start, host: os.hostname(), since: 'then' }));
+      const leftover = `${lock}.tmp-${await deadPid()}-0123456789ab-0`; // a contender killed while trying
+      writeFileSync(leftover, '{}');
       const c = new Contender();
       expect(await c.ask(`try ${lock}`)).toEqual({ ok: true });
+      expect(existsSync(leftover)).toBe(false);
 
       rmSync(lock, { recursive: true });
       writeFileSync(lock, JSON.stringify({ pid: await deadPid(), host: 'another-host.example', since: 'then' }));
