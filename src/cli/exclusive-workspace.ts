@@ -19,10 +19,15 @@ export async function withExclusiveWorkspace(
   const { root, files } = project;
   const linkTypes = cacheLinkTypes(project, io);
   if (typeof linkTypes === 'number') return linkTypes;
-  const lock = await acquireReproLock(workspaceLayout(root).reproLock, {
+  const lockPath = workspaceLayout(root).reproLock;
+  const lock = await acquireReproLock(lockPath, {
     wait: opts.wait,
     onWait: (o) => io.err(`Another orchestrator (pid ${o.pid}, since ${o.since}) is running in this workspace; waiting for it to finish...\n`),
-  });
+  }).catch((e: Error) => e);
+  if (lock instanceof Error) {
+    io.err(`orchestrator: error: cannot take the workspace lock ${lockPath}: ${lock.message}\n`);
+    return EXIT.failed;
+  }
   if (!lock.ok) {
     io.err(
       `error: another orchestrator (pid ${lock.owner.pid}, since ${lock.owner.since}) is running in this workspace\n` +

@@ -60,6 +60,14 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/**
+ * True if the process has exited but its parent has not collected it yet: it can no longer do
+ * anything, so for a lock or a marker it is dead. (In containers PID 1 often never reaps orphans.)
+ */
+export function isZombie(pid: number): boolean {
+  return statFields(pid)?.[0] === 'Z';
+}
+
 /** Fields of /proc/PID/stat after the command name, which may itself contain spaces and parens. */
 function statFields(pid: number | string): string[] | undefined {
   try {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupProjects, createProject, tick, waitFor, yamlLines, type Project } from './harness.js';
+import { reproLockHolder } from '../../src/workspace/repro-lock.js';
 
 afterEach(cleanupProjects);
 
@@ -53,7 +54,7 @@ describe('watch', () => {
 
     const r = await w.stop();
     expect(r.code).toBe(0);
-    expect(p.exists('.orchestrator/repro.lock')).toBe(false);
+    expect(await reproLockHolder(p.abs('.orchestrator/repro.lock'))).toBeUndefined();
   });
 
   it('shows an invalid pipeline.yaml and keeps watching until it is fixed', async () => {

@@ -23,7 +23,7 @@ describe('job script', () => {
   });
   const files = jobFiles(ROOT, 'run-1', s.name);
 
-  it('cds to the wdir at the same path, runs setup, exports env, runs each command in sh -c, and writes the status file last', () => {
+  it('cds to the wdir at the same path, runs setup, exports env, runs each command in sh -c (in the background, so a SIGTERM is acted on at once), and writes the status file last', () => {
     const text = jobScript({ stage: s, root: ROOT, runId: 'run-1', statusFile: files.status('${SLURM_JOB_ID}') });
     expect(text).toBe(
       [
@@ -34,6 +34,21 @@ describe('job script', () => {
         'finish() {',
         `  printf '%s %s\\n' "$1" "$2" > "$status_file.tmp" && mv -f "$status_file.tmp" "$status_file"`,
         '  exit "$1"',
+        '}',
+        'child=',
+        'stop_job() {',
+        "  trap '' TERM INT",
+        '  i=0',
+        '  while [ -n "$child" ] && kill -0 "$child" 2>/dev/null && [ "$i" -lt 50 ]; do sleep 0.1; i=$((i + 1)); done',
+        '  kill -KILL -- -$$ 2>/dev/null',
+        '  [ -n "$child" ] && kill -KILL "$child" 2>/dev/null',
+        '  exit 143',
+        '}',
+        'trap stop_job TERM INT',
+        'run() {',
+        '  ( trap - INT QUIT; exec "$@" ) &',
+        '  child=$!',
+        '  wait "$child"',
         '}',
         "cd '/work/ws/sub dir' || finish 1 cd",
         '# slurm.setup, each entry checked',
@@ -48,8 +63,8 @@ describe('job script', () => {
         'export N=4',
         'export ORCHESTRATOR_STAGE=train@4 ORCHESTRATOR_ROOT=/work/ws ORCHESTRATOR_RUN_ID=run-1',
         '# the commands, in order; the first failure ends the job with its exit code',
-        `sh -c 'echo "a b"' || finish $? 1`,
-        `sh -c 'python3 train.py --name '\\''x'\\''' || finish $? 2`,
+        `run sh -c 'echo "a b"' || finish $? 1`,
+        `run sh -c 'python3 train.py --name '\\''x'\\''' || finish $? 2`,
         'finish 0 done',
         '',
       ].join('\n'),

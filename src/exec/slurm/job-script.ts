@@ -34,6 +34,7 @@ export function jobScript(req: JobScriptRequest): string {
     `  printf '%s %s\\n' "$1" "$2" > "$status_file.tmp" && mv -f "$status_file.tmp" "$status_file"`,
     '  exit "$1"',
     '}',
+    ...STOP_ON_TERM,
     `cd ${shellQuote(wdir)} || finish 1 cd`,
   ];
   const setup = setupCommands(stage);
@@ -49,10 +50,42 @@ export function jobScript(req: JobScriptRequest): string {
     '# the commands, in order; the first failure ends the job with its exit code',
   );
   const words = req.commandWords ?? ((command: string) => ['sh', '-c', command]);
-  stage.cmd.forEach((command, i) => lines.push(`${words(command, i).map(renderWord).join(' ')} || finish $? ${i + 1}`));
+  stage.cmd.forEach((command, i) => lines.push(`run ${words(command, i).map(renderWord).join(' ')} || finish $? ${i + 1}`));
   lines.push('finish 0 done', '');
   return lines.join('\n');
 }
+
+/** Seconds a cancelled job's commands get after SIGTERM before the script SIGKILLs them all. */
+export const JOB_STOP_GRACE_S = 5;
+
+/**
+ * Cancellation (Ctrl-C, scancel, time limit): Slurm sends SIGTERM to the job's processes, and SIGKILL
+ * after KillWait (30 s by default) only to those it still tracks. With proctrack/linuxproc it tracks
+ * processes through their parents, so if this script died of the SIGTERM, a command that ignores it
+ * would be reparented, lost and left running. So the script survives SIGTERM, gives its commands
+ * JOB_STOP_GRACE_S (below the default KillWait, so it acts first), then SIGKILLs its process group
+ * (slurmstepd makes the batch script a group leader): the commands and everything they started,
+ * itself included. Commands run in the background and are waited for, because bash runs a trap only
+ * after a foreground command has ended (and get SIGINT and SIGQUIT back, which bash would ignore in
+ * background commands). proctrack/cgroup catches even processes that left the group.
+ */
+const STOP_ON_TERM = [
+  'child=',
+  'stop_job() {',
+  "  trap '' TERM INT",
+  '  i=0',
+  `  while [ -n "$child" ] && kill -0 "$child" 2>/dev/null && [ "$i" -lt ${JOB_STOP_GRACE_S * 10} ]; do sleep 0.1; i=$((i + 1)); done`,
+  '  kill -KILL -- -$$ 2>/dev/null',
+  '  [ -n "$child" ] && kill -KILL "$child" 2>/dev/null',
+  '  exit 143',
+  '}',
+  'trap stop_job TERM INT',
+  'run() {',
+  '  ( trap - INT QUIT; exec "$@" ) &',
+  '  child=$!',
+  '  wait "$child"',
+  '}',
+];
 
 /** `slurm.setup` as a list of entries. */
 export function setupCommands(stage: Stage): string[] {

@@ -23,8 +23,13 @@ export type ScriptMaker = (files: JobFiles) => { ok: true; script: string } | { 
 /** A fresh submission, or a job a dead run submitted (its files are that run's; a retry writes this run's). */
 export type JobStart = { kind: 'fresh'; files: JobFiles } | { kind: 'reattach'; jobId: string; fromRun: string; files: JobFiles; newFiles: JobFiles };
 
-/** After scancel, how long to wait for the job to leave the queue before reporting it cancelled anyway. */
-const CANCEL_WAIT_MS = 20_000;
+/**
+ * After scancel, how long to wait for the job to leave the queue before reporting it cancelled anyway.
+ * Our job scripts SIGKILL their commands JOB_STOP_GRACE_S (5 s) after SIGTERM; a job without that
+ * (submitted by an older version, then reattached) is SIGKILLed by Slurm after KillWait, 30 s by
+ * default: wait longer than that, so Ctrl-C does not return while the job's processes still live.
+ */
+const CANCEL_WAIT_MS = 40_000;
 /** sbatch failures that mean "controller busy or away", worth another try. */
 const TRANSIENT_SUBMIT = /Unable to contact|Socket timed out|Connection refused|temporarily unavailable|Zero Bytes were transmitted|Slurm backup controller in standby|try again/i;
 const SUBMIT_TRIES = 5;
