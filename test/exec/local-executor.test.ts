@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecRequest, RunningMarker } from '../../src/exec/executor.js';
 import { LocalExecutor } from '../../src/exec/local-executor.js';
-import { chooseDialect, shellDialect } from '../../src/exec/local/dialects.js';
 import { isProcessAlive } from '../../src/exec/process-group.js';
 import type { Stage } from '../../src/model/stage.js';
 import { stage } from '../core/fixtures.js';
@@ -22,25 +21,16 @@ function request(s: Stage, lines: string[] = []): ExecRequest {
   return { stage: s, root, runId: 'run-1', env: { PATH: process.env.PATH ?? '' }, logFile, onLine: (l) => lines.push(l) };
 }
 
-// Both runners, the same contract. The native one must have been built (`npm run build`): when it
-// is missing, chooseDialect returns the reason and every test of it fails with that message.
-describe.each([
-  ['native', chooseDialect('native')],
-  ['sh', shellDialect],
-] as const)('LocalExecutor (%s runner)', (name, dialect) => {
-  const executor = new LocalExecutor(dialect);
-
-  it('uses the runner it was given', () => {
-    expect(executor.runnerName).toBe(name);
-  });
+describe('LocalExecutor', () => {
+  const executor = new LocalExecutor();
 
   it('runs a list cmd in order in the stage wdir, streaming whole lines, and stops at the first failure', async () => {
     const lines: string[] = [];
     const req = request(stage('s', { cmd: ['printf "a\\nb"', 'echo c; exit 3', 'echo never'] }), lines);
     const outcome = await (await executor.start(req)).wait();
     expect(outcome).toEqual({ status: 'failed', exitCode: 3, message: 'command 2 of 3 exited with code 3' });
-    expect(lines).toEqual(['a', 'b', 'c']);
-    // The output went straight to the log, after its header; lines are delivered per command.
+    expect(lines).toEqual(['a', 'bc']);
+    // The output went straight to the log, after its header, as the commands wrote it.
     expect(readFileSync(req.logFile, 'utf8')).toBe('# header\na\nbc\n');
   });
 
@@ -101,7 +91,7 @@ describe.each([
     expect(diagnostics.map((d) => d.message)).toEqual(['stage "s": "BAD-NAME" is not a valid environment variable name']);
   });
 
-  it('preflight rejects NUL characters in commands and environment values (they would cut a runner field short)', async () => {
+  it('preflight rejects NUL characters in commands and environment values (no command line or environment can hold one)', async () => {
     const diagnostics = await executor.preflight([stage('s', { cmd: ['echo ok', 'echo a\0b'], env: { A: 'x\0y', B: 'fine' } })]);
     expect(diagnostics.map((d) => d.message)).toEqual(['stage "s": command 2 contains a NUL character', 'stage "s": env A contains a NUL character']);
   });
@@ -140,7 +130,7 @@ describe.each([
     expect(await early.wait()).toEqual({ status: 'cancelled' });
   });
 
-  it('cancelling one stage leaves another stage running in the same runner shell alone, even one of the same name and run elsewhere', async () => {
+  it('cancelling one stage leaves another stage running alone, even one of the same name and run elsewhere', async () => {
     const victim = request(stage('build', { cmd: ['touch started; sleep 30'] }));
     // Sweep variants share a run id and stage names; only the workspace root tells them apart.
     const bystander = request(stage('build', { cmd: ['while [ ! -e go ]; do sleep 0.02; done; echo finished'] }));
@@ -183,7 +173,7 @@ describe('LocalExecutor.cleanupLeftovers', () => {
     // Same workspace, but started by another executor (e.g. a Slurm job on this node): not ours.
     const job = spawnWith('/work/ws-a', 'slurm');
     await until(() => running(mine) && running(other) && running(job));
-    await new LocalExecutor().cleanupLeftovers('/work/ws-a');
+    await new LocalExecutor().cleanupLeftovers('/work/ws-a', new Set());
     await until(() => !running(mine));
     expect(running(other)).toBe(true);
     expect(running(job)).toBe(true);
