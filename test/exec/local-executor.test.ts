@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { LocalExecutor } from '../../src/exec/local-executor.js';
 import { isProcessAlive } from '../../src/exec/process-group.js';
 import type { Stage } from '../../src/model/stage.js';
 import { stage } from '../core/fixtures.js';
+import { REPO_ROOT } from '../integration/harness.js';
 import { running, until } from './processes.js';
 
 const dirs: string[] = [];
@@ -179,5 +180,66 @@ describe('LocalExecutor.cleanupLeftovers', () => {
     expect(running(job)).toBe(true);
     process.kill(-other, 'SIGKILL');
     process.kill(-job, 'SIGKILL');
+  });
+});
+
+describe('LocalExecutor.reattach', () => {
+  /**
+   * Starts `cmd` as stage `s` from a separate Node process (the built dist/, as the CLI uses it) that
+   * exits right after starting it, or, with `waitStatus`, once the stage has written its status file.
+   * Returns the marker a dead run would have left.
+   */
+  function startOrphan(req: ExecRequest, waitStatus: boolean): RunningMarker {
+    const script = `
+      import { LocalExecutor } from ${JSON.stringify(path.join(REPO_ROOT, 'dist/exec/local-executor.js'))};
+      import { existsSync } from 'node:fs';
+      const req = JSON.parse(process.argv[1]);
+      let id = '';
+      await new LocalExecutor().start({ ...req, onLine: () => {}, onHandleId: (h) => (id = h) });
+      const status = ${JSON.stringify(path.join(req.root, '.orchestrator/local', req.runId, `${req.stage.name}.status`))};
+      while (${waitStatus} && !existsSync(status)) await new Promise((r) => setTimeout(r, 5));
+      console.log(id);
+      process.exit(0);
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(req)], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    return { stage: req.stage.name, runId: req.runId, pid: 999999, executor: 'local', handleId: r.stdout.trim(), started: '' };
+  }
+
+  /** The same stage in a later run of the same workspace, with its own log. */
+  function laterRequest(first: ExecRequest, lines: string[]): ExecRequest {
+    const logFile = path.join(first.root, 'later.log');
+    writeFileSync(logFile, '# later header\n');
+    return { ...first, runId: 'run-2', logFile, onLine: (l) => lines.push(l) };
+  }
+
+  it('follows a dead run\'s stage that is still running: waits for its end, copies its log', async () => {
+    const first = request(stage('s', { cmd: ['echo begun; while [ ! -e go ]; do sleep 0.02; done; echo finished'] }));
+    const marker = startOrphan(first, false);
+    expect(marker.handleId).toMatch(/^\d+$/);
+    const lines: string[] = [];
+    const later = laterRequest(first, lines);
+    const handle = await new LocalExecutor().reattach(marker, later);
+    expect(handle?.id).toBe(marker.handleId);
+    writeFileSync(path.join(first.root, 'go'), '');
+    expect(await handle!.wait()).toEqual({ status: 'succeeded' });
+    expect(lines).toContain('finished');
+    expect(readFileSync(later.logFile, 'utf8')).toMatch(/^# later header\n(.*\n)*begun\nfinished\n$/);
+    expect(existsSync(path.join(first.root, '.orchestrator/local/run-1'))).toBe(false);
+  });
+
+  it('takes a stage that finished cleanly while nobody watched, and leaves a failed one to be run again', async () => {
+    const ok = request(stage('s', { cmd: ['echo quick'] }));
+    const okMarker = startOrphan(ok, true);
+    const lines: string[] = [];
+    const handle = await new LocalExecutor().reattach(okMarker, laterRequest(ok, lines));
+    expect(await handle!.wait()).toEqual({ status: 'succeeded' });
+    expect(lines).toContain('quick');
+
+    const bad = request(stage('s', { cmd: ['exit 3'] }));
+    const badMarker = startOrphan(bad, true);
+    expect(await new LocalExecutor().reattach(badMarker, laterRequest(bad, []))).toBeUndefined();
+    // Nor a marker whose process group is not the one the execution recorded.
+    expect(await new LocalExecutor().reattach({ ...okMarker, handleId: '1' }, laterRequest(ok, []))).toBeUndefined();
   });
 });
