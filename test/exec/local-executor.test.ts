@@ -185,25 +185,30 @@ describe('LocalExecutor.cleanupLeftovers', () => {
 
 describe('LocalExecutor.reattach', () => {
   /**
-   * Starts `cmd` as stage `s` from a separate Node process (the built dist/, as the CLI uses it) that
-   * exits right after starting it, or, with `waitStatus`, once the stage has written its status file.
-   * Returns the marker a dead run would have left.
+   * Starts stage `s` of `req` from a separate Node process (the built dist/, as the CLI uses it) that
+   * exits right after starting it. Returns the marker that dead run would have left.
    */
-  function startOrphan(req: ExecRequest, waitStatus: boolean): RunningMarker {
+  function startOrphan(req: ExecRequest): RunningMarker {
     const script = `
       import { LocalExecutor } from ${JSON.stringify(path.join(REPO_ROOT, 'dist/exec/local-executor.js'))};
-      import { existsSync } from 'node:fs';
       const req = JSON.parse(process.argv[1]);
       let id = '';
       await new LocalExecutor().start({ ...req, onLine: () => {}, onHandleId: (h) => (id = h) });
-      const status = ${JSON.stringify(path.join(req.root, '.orchestrator/local', req.runId, `${req.stage.name}.status`))};
-      while (${waitStatus} && !existsSync(status)) await new Promise((r) => setTimeout(r, 5));
       console.log(id);
       process.exit(0);
     `;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(req)], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(req)], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status, r.stderr).toBe(0);
     return { stage: req.stage.name, runId: req.runId, pid: 999999, executor: 'local', handleId: r.stdout.trim(), started: '' };
+  }
+
+  /** A command that waits for the test to create `go` (after its starter died), then runs `then`. */
+  const afterGo = (then: string) => `while [ ! -e go ]; do sleep 0.02; done; ${then}`;
+
+  /** Lets an orphan started with `afterGo` finish, unwatched, and waits for its status file. */
+  async function finishUnwatched(req: ExecRequest): Promise<void> {
+    writeFileSync(path.join(req.root, 'go'), '');
+    await until(() => existsSync(path.join(req.root, '.orchestrator/local', req.runId, `${req.stage.name}.status`)));
   }
 
   /** The same stage in a later run of the same workspace, with its own log. */
@@ -214,8 +219,8 @@ describe('LocalExecutor.reattach', () => {
   }
 
   it('follows a dead run\'s stage that is still running: waits for its end, copies its log', async () => {
-    const first = request(stage('s', { cmd: ['echo begun; while [ ! -e go ]; do sleep 0.02; done; echo finished'] }));
-    const marker = startOrphan(first, false);
+    const first = request(stage('s', { cmd: [`echo begun; ${afterGo('echo finished')}`] }));
+    const marker = startOrphan(first);
     expect(marker.handleId).toMatch(/^\d+$/);
     const lines: string[] = [];
     const later = laterRequest(first, lines);
@@ -229,15 +234,17 @@ describe('LocalExecutor.reattach', () => {
   });
 
   it('takes a stage that finished cleanly while nobody watched, and leaves a failed one to be run again', async () => {
-    const ok = request(stage('s', { cmd: ['echo quick'] }));
-    const okMarker = startOrphan(ok, true);
+    const ok = request(stage('s', { cmd: [afterGo('echo quick')] }));
+    const okMarker = startOrphan(ok);
+    await finishUnwatched(ok);
     const lines: string[] = [];
     const handle = await new LocalExecutor().reattach(okMarker, laterRequest(ok, lines));
     expect(await handle!.wait()).toEqual({ status: 'succeeded' });
     expect(lines).toContain('quick');
 
-    const bad = request(stage('s', { cmd: ['exit 3'] }));
-    const badMarker = startOrphan(bad, true);
+    const bad = request(stage('s', { cmd: [afterGo('exit 3')] }));
+    const badMarker = startOrphan(bad);
+    await finishUnwatched(bad);
     expect(await new LocalExecutor().reattach(badMarker, laterRequest(bad, []))).toBeUndefined();
     // Nor a marker whose process group is not the one the execution recorded.
     expect(await new LocalExecutor().reattach({ ...okMarker, handleId: '1' }, laterRequest(ok, []))).toBeUndefined();
