@@ -104,7 +104,7 @@ export class LocalExecutor implements Executor {
     const running = status === undefined && leaderStart !== undefined && processesWithEnv(tags).some((p) => p.pid === pgid);
     if (!running && status?.code !== 0) return undefined;
     const alive = () => leaderStart !== undefined && startTime(pgid) === leaderStart;
-    const wait = waitForFile(files.status, alive);
+    const wait = waitForFile(files.status, () => readStatus(files) !== undefined, alive);
     this.live.set(pgid, tags);
     return new LocalRun({
       req,

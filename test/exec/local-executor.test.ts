@@ -208,7 +208,8 @@ describe('LocalExecutor.reattach', () => {
   /** Lets an orphan started with `afterGo` finish, unwatched, and waits for its status file. */
   async function finishUnwatched(req: ExecRequest): Promise<void> {
     writeFileSync(path.join(req.root, 'go'), '');
-    await until(() => existsSync(path.join(req.root, '.orchestrator/local', req.runId, `${req.stage.name}.status`)));
+    const status = path.join(req.root, '.orchestrator/local', req.runId, `${req.stage.name}.status`);
+    await until(() => existsSync(status) && readFileSync(status, 'utf8').endsWith('\n'));
   }
 
   /** The same stage in a later run of the same workspace, with its own log. */

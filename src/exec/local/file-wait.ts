@@ -1,14 +1,15 @@
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 
 /** The safety net behind the directory watch (a missed event, a filesystem without inotify). */
 const SAFETY_POLL_MS = 2000;
 
 /**
- * Resolves once `file` exists, or once `alive()` says whatever would write it is gone. Woken by
- * events on the file's directory; a slow poll covers missed events and checks `alive()`.
+ * Resolves once `written()` says `file` holds what is awaited, or once `alive()` says whatever would
+ * write it is gone. Woken by events on the file's directory; a slow poll covers missed events and
+ * checks `alive()`.
  */
-export function waitForFile(file: string, alive: () => boolean, pollMs = SAFETY_POLL_MS): { done: Promise<void>; close: () => void } {
+export function waitForFile(file: string, written: () => boolean, alive: () => boolean, pollMs = SAFETY_POLL_MS): { done: Promise<void>; close: () => void } {
   let watcher: FSWatcher | undefined;
   let timer: NodeJS.Timeout | undefined;
   let finish: () => void = () => undefined;
@@ -19,7 +20,7 @@ export function waitForFile(file: string, alive: () => boolean, pollMs = SAFETY_
     finish();
   };
   const check = (pollAlive: boolean) => {
-    if (existsSync(file) || (pollAlive && !alive())) close();
+    if (written() || (pollAlive && !alive())) close();
   };
   try {
     watcher = watch(path.dirname(file), (_event, name) => {

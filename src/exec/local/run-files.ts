@@ -65,7 +65,7 @@ export function readStatus(files: LocalRunFiles): ScriptStatus | undefined {
 }
 
 export function removeRunFiles(files: LocalRunFiles): void {
-  for (const f of [files.script, files.status, `${files.status}.tmp`, files.record, `${files.record}.tmp`]) rmSync(f, { force: true });
+  for (const f of [files.script, files.status, files.record, `${files.record}.tmp`]) rmSync(f, { force: true });
   try {
     rmdirSync(files.dir);
   } catch {

@@ -27,8 +27,10 @@ export function stageScript(req: StageScriptRequest): string {
     `# orchestrator local stage ${stage.name}`,
     `exec </dev/null >>${shellQuote(req.logFile)} 2>&1`,
     `status_file=${shellQuote(req.statusFile)}`,
+    // Builtins only: a stage's PATH may hold nothing but its own tools. One short write; a reader
+    // takes a status that does not parse yet as not written.
     'finish() {',
-    `  printf '%s %s\\n' "$1" "$2" > "$status_file.tmp" && mv -f "$status_file.tmp" "$status_file"`,
+    `  printf '%s %s\\n' "$1" "$2" > "$status_file"`,
     '  exit "$1"',
     '}',
     `export ${GROUP_VARIABLE}=$$`,
