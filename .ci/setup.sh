@@ -10,15 +10,6 @@ started=$(date +%s)
 log_dir=${ORCHESTRATOR_CI_LOGS:-/tmp/orchestrator-ci}
 mkdir -p "$log_dir"
 
-# A C compiler for the native process helper (native/spawn.c): its tests fail without it. `npm test`
-# builds it (npm run build), after this script.
-if ! command -v cc >/dev/null 2>&1; then
-  echo "== installing gcc"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends gcc libc6-dev >"$log_dir/apt-gcc.log" 2>&1 || { cat "$log_dir/apt-gcc.log"; exit 1; }
-fi
-
 if ! docker info >/dev/null 2>&1; then
   if ! command -v dockerd >/dev/null 2>&1; then
     echo "== installing docker.io"

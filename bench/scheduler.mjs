@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'orchestrator.js');
-// Node + the native runner starting the same commands, no bookkeeping: see runner-floor.mjs.
+// Node + the local executor starting the same commands, no bookkeeping: see runner-floor.mjs.
 const floorScript = path.join(repo, 'bench', 'runner-floor.mjs');
 const i = process.argv.indexOf('--stages');
 const n = i >= 0 ? Number(process.argv[i + 1]) : 500;

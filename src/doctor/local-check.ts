@@ -1,11 +1,34 @@
-import { chooseDialect, RUNNER_VARIABLE } from '../exec/local/dialects.js';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { DoctorCheck } from './check.js';
 
-/** Which program starts local commands: the native helper when it was built, else the shell runner. */
+/**
+ * What local stages need: `sh` on PATH (every command runs as `sh -c CMD`), and a readable
+ * /proc/PID/environ, through which cancel finds a stage's processes that left its process group.
+ */
 export const localCheck: DoctorCheck = async (ctx) => {
-  const dialect = chooseDialect(ctx.env[RUNNER_VARIABLE]);
-  if (typeof dialect === 'string') return [{ name: 'local runner', status: 'fail', detail: dialect, hint: `unset ${RUNNER_VARIABLE}, or run npm run build with a C compiler` }];
-  if (dialect.name === 'native') return [{ name: 'local runner', status: 'ok', detail: `native helper ${dialect.file}` }];
-  const why = ctx.env[RUNNER_VARIABLE] === 'sh' ? `chosen by ${RUNNER_VARIABLE}=sh` : 'native helper not built';
-  return [{ name: 'local runner', status: 'ok', detail: `shell (${why}); about 0.2–0.4 ms more per command`, hint: 'install a C compiler and run npm run build for the native helper' }];
+  const sh = (ctx.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir || '.', 'sh')).find(executable);
+  const shRow = sh
+    ? { name: 'local stages', status: 'ok' as const, detail: `${sh}, each in its own process group` }
+    : { name: 'local stages', status: 'fail' as const, detail: 'no sh on PATH', hint: 'local stages run as sh -c CMD: install a POSIX shell (dash, bash)' };
+  let proc: boolean;
+  try {
+    readFileSync('/proc/self/environ');
+    proc = true;
+  } catch {
+    proc = false;
+  }
+  const procRow = proc
+    ? { name: 'process tags', status: 'ok' as const, detail: '/proc readable: cancel finds every process of a stage' }
+    : { name: 'process tags', status: 'warn' as const, detail: '/proc/PID/environ is not readable', hint: 'cancel then reaches only the process group of a stage, not processes that left it (Linux only)' };
+  return [shRow, procRow];
 };
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

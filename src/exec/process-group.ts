@@ -14,31 +14,28 @@ export async function killProcessGroup(pgid: number, graceMs: number): Promise<v
 }
 
 /**
- * Stops the processes whose environment holds all of `vars`, and their descendants (a child that
- * cleared its environment is still found through its parent): SIGTERM, then SIGKILL to whatever is
- * left after `graceMs`. Sweeps again until `finished()` (the caller learns that from the job's
- * report), so a process started, or a job reaching its command, during the sweep is caught too.
+ * Stops the processes whose environment holds all of `vars`, their descendants (a child that
+ * cleared its environment is still found through its parent) and the process `groups`: SIGTERM,
+ * then SIGKILL to whatever is left after `graceMs`. The processes are found when this is called, and
+ * once more before SIGKILL, not by watching /proc: one that left its group (setsid) still carries the
+ * tags. Resolves once everything it found has exited.
  */
-export async function terminateTagged(vars: Record<string, string>, graceMs: number, finished: () => boolean): Promise<void> {
+export async function terminateTagged(vars: Record<string, string>, graceMs: number, groups: readonly number[] = []): Promise<void> {
   const targets = (): number[] => {
     const tagged = processesWithEnv(vars).map((p) => p.pid);
-    return [...new Set([...tagged, ...descendantsOf(tagged)])];
+    return [...new Set([...groups, ...tagged, ...descendantsOf([...groups, ...tagged])])];
   };
-  // Each process gets one SIGTERM (a second could cut its clean-up short), late arrivals included.
-  const termed = new Set<number>();
+  const running = (pids: readonly number[]) => pids.some((pid) => (statFields(pid)?.[0] ?? 'Z') !== 'Z');
+  let found = targets();
+  for (const g of groups) signal(-g, 'SIGTERM');
+  for (const pid of found) signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (!finished() && Date.now() < deadline) {
-    for (const pid of targets()) {
-      if (termed.has(pid)) continue;
-      termed.add(pid);
-      signal(pid, 'SIGTERM');
-    }
-    await sleep(20);
-  }
-  while (!finished()) {
-    for (const pid of targets()) signal(pid, 'SIGKILL');
-    await sleep(50);
-  }
+  while (running(found) && Date.now() < deadline) await sleep(50);
+  if (!running(found)) return;
+  found = targets();
+  for (const g of groups) signal(-g, 'SIGKILL');
+  for (const pid of found) signal(pid, 'SIGKILL');
+  for (let i = 0; i < 100 && running(found); i++) await sleep(50);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): boolean {

@@ -7,7 +7,7 @@ import { SlurmExecutor } from './slurm/slurm-executor.js';
 
 /**
  * The executors this build provides. Constructing them is free: each loads its client library
- * (dockerode), starts its runner shell, or calls its cluster's commands (sbatch, squeue) only on
+ * (dockerode, execa), or calls its cluster's commands (sbatch, squeue) only on
  * first use.
  */
 export function createExecutors(): Map<ExecutorKind, Executor> {

@@ -1,10 +1,5 @@
 import { err, ok, type Result } from '../model/result.js';
-
-/** POSIX shell quoting: bare when safe, otherwise single quotes with `'\''` for embedded quotes. */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+import { shellQuote } from '../util/shell-quote.js';
 
 /** How a scalar reads inside a larger string: numbers as JS prints them, booleans as true/false. */
 export function scalarToString(value: unknown): Result<string, string> {

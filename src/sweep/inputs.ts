@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { constants as fsc, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { Pipeline } from '../model/stage.js';
 import { mkdirp as mkdir, writeFileAtomic } from '../util/atomic-write.js';
 import { mapLimit } from '../util/concurrency.js';
+import { git } from './git.js';
 
-const run = promisify(execFile);
 
 /**
  * The project's input files: what a variant workspace gets linked. In a git repository that is what
@@ -27,7 +25,7 @@ export async function listInputFiles(root: string, pipeline: Pipeline, exclude: 
 
 async function gitFiles(root: string): Promise<string[] | undefined> {
   try {
-    const { stdout } = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root, maxBuffer: 256 * 2 ** 20 });
+    const stdout = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
     // A tracked file deleted in the worktree is still listed: keep only what exists.
     const listed = stdout.split('\0').filter((f) => f !== '');
     const exists = await mapLimit(listed, 64, (f) => fsp.lstat(path.join(root, f)).then(() => true, () => false));

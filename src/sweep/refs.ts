@@ -1,11 +1,9 @@
-import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { err, ok, type Result } from '../model/result.js';
+import { git } from './git.js';
 import { workspaceReader } from './metrics-files.js';
 import { sweepDir, variantRoot } from './state.js';
 
-const run = promisify(execFile);
 
 /** What a diff compares: the workspace, a git revision, or a sweep variant's workspace. */
 export type Ref = { kind: 'workspace'; label: string } | { kind: 'git'; rev: string; label: string } | { kind: 'variant'; sweep: string; id: string; root: string; label: string };
@@ -27,10 +25,10 @@ export async function resolveRef(root: string, text: string): Promise<Result<Ref
     }
   }
   try {
-    await run('git', ['rev-parse', '--verify', '--quiet', `${text}^{commit}`], { cwd: root });
+    await git(root, ['rev-parse', '--verify', '--quiet', `${text}^{commit}`]);
     return ok({ kind: 'git', rev: text, label: text });
   } catch {
-    const inRepo = await run('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root }).then(
+    const inRepo = await git(root, ['rev-parse', '--is-inside-work-tree']).then(
       () => true,
       () => false,
     );
@@ -52,10 +50,7 @@ export function refReader(root: string, ref: Ref): (rel: string) => Promise<stri
     case 'git':
       // `REV:./path` is relative to the cwd, so a project in a subdirectory of the repository works.
       return (rel) =>
-        run('git', ['show', `${ref.rev}:./${rel}`], { cwd: root, maxBuffer: 256 * 2 ** 20 }).then(
-          (r) => r.stdout,
-          () => undefined,
-        );
+        git(root, ['show', `${ref.rev}:./${rel}`]).catch(() => undefined);
   }
 }
 

@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecRequest, RunningMarker } from '../../src/exec/executor.js';
 import { LocalExecutor } from '../../src/exec/local-executor.js';
-import { chooseDialect, shellDialect } from '../../src/exec/local/dialects.js';
 import { isProcessAlive } from '../../src/exec/process-group.js';
 import type { Stage } from '../../src/model/stage.js';
 import { stage } from '../core/fixtures.js';
+import { REPO_ROOT } from '../integration/harness.js';
 import { running, until } from './processes.js';
 
 const dirs: string[] = [];
@@ -22,25 +22,16 @@ function request(s: Stage, lines: string[] = []): ExecRequest {
   return { stage: s, root, runId: 'run-1', env: { PATH: process.env.PATH ?? '' }, logFile, onLine: (l) => lines.push(l) };
 }
 
-// Both runners, the same contract. The native one must have been built (`npm run build`): when it
-// is missing, chooseDialect returns the reason and every test of it fails with that message.
-describe.each([
-  ['native', chooseDialect('native')],
-  ['sh', shellDialect],
-] as const)('LocalExecutor (%s runner)', (name, dialect) => {
-  const executor = new LocalExecutor(dialect);
-
-  it('uses the runner it was given', () => {
-    expect(executor.runnerName).toBe(name);
-  });
+describe('LocalExecutor', () => {
+  const executor = new LocalExecutor();
 
   it('runs a list cmd in order in the stage wdir, streaming whole lines, and stops at the first failure', async () => {
     const lines: string[] = [];
     const req = request(stage('s', { cmd: ['printf "a\\nb"', 'echo c; exit 3', 'echo never'] }), lines);
     const outcome = await (await executor.start(req)).wait();
     expect(outcome).toEqual({ status: 'failed', exitCode: 3, message: 'command 2 of 3 exited with code 3' });
-    expect(lines).toEqual(['a', 'b', 'c']);
-    // The output went straight to the log, after its header; lines are delivered per command.
+    expect(lines).toEqual(['a', 'bc']);
+    // The output went straight to the log, after its header, as the commands wrote it.
     expect(readFileSync(req.logFile, 'utf8')).toBe('# header\na\nbc\n');
   });
 
@@ -101,7 +92,7 @@ describe.each([
     expect(diagnostics.map((d) => d.message)).toEqual(['stage "s": "BAD-NAME" is not a valid environment variable name']);
   });
 
-  it('preflight rejects NUL characters in commands and environment values (they would cut a runner field short)', async () => {
+  it('preflight rejects NUL characters in commands and environment values (no command line or environment can hold one)', async () => {
     const diagnostics = await executor.preflight([stage('s', { cmd: ['echo ok', 'echo a\0b'], env: { A: 'x\0y', B: 'fine' } })]);
     expect(diagnostics.map((d) => d.message)).toEqual(['stage "s": command 2 contains a NUL character', 'stage "s": env A contains a NUL character']);
   });
@@ -140,7 +131,7 @@ describe.each([
     expect(await early.wait()).toEqual({ status: 'cancelled' });
   });
 
-  it('cancelling one stage leaves another stage running in the same runner shell alone, even one of the same name and run elsewhere', async () => {
+  it('cancelling one stage leaves another stage running alone, even one of the same name and run elsewhere', async () => {
     const victim = request(stage('build', { cmd: ['touch started; sleep 30'] }));
     // Sweep variants share a run id and stage names; only the workspace root tells them apart.
     const bystander = request(stage('build', { cmd: ['while [ ! -e go ]; do sleep 0.02; done; echo finished'] }));
@@ -183,11 +174,80 @@ describe('LocalExecutor.cleanupLeftovers', () => {
     // Same workspace, but started by another executor (e.g. a Slurm job on this node): not ours.
     const job = spawnWith('/work/ws-a', 'slurm');
     await until(() => running(mine) && running(other) && running(job));
-    await new LocalExecutor().cleanupLeftovers('/work/ws-a');
+    await new LocalExecutor().cleanupLeftovers('/work/ws-a', new Set());
     await until(() => !running(mine));
     expect(running(other)).toBe(true);
     expect(running(job)).toBe(true);
     process.kill(-other, 'SIGKILL');
     process.kill(-job, 'SIGKILL');
+  });
+});
+
+describe('LocalExecutor.reattach', () => {
+  /**
+   * Starts stage `s` of `req` from a separate Node process (the built dist/, as the CLI uses it) that
+   * exits right after starting it. Returns the marker that dead run would have left.
+   */
+  function startOrphan(req: ExecRequest): RunningMarker {
+    const script = `
+      import { LocalExecutor } from ${JSON.stringify(path.join(REPO_ROOT, 'dist/exec/local-executor.js'))};
+      const req = JSON.parse(process.argv[1]);
+      let id = '';
+      await new LocalExecutor().start({ ...req, onLine: () => {}, onHandleId: (h) => (id = h) });
+      console.log(id);
+      process.exit(0);
+    `;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(req)], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return { stage: req.stage.name, runId: req.runId, pid: 999999, executor: 'local', handleId: r.stdout.trim(), started: '' };
+  }
+
+  /** A command that waits for the test to create `go` (after its starter died), then runs `then`. */
+  const afterGo = (then: string) => `while [ ! -e go ]; do sleep 0.02; done; ${then}`;
+
+  /** Lets an orphan started with `afterGo` finish, unwatched, and waits for its status file. */
+  async function finishUnwatched(req: ExecRequest): Promise<void> {
+    writeFileSync(path.join(req.root, 'go'), '');
+    const status = path.join(req.root, '.orchestrator/local', req.runId, `${req.stage.name}.status`);
+    await until(() => existsSync(status) && readFileSync(status, 'utf8').endsWith('\n'));
+  }
+
+  /** The same stage in a later run of the same workspace, with its own log. */
+  function laterRequest(first: ExecRequest, lines: string[]): ExecRequest {
+    const logFile = path.join(first.root, 'later.log');
+    writeFileSync(logFile, '# later header\n');
+    return { ...first, runId: 'run-2', logFile, onLine: (l) => lines.push(l) };
+  }
+
+  it('follows a dead run\'s stage that is still running: waits for its end, copies its log', async () => {
+    const first = request(stage('s', { cmd: [`echo begun; ${afterGo('echo finished')}`] }));
+    const marker = startOrphan(first);
+    expect(marker.handleId).toMatch(/^\d+$/);
+    const lines: string[] = [];
+    const later = laterRequest(first, lines);
+    const handle = await new LocalExecutor().reattach(marker, later);
+    expect(handle?.id).toBe(marker.handleId);
+    writeFileSync(path.join(first.root, 'go'), '');
+    expect(await handle!.wait()).toEqual({ status: 'succeeded' });
+    expect(lines).toContain('finished');
+    expect(readFileSync(later.logFile, 'utf8')).toMatch(/^# later header\n(.*\n)*begun\nfinished\n$/);
+    expect(existsSync(path.join(first.root, '.orchestrator/local/run-1'))).toBe(false);
+  });
+
+  it('takes a stage that finished cleanly while nobody watched, and leaves a failed one to be run again', async () => {
+    const ok = request(stage('s', { cmd: [afterGo('echo quick')] }));
+    const okMarker = startOrphan(ok);
+    await finishUnwatched(ok);
+    const lines: string[] = [];
+    const handle = await new LocalExecutor().reattach(okMarker, laterRequest(ok, lines));
+    expect(await handle!.wait()).toEqual({ status: 'succeeded' });
+    expect(lines).toContain('quick');
+
+    const bad = request(stage('s', { cmd: [afterGo('exit 3')] }));
+    const badMarker = startOrphan(bad);
+    await finishUnwatched(bad);
+    expect(await new LocalExecutor().reattach(badMarker, laterRequest(bad, []))).toBeUndefined();
+    // Nor a marker whose process group is not the one the execution recorded.
+    expect(await new LocalExecutor().reattach({ ...okMarker, handleId: '1' }, laterRequest(ok, []))).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { interpolateString, interpolateTree } from '../../src/resolve/interpolate.js';
-import { shellQuote, unpackArgs } from '../../src/resolve/cmd-unpack.js';
+import { unpackArgs } from '../../src/resolve/cmd-unpack.js';
+import { shellQuote } from '../../src/util/shell-quote.js';
 
 const scope = {
   model: { heads: 4, dim: 64.5, name: 'tiny', layers: [1, 2], tags: { a: 1 } },

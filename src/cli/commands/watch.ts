@@ -2,6 +2,7 @@ import type { Workspace } from '../../engine/workspace.js';
 import { checkDemands, resolveCapacity, stageDemand } from '../../schedule/capacity.js';
 import { affectedStages, watchedPaths } from '../../watch/watch-plan.js';
 import { withExclusiveWorkspace } from '../exclusive-workspace.js';
+import { STOP_SIGNALS } from '../interrupt.js';
 import { EXIT, type Io } from '../io.js';
 import { machineCapacity } from '../machine.js';
 import { loadProject, loadSelection, report, type Selection } from '../project.js';
@@ -157,8 +158,7 @@ async function watchLoop(ws: Workspace, root: string, targets: string[], flags: 
 
   const stopped = await new Promise<number>((resolve) => {
     const onSignal = () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
       clearTimeout(timer);
       rerun = false;
       const run = active;
@@ -168,8 +168,7 @@ async function watchLoop(ws: Workspace, root: string, targets: string[], flags: 
       }
       void (run?.done ?? Promise.resolve()).then(() => resolve(interruptedARun ? EXIT.interrupted : EXIT.ok));
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   });
   await watcher?.close();
   return stopped;

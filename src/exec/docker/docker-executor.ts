@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type { Diagnostic } from '../../model/diagnostic.js';
 import type { Stage } from '../../model/stage.js';
 import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from '../executor.js';
+import { loadExeca, loadedExeca } from '../../util/execa-module.js';
 import { connectDocker, dockerHostDescription, unreachableHint, type DockerClients } from './client.js';
 import { gpuRequests, LABEL, parseSize, stageMounts } from './container-config.js';
 import { ContainerRun, type LiveContainers } from './container-run.js';
@@ -27,7 +27,8 @@ export class DockerExecutor implements Executor {
 
   private clients(): Promise<DockerClients> {
     this.inUse = true;
-    return (this.docker ??= connectDocker());
+    // Loaded now, while the engine is in use, so killAllNow can run the CLI synchronously later.
+    return (this.docker ??= loadExeca().then(() => connectDocker()));
   }
 
   private resolveImage(name: string): Promise<ImageLookup> {
@@ -129,8 +130,9 @@ export class DockerExecutor implements Executor {
    * (the CLI, same DOCKER_HOST) kills and removes this process's containers synchronously.
    */
   killAllNow(): void {
-    if (this.live.size === 0) return;
-    spawnSync('docker', ['rm', '-f', ...this.live], { stdio: 'ignore', timeout: 10_000 });
+    const execa = loadedExeca();
+    if (this.live.size === 0 || !execa) return;
+    execa.execaSync('docker', ['rm', '-f', ...this.live], { stdio: 'ignore', timeout: 10_000, reject: false });
     this.live.clear();
   }
 
