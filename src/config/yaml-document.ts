@@ -1,18 +1,13 @@
 import { yamlLib } from '../util/yaml-lib.js';
-import type { Document, LineCounter, Node } from 'yaml';
+import type { Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
 import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
-import { fastYamlValue } from './yaml-value.js';
 import { selfReferencingAlias } from './alias-cycles.js';
 
 /** A key path into a document, as zod and `doc.getIn` use it. */
 export type YamlPath = readonly (string | number)[];
 
-/**
- * A parsed YAML (or JSON) file that can say where every node came from. The value comes from the fast
- * parser (yaml-value.ts); `doc` and `lineCounter` are built on first use, which only the diagnostic
- * path does, so a valid pipeline never pays for the `yaml` library's Document.
- */
+/** A parsed YAML (or JSON) file that can say where every node came from. */
 export interface YamlSource {
   /** Path relative to the workspace root. */
   readonly file: string;
@@ -25,8 +20,6 @@ export interface YamlSource {
 
 /** Parses YAML (JSON is valid YAML 1.2); syntax errors and duplicate keys become diagnostics. */
 export function parseYamlSource(file: string, text: string): Result<YamlSource, Diagnostic[]> {
-  const fast = fastYamlValue(text);
-  if (fast) return ok(lazySource(file, text, fast.value));
   const { doc, lineCounter } = parseWithPositions(text);
   const source: YamlSource = { file, text, doc, lineCounter, value: null };
   if (doc.errors.length > 0) {
@@ -83,34 +76,6 @@ function parseWithPositions(text: string): { doc: Document.Parsed; lineCounter: 
   return { doc, lineCounter };
 }
 
-/** Sources built by `lazySource` whose Document has not been needed yet. */
-const positionsPending = new WeakSet<YamlSource>();
-
-/** A source whose positions are parsed on first use: the text parsed without errors, so the Document has none either. */
-function lazySource(file: string, text: string, value: unknown): YamlSource {
-  let parsed: { doc: Document.Parsed; lineCounter: LineCounter } | undefined;
-  const positions = () => {
-    if (parsed === undefined) {
-      parsed = parseWithPositions(text);
-      positionsPending.delete(source);
-    }
-    return parsed;
-  };
-  const source: YamlSource = {
-    file,
-    text,
-    value,
-    get doc() {
-      return positions().doc;
-    },
-    get lineCounter() {
-      return positions().lineCounter;
-    },
-  };
-  positionsPending.add(source);
-  return source;
-}
-
 /** Length of the scalar token at `offset`, so an error the parser pins to one character underlines a whole key. */
 function tokenLength(text: string, offset: number): number {
   const token = /^("[^"\n]*"|'[^'\n]*'|[^\s:,{}[\]]+)/.exec(text.slice(offset));
@@ -137,8 +102,23 @@ interface Lookup {
   complete: boolean;
 }
 
+/** A mapping's pairs by key text (first wins), built once per mapping: a resolver asks for a span per stage. */
+const pairIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = pairIndex.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const pair of map.items) {
+      const key = pair.key;
+      if (yamlLib().isScalar(key) && !index.has(String(key.value))) index.set(String(key.value), pair);
+    }
+    pairIndex.set(map, index);
+  }
+  return index;
+}
+
 function lookup(source: YamlSource, path: YamlPath): Lookup {
-  const { isAlias, isMap, isScalar, isSeq } = yamlLib();
+  const { isAlias, isMap, isSeq } = yamlLib();
   let current: Node | undefined = (source.doc.contents ?? undefined) as Node | undefined;
   let key: Node | undefined;
   let deepest: Node | undefined = current;
@@ -146,7 +126,7 @@ function lookup(source: YamlSource, path: YamlPath): Lookup {
     if (current !== undefined && isAlias(current)) current = current.resolve(source.doc) as Node | undefined;
     let next: Node | undefined;
     if (isMap(current)) {
-      const pair = current.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = pairsByKey(current).get(String(segment));
       if (pair === undefined) return { node: deepest, key, complete: false };
       key = pair.key as Node;
       next = (pair.value ?? undefined) as Node | undefined;
@@ -166,12 +146,15 @@ function lookup(source: YamlSource, path: YamlPath): Lookup {
 
 /** Span of the node at `path`, or of the deepest existing ancestor when the path is not in the file. */
 export function spanAt(source: YamlSource, path: YamlPath): SourceSpan {
-  return deferred(source, path, spanAtNow);
+  const found = lookup(source, path);
+  return found.node ? nodeSpan(source, found.node) : offsetSpan(source, 0, 1);
 }
 
 /** Span of the map key that `path` ends in (e.g. a stage name), falling back to `spanAt`. */
 export function keySpanAt(source: YamlSource, path: YamlPath): SourceSpan {
-  return deferred(source, path, keySpanAtNow);
+  const found = lookup(source, path);
+  if (found.complete && found.key) return nodeSpan(source, found.key);
+  return spanAt(source, path);
 }
 
 /**
@@ -179,25 +162,10 @@ export function keySpanAt(source: YamlSource, path: YamlPath): SourceSpan {
  * and block scalars by finding the same occurrence of `${` in the raw source; falls back to the node.
  */
 export function spanInScalar(source: YamlSource, path: YamlPath, offset: number, length: number): SourceSpan {
-  return deferred(source, path, (s, p) => spanInScalarNow(s, p, offset, length));
-}
-
-function spanAtNow(source: YamlSource, path: YamlPath): SourceSpan {
-  const found = lookup(source, path);
-  return found.node ? nodeSpan(source, found.node) : offsetSpan(source, 0, 1);
-}
-
-function keySpanAtNow(source: YamlSource, path: YamlPath): SourceSpan {
-  const found = lookup(source, path);
-  if (found.complete && found.key) return nodeSpan(source, found.key);
-  return spanAtNow(source, path);
-}
-
-function spanInScalarNow(source: YamlSource, path: YamlPath, offset: number, length: number): SourceSpan {
   const { isScalar } = yamlLib();
   const found = lookup(source, path);
   const node = found.complete ? found.node : undefined;
-  if (!node || !isScalar(node) || typeof node.value !== 'string' || !node.range) return spanAtNow(source, path);
+  if (!node || !isScalar(node) || typeof node.value !== 'string' || !node.range) return spanAt(source, path);
   const value = node.value;
   let occurrence = 0;
   for (let i = value.indexOf('${'); i !== -1 && i < offset; i = value.indexOf('${', i + 1)) occurrence++;
@@ -208,46 +176,6 @@ function spanInScalarNow(source: YamlSource, path: YamlPath, offset: number, len
   const start = node.range[0] + rawIndex;
   const sameText = raw.slice(rawIndex, rawIndex + length) === value.slice(offset, offset + length);
   return offsetSpan(source, start, start + (sameText ? length : 2));
-}
-
-/**
- * The resolver records a span for every stage, dep, out and param on the happy path, and reads one
- * only to print a diagnostic. For a source whose positions are not parsed yet, the span is computed
- * on first read of a position field; the fields are own enumerable accessors, so spreading,
- * JSON.stringify and deep equality see the same values as for an eager span.
- */
-function deferred(source: YamlSource, path: YamlPath, compute: (source: YamlSource, path: YamlPath) => SourceSpan): SourceSpan {
-  if (!positionsPending.has(source)) return compute(source, path);
-  const at = [...path];
-  let span: SourceSpan | undefined;
-  const get = () => (span ??= compute(source, at));
-  return {
-    file: source.file,
-    get line() {
-      return get().line;
-    },
-    set line(v) {
-      get().line = v;
-    },
-    get col() {
-      return get().col;
-    },
-    set col(v) {
-      get().col = v;
-    },
-    get endLine() {
-      return get().endLine;
-    },
-    set endLine(v) {
-      get().endLine = v;
-    },
-    get endCol() {
-      return get().endCol;
-    },
-    set endCol(v) {
-      get().endCol = v;
-    },
-  };
 }
 
 /** Keys of the mapping at `path`, with their spans, in source order. */

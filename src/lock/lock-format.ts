@@ -1,10 +1,8 @@
 import { yamlLib } from '../util/yaml-lib.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
-import { fastYamlValue } from '../config/yaml-value.js';
 import { canonicalize } from '../util/canonical-json.js';
 import { LOCK_FILE, LOCK_SCHEMA_VERSION, type LockEntry, type LockFile, type LockedOut, type LockedPath } from './lock-types.js';
-import { plainBlockYaml } from './lock-yaml.js';
 import { setOwn } from '../util/null-record.js';
 
 /**
@@ -33,17 +31,11 @@ const YAML_OPTIONS = { lineWidth: 0, aliasDuplicateObjects: false } as const;
 /**
  * One stage's entry as it appears under `stages:`: `yaml.stringify({[name]: entry})` indented two
  * spaces (the same bytes as a whole-file stringify, except that a name starting with `---` or `...`
- * is quoted). The hand-written emitter covers ordinary entries; anything it is unsure of (a string
- * that needs quotes, non-ASCII text) goes through the library.
+ * is quoted). `yaml` is pinned to an exact version in package.json, so an upgrade that would change
+ * these bytes is a deliberate change, caught by test/core/lock-yaml.test.ts.
  */
 function serializeLockEntry(name: string, entry: LockEntry): string {
-  const value = entryToYaml(entry);
-  return plainBlockYaml(name, value, '  ') ?? stringifyLockEntry(name, value);
-}
-
-/** The reference rendering: `yaml.stringify`, indented under `stages:`. */
-function stringifyLockEntry(name: string, value: Record<string, unknown>): string {
-  const text = yamlLib().stringify({ [name]: value }, YAML_OPTIONS);
+  const text = yamlLib().stringify({ [name]: entryToYaml(entry) }, YAML_OPTIONS);
   return text
     .split('\n')
     .map((line) => (line === '' ? line : `  ${line}`))
@@ -95,14 +87,8 @@ export function parseLock(text: string): Result<LockFile, Diagnostic[]> {
   return ok({ stages });
 }
 
-/**
- * The lock's top-level mapping. A lock we wrote takes the fast parser; anything else (malformed,
- * empty, not a mapping, or using YAML features the fast parser leaves to `yaml`) takes the `yaml`
- * path, which reports problems with positions.
- */
+/** The lock's top-level mapping; malformed YAML is reported with positions. */
 function lockData(text: string): Result<Record<string, unknown>, Diagnostic[]> {
-  const fast = fastYamlValue(text);
-  if (fast !== undefined && isRecord(fast.value)) return ok(fast.value);
   const lineCounter = new (yamlLib().LineCounter)();
   const doc = yamlLib().parseDocument(text, { lineCounter, uniqueKeys: true });
   if (doc.errors.length > 0) {

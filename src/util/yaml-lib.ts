@@ -4,9 +4,9 @@ type YamlLib = typeof import('yaml');
 let lib: YamlLib | undefined;
 
 /**
- * The `yaml` library, loaded on first use. Most commands never need it (js-yaml reads values; `yaml`
- * supplies source positions for diagnostics and is the lock emitter's reference/fallback), and
- * loading it costs ~15 ms of every start-up. Loaded with `require` from node_modules, not bundled.
+ * The `yaml` library (the only YAML parser and emitter), loaded on first use: `--help`, `--version`
+ * and commands that read no YAML skip its ~15 ms load. Loaded with `require` from node_modules, not
+ * bundled.
  */
 export function yamlLib(): YamlLib {
   return (lib ??= createRequire(import.meta.url)('yaml') as YamlLib);
