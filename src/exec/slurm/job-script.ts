@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Stage } from '../../model/stage.js';
 import type { ShellWord } from './container-command.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../../util/shell-quote.js';
 
 export interface JobScriptRequest {
   stage: Stage;

@@ -1,4 +1,5 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { ExecHandle, ExecOutcome, ExecRequest } from '../executor.js';
 import type { JobFiles } from './job-files.js';
 import type { JobObservation, JobPoller } from './job-poller.js';
@@ -109,9 +110,7 @@ export class SlurmJob implements ExecHandle {
     const made = this.makeScript(files);
     if (!made.ok) return { status: 'failed', message: made.message };
     await mkdir(files.dir, { recursive: true });
-    const tmp = `${files.script}.tmp`;
-    await writeFile(tmp, made.script, { mode: 0o755 });
-    await rename(tmp, files.script);
+    await writeFileAtomic(files.script, made.script, { mode: 0o755, durable: false });
     const args = sbatchArgs({ stage: this.req.stage, root: this.req.root, runId: this.req.runId, script: files.script, logPattern: files.logPattern });
     for (let attempt = 1; ; attempt++) {
       if (this.cancelled) return { status: 'cancelled' };
