@@ -133,3 +133,75 @@ describe('watch', () => {
     await w.stop();
   });
 });
+
+describe('watch replans from the edited params (issue 14)', () => {
+  /** A stage that records the value it ran with, then blocks until the test releases it. */
+  const recording = (name: string, key: string) =>
+    `${tick(name)} && echo \${${key}} >> .runs/${name}-values && while [ ! -e release-${name} ]; do sleep 0.02; done && echo \${${key}} > ${name}.txt`;
+
+  it('a params edit during a run restarts the running stage once, with the new value', async () => {
+    const p = createProject({
+      'params.yaml': 'a: 1\n',
+      'pipeline.yaml': yamlLines('stages:', '  pa:', `    cmd: ${recording('pa', 'a')}`, '    params: [a]', '    outs: [pa.txt]'),
+    });
+    const w = watching(p);
+    await waitFor(() => p.runs('pa') === 1, 'pa to start');
+    p.write('params.yaml', 'a: 2\n');
+    await waitFor(() => p.runs('pa') === 2, `pa to restart\n${w.bg.stdout()}`);
+    p.write('release-pa', '');
+    await w.passes(2);
+    expect(p.read('pa.txt')).toBe('2\n');
+    // The restart ran the new command (echo 2), so nothing is left to run after it.
+    expect(p.read('.runs/pa-values')).toBe('1\n2\n');
+    expect(p.runs('pa')).toBe(2);
+    expect((await w.stop()).code).toBe(0);
+  });
+
+  it('a params edit restarts only the running stages that track the edited key', async () => {
+    const p = createProject({
+      'params.yaml': 'a: 1\nb: 1\n',
+      'pipeline.yaml': yamlLines(
+        'stages:',
+        '  pa:',
+        `    cmd: ${recording('pa', 'a')}`,
+        '    params: [a]',
+        '    outs: [pa.txt]',
+        '  pb:',
+        `    cmd: ${recording('pb', 'b')}`,
+        '    params: [b]',
+        '    outs: [pb.txt]',
+      ),
+    });
+    const w = watching(p, ['-j', '2']);
+    await waitFor(() => p.runs('pa') === 1 && p.runs('pb') === 1, 'both stages to start');
+    p.write('params.yaml', 'a: 2\nb: 1\n');
+    await waitFor(() => p.runs('pa') === 2, `pa to restart\n${w.bg.stdout()}`);
+    p.write('release-pa', '');
+    p.write('release-pb', '');
+    await w.passes(2);
+    expect(p.counts('pa', 'pb')).toEqual({ pa: 2, pb: 1 });
+    expect(p.read('pa.txt')).toBe('2\n');
+    expect(p.read('pb.txt')).toBe('1\n');
+    await w.stop();
+  });
+});
+
+describe('watch runs the pre-flight checks of repro (issue 14)', () => {
+  it('reports an environment variable name the shell cannot export, runs nothing, and runs once it is fixed', async () => {
+    const pipeline = (name: string) =>
+      yamlLines('stages:', '  s:', `    cmd: ${tick('s')} && cat in.txt > s.txt`, `    env: {${name}: x}`, '    deps: [in.txt]', '    outs: [s.txt]');
+    const p = createProject({ 'in.txt': '1\n', 'pipeline.yaml': pipeline('BAD-NAME') });
+    const repro = await p.run(['repro']);
+    expect(repro.code).toBe(2);
+    expect(repro.stderr).toContain('"BAD-NAME" is not a valid environment variable name');
+
+    const w = watching(p);
+    await waitFor(() => w.bg.stderr().includes('"BAD-NAME" is not a valid environment variable name'), `the pre-flight diagnostic\n${w.bg.stdout()}`);
+    expect(p.runs('s')).toBe(0);
+    p.write('pipeline.yaml', pipeline('GOOD_NAME'));
+    await w.passes(1);
+    expect(p.runs('s')).toBe(1);
+    expect(p.read('s.txt')).toBe('1\n');
+    expect((await w.stop()).code).toBe(0);
+  });
+});
