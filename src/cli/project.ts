@@ -1,48 +1,25 @@
-import { fsProjectFiles, type ProjectFiles } from '../config/project-files.js';
-import { loadPipeline } from '../config/load.js';
-import { buildGraph, type StageGraph } from '../graph/stage-graph.js';
-import { selectStages, type SelectOptions } from '../graph/select.js';
+import type { ProjectFiles } from '../config/project-files.js';
+import type { SelectOptions } from '../graph/select.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { ExecutorKind, LinkType, Pipeline } from '../model/stage.js';
+import type { ExecutorKind, LinkType } from '../model/stage.js';
 import { LINK_TYPES } from '../config/schema.js';
+import { loadProject as loadResolvedProject, selectTargets, type Project } from '../engine/project.js';
 import { renderDiagnostic } from '../ui/diagnostics.js';
-import { findSymlinkEscapes } from '../workspace/path-escape.js';
 import type { Executor } from '../exec/executor.js';
 import { createExecutors, missingExecutors } from '../exec/registry.js';
 import { EXIT, type Io } from './io.js';
 
-export interface Project {
-  root: string;
-  files: ProjectFiles;
-  /** Every config file the loader read or looked for (pipeline.yaml, params and vars files): what watch mode watches. */
-  configFiles: string[];
-  pipeline: Pipeline;
-  graph: StageGraph;
-}
+export type { Project } from '../engine/project.js';
 
 /** Loads and validates everything a command needs; on bad input prints diagnostics and gives exit 2. */
 export function loadProject(root: string, io: Io): Project | number {
-  const read = new Set<string>();
-  const inner = fsProjectFiles(root);
-  const files: ProjectFiles = {
-    readText: (rel) => {
-      read.add(rel);
-      return inner.readText(rel);
-    },
-    outsideRoot: (rel) => inner.outsideRoot?.(rel),
-  };
-  const loaded = loadPipeline(files, { env: process.env });
-  if (!loaded.ok) return report(loaded.error, files, io);
-  const graph = buildGraph(loaded.value.stages);
-  if (!graph.ok) return report(graph.error, files, io);
-  const escapes = findSymlinkEscapes(root, loaded.value.stages);
-  if (escapes.length > 0) return report(escapes, files, io);
-  return { root, files, configFiles: [...read].sort(), pipeline: loaded.value, graph: graph.value };
+  const loaded = loadResolvedProject(root);
+  return loaded.ok ? loaded.value : report(loaded.error.diagnostics, loaded.error.files, io);
 }
 
 export function select(project: Project, targets: readonly string[], opts: SelectOptions, io: Io): string[] | number {
-  const selected = selectStages(project.graph, targets, opts);
-  return selected.ok ? selected.value : report(selected.error, project.files, io);
+  const selected = selectTargets(project, targets, opts);
+  return selected.ok ? selected.value : report(selected.error.diagnostics, selected.error.files, io);
 }
 
 export interface Selection {

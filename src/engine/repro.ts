@@ -3,7 +3,7 @@ import type { StageGraph } from '../graph/stage-graph.js';
 import type { ExecutorKind, Pipeline, Stage } from '../model/stage.js';
 import type { StagePlan } from '../plan/change-reason.js';
 import { planStage } from '../plan/plan-stage.js';
-import { schedule, type NodeOutcome, type ResourceLimits, type ScheduleResult, type Slot } from '../schedule/scheduler.js';
+import type { NodeOutcome, ResourceLimits, Slot } from '../schedule/scheduler.js';
 import { RunningMarkers } from '../workspace/running-markers.js';
 import type { ReproListener } from './events.js';
 import { observeStage } from './observe.js';
@@ -83,40 +83,35 @@ interface RunState extends ReproContext {
   restoreFailures: Map<string, string>;
 }
 
-/** Runs the selected stages (topological order): each is planned afresh when its upstream is done. */
-export async function runRepro(ctx: ReproContext, selected: readonly string[], opts: ReproOptions): Promise<ScheduleResult> {
-  const runner = stageRunner(ctx);
-  const upstream = new Map(selected.map((n) => [n, ctx.graph.upstream.get(n)!.map((e) => e.from)]));
-  let result: ScheduleResult;
-  try {
-    result = await schedule(selected, upstream, (name, slot) => runner.run(name, opts, slot), opts);
-    for (const [stage, why] of result.notStarted) ctx.onEvent({ type: 'stage-not-started', stage, why });
-  } finally {
-    await runner.finish();
-  }
-  return result;
-}
-
 /** Plans and (re)builds stages of one workspace, one call per stage. */
 export interface StageRunner {
   /** `slot` is released as soon as the stage's command has ended, before its outputs are committed. */
   run(stage: string, opts: ReproOptions, slot?: Slot): Promise<NodeOutcome>;
+  /**
+   * From now on stages are planned from this pipeline (watch mode, after params or pipeline.yaml
+   * changed). Its selection and edges must be those the run was scheduled with.
+   */
+  replace(pipeline: Pipeline, graph: StageGraph): void;
   /** When the run is over: writes the lock (rejects if it cannot) and closes the markers journal. */
   finish(): Promise<void>;
 }
 
-/** What `runRepro` schedules, exported for a scheduler spanning several workspaces (sweeps). */
+/** What a run schedules, one call per stage; several runners share one scheduler in a sweep. */
 export function stageRunner(ctx: ReproContext): StageRunner {
   const state: RunState = {
     ...ctx,
     markers: new RunningMarkers(ctx.ws.layout.running, ctx.runId),
-    lockSaver: new LockSaver(ctx),
+    lockSaver: new LockSaver(ctx.ws, () => state.pipeline),
     pendingInterrupted: new Set(ctx.interrupted.keys()),
     pendingReattach: new Map(ctx.reattach ?? []),
     restoreFailures: new Map(),
   };
   return {
     run: (name, opts, slot) => reproStageSafely(state, state.graph.stages.get(name)!, opts, slot),
+    replace: (pipeline, graph) => {
+      state.pipeline = pipeline;
+      state.graph = graph;
+    },
     finish: async () => {
       try {
         await state.lockSaver.finish();
@@ -136,7 +131,10 @@ export function stageRunner(ctx: ReproContext): StageRunner {
 class LockSaver {
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: ReproContext) {}
+  constructor(
+    private readonly ws: Workspace,
+    private readonly pipeline: () => Pipeline,
+  ) {}
 
   request(): void {
     this.timer ??= setTimeout(() => {
@@ -146,17 +144,17 @@ class LockSaver {
   }
 
   async finish(): Promise<void> {
-    this.ctx.ws.runCache.flush();
+    this.ws.runCache.flush();
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
       void this.save().catch(() => undefined);
     }
-    await this.ctx.ws.lock.flush();
+    await this.ws.lock.flush();
   }
 
   private save(): Promise<void> {
-    return this.ctx.ws.lock.save(new Set(this.ctx.pipeline.stages.map((s) => s.name)));
+    return this.ws.lock.save(new Set(this.pipeline().stages.map((s) => s.name)));
   }
 }
 
@@ -328,6 +326,8 @@ async function executeStage(
   handle ??= await executor.start(request);
   const onAbort = () => void handle.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
+  // Aborted while it was starting: the listener came too late to see it.
+  if (signal.aborted) onAbort();
   const outcome = await handle.wait().finally(() => signal.removeEventListener('abort', onAbort));
   // The command succeeded: its slot and resources go to the next stage while this one commits. (A
   // failure keeps them until the stage ends, so the scheduler learns of it before starting more.)

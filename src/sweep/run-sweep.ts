@@ -1,18 +1,16 @@
 import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Project } from '../cli/project.js';
-import { loadProject } from '../cli/project.js';
 import type { ReproEvent } from '../engine/events.js';
-import { stageRunner, type ReproOptions, type StageRunner } from '../engine/repro.js';
+import { staticChecks } from '../engine/preflight.js';
+import { loadProject, type Project } from '../engine/project.js';
+import type { ReproOptions, StageRunner } from '../engine/repro.js';
+import { WorkspaceRun } from '../engine/run.js';
 import { ExecutionSlots } from './execution-slots.js';
 import { newRunId } from '../engine/run-id.js';
-import { RunRecorder } from '../engine/run-record.js';
-import { interruptedStages } from '../engine/status.js';
 import { closeWorkspace, openWorkspace, type Workspace } from '../engine/workspace.js';
 import type { Executor } from '../exec/executor.js';
-import { missingExecutors } from '../exec/registry.js';
 import type { LinkType } from '../model/stage.js';
-import { checkDemands, stageDemand } from '../schedule/capacity.js';
+import { stageDemand } from '../schedule/capacity.js';
 import { schedule } from '../schedule/scheduler.js';
 import { renderDiagnostic } from '../ui/diagnostics.js';
 import { createReproPrinter, duration } from '../ui/repro-printer.js';
@@ -60,7 +58,8 @@ interface PreparedVariant {
   root: string;
   ws?: Workspace;
   project?: Project;
-  recorder?: RunRecorder;
+  /** The engine's run of this variant's workspace (crash recovery, stages, run record). */
+  run?: WorkspaceRun;
   runner?: StageRunner;
   stages: string[];
   done: number;
@@ -156,15 +155,15 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     const files = await readMetrics(metricsPaths(p.project.pipeline), workspaceReader(p.root));
     p.record.metrics = mergeMetrics(files);
     try {
-      await (p.runner ? p.runner.finish() : p.ws.lock.flush());
+      await (p.run ? p.run.closeStages() : p.ws.lock.flush());
     } catch (e) {
       p.record.status = 'failed';
       p.record.error = { message: `could not write pipeline.lock: ${(e as Error).message}` };
     }
     await closeWorkspace(p.ws);
-    await p.recorder?.finish(p.record.status === 'succeeded' ? 'succeeded' : p.record.status === 'failed' ? 'failed' : 'interrupted');
+    await p.run?.finishRecord(p.record.status === 'succeeded' ? 'succeeded' : p.record.status === 'failed' ? 'failed' : 'interrupted');
     finishedVariants++;
-    const summary = p.recorder?.summary() ?? '';
+    const summary = p.run?.summary() ?? '';
     const took = p.record.durationMs !== undefined && statuses.some((s) => s !== 'up to date') ? ` in ${duration(p.record.durationMs)}` : '';
     say(`[${finishedVariants}/${prepared.length}] ${p.variant.id}: ${p.record.status} (${summary})${took}`);
     await writer.save();
@@ -206,7 +205,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
   );
   for (const [node, why] of result.notStarted) {
     const [p, stage] = split(node);
-    p.recorder?.onEvent({ type: 'stage-not-started', stage, why });
+    p.run?.record({ type: 'stage-not-started', stage, why });
     p.stageStatus[stage] = 'not run';
     if (why.reason === 'upstream-failed') printer({ type: 'stage-not-started', stage: node, why: { ...why, upstream: `${p.variant.id}/${why.upstream}` } });
   }
@@ -222,7 +221,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     r: SweepRunRequest,
     inputFiles: string[],
     statCacheFile: string,
-    run: string,
+    runId: string,
   ): Promise<string | undefined> {
     await mkdir(p.root, { recursive: true });
     await syncInputs(r.main.root, p.root, inputFiles);
@@ -244,23 +243,20 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
       await copyFile(statCacheFile, ownStatCache).catch(() => undefined);
     }
 
-    let diagnostics = '';
-    const project = loadProject(p.root, { out: () => undefined, err: (t) => (diagnostics += t), isTTY: false });
-    if (typeof project === 'number') return `invalid pipeline for this variant:\n${diagnostics.trimEnd()}`;
+    const loaded = loadProject(p.root);
+    if (!loaded.ok) return `invalid pipeline for this variant:\n${loaded.error.diagnostics.map((d) => renderDiagnostic(d, loaded.error.files)).join('\n')}`;
+    const project = loaded.value;
     const stages = project.graph.order.map((n) => project.graph.stages.get(n)!);
-    const problems = [...missingExecutors(stages, r.executors), ...checkDemands(stages, r.capacity)];
+    const problems = staticChecks(stages, r.executors, r.capacity);
     if (problems.length > 0) return problems.map((d) => renderDiagnostic(d, project.files)).join('\n');
     const opened = await openWorkspace(p.root, { cacheDir: workspaceLayout(r.main.root).cache, linkTypes: r.linkTypes });
     if (!opened.ok) return opened.error.map((d) => d.message).join('\n');
     const ws = opened.value;
-    // Holding the sweep lock, every running marker in a variant workspace is a dead run's.
-    const interrupted = await interruptedStages(ws, { exclusive: true });
-    for (const m of [...interrupted.values()].flat()) await r.executors.get(m.executor)?.cleanup(m);
-    for (const executor of r.executors.values()) await executor.cleanupLeftovers(ws.root, new Set());
-
-    const recorder = new RunRecorder(ws.layout.runs, run, r.argv, ws.root);
+    // Holding the sweep lock, every running marker in a variant workspace is a dead run's: the same
+    // recovery as repro's, so an execution still running (a Slurm job, a local stage) is adopted.
+    const run = await WorkspaceRun.open({ ws, pipeline: project.pipeline, graph: project.graph, selected: project.graph.order, executors: r.executors, argv: r.argv, runId });
+    await run.recover();
     const onEvent = (e: ReproEvent) => {
-      recorder.onEvent(e);
       if (e.type === 'interrupting') return;
       const status = stageStatusOf(e);
       if (status) p.stageStatus[e.stage] = status;
@@ -271,9 +267,9 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     };
     p.ws = ws;
     p.project = project;
-    p.recorder = recorder;
+    p.run = run;
     p.stages = project.graph.order;
-    p.runner = stageRunner({ ws, pipeline: project.pipeline, graph: project.graph, executors: r.executors, runId: run, interrupted, onEvent });
+    p.runner = run.stages(onEvent);
     return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph } from '../../src/graph/stage-graph.js';
-import { affectedStages, watchedPaths } from '../../src/watch/watch-plan.js';
+import { sameSchedule, stagesWithChangedInputs, watchedPaths } from '../../src/watch/watch-plan.js';
 import { stage } from './fixtures.js';
 
 const g = buildGraph([
@@ -25,9 +25,29 @@ describe('watch plan', () => {
     expect(watchedPaths(g.value, ['other'], ['pipeline.yaml'])).toEqual(['pipeline.yaml', 'src/other.py']);
   });
 
-  it('a change affects the stages reading it and everything downstream, including files inside a dir dep', () => {
-    expect([...affectedStages(g.value, all, ['src/train.py'])].sort()).toEqual(['eval', 'train']);
-    expect([...affectedStages(g.value, all, ['data/raw/part-1.csv'])].sort()).toEqual(['eval', 'gen', 'train']);
-    expect([...affectedStages(g.value, all, ['README.md'])]).toEqual([]);
+  it('a changed path concerns the stages reading it (also inside a dir dep), not their downstream', () => {
+    const before = { graph: g.value, selected: all };
+    expect([...stagesWithChangedInputs(before, before, ['src/train.py'])]).toEqual(['train']);
+    expect([...stagesWithChangedInputs(before, before, ['data/raw/part-1.csv'])]).toEqual(['gen']);
+    expect([...stagesWithChangedInputs(before, before, ['README.md'])]).toEqual([]);
+  });
+
+  it('a re-resolved pipeline concerns the stages whose definition changed, not their source positions or desc', () => {
+    const graphOf = (stages: ReturnType<typeof stage>[]) => {
+      const built = buildGraph(stages);
+      if (!built.ok) throw new Error('graph');
+      return { graph: built.value, selected: built.value.order };
+    };
+    const param = (value: unknown, line: number) => ({ file: 'params.yaml', key: 'lr', value, span: { file: 'params.yaml', line, col: 1, endLine: line, endCol: 5 } });
+    const before = graphOf([stage('a', { params: [param(1, 1)] }), stage('b', { deps: ['x'] })]);
+    const moved = graphOf([stage('a', { params: [param(1, 7)], desc: 'now described' }), stage('b', { deps: ['x'] })]);
+    const edited = graphOf([stage('a', { params: [param(2, 1)] }), stage('b', { deps: ['x'] })]);
+    expect([...stagesWithChangedInputs(before, moved, [])]).toEqual([]);
+    expect([...stagesWithChangedInputs(before, edited, ['params.yaml'])]).toEqual(['a']);
+    expect(sameSchedule(before, edited)).toBe(true);
+    const rewired = graphOf([stage('a', { params: [param(2, 1)], outs: ['x'] }), stage('b', { deps: ['x'] })]);
+    expect(sameSchedule(before, rewired)).toBe(false);
+    // A stage that is gone counts as changed.
+    expect([...stagesWithChangedInputs(before, graphOf([stage('b', { deps: ['x'] })]), [])]).toEqual(['a']);
   });
 });

@@ -1,16 +1,16 @@
 import { interruptedStages, predictPlan } from '../../engine/status.js';
+import { loadRunTarget, type RunTarget } from '../../engine/run-target.js';
 import { openWorkspace, type Workspace } from '../../engine/workspace.js';
 import type { Executor } from '../../exec/executor.js';
+import { createExecutors } from '../../exec/registry.js';
 import type { ExecutorKind } from '../../model/stage.js';
-import { checkDemands, resolveCapacity, stageDemand } from '../../schedule/capacity.js';
-import type { ResourceLimits } from '../../schedule/scheduler.js';
 import { machineCapacity } from '../machine.js';
 import { renderPlan } from '../../ui/plan-text.js';
 import { withExclusiveWorkspace } from '../exclusive-workspace.js';
 import { runOnce } from '../run-once.js';
 import { handleInterrupts } from '../interrupt.js';
 import { EXIT, type Io } from '../io.js';
-import { loadSelection, report, type Project } from '../project.js';
+import { report } from '../project.js';
 
 export interface ReproFlags {
   force: boolean;
@@ -27,17 +27,18 @@ export interface ReproFlags {
 }
 
 export async function reproCommand(root: string, targets: string[], flags: ReproFlags, io: Io): Promise<number> {
-  const selection = loadSelection(root, targets, { single: flags.single, downstream: flags.downstream }, io);
-  if (typeof selection === 'number') return selection;
-  const { project, selected, executors } = selection;
-  const stages = selected.map((n) => project.graph.stages.get(n)!);
-  const capacity = resolveCapacity(machineCapacity(), project.pipeline.resources, flags.resources);
-  const overCapacity = checkDemands(stages, capacity);
-  if (overCapacity.length > 0) return report(overCapacity, project.files, io);
-  for (const executor of executors.values()) {
-    const problems = await executor.preflight(stages.filter((s) => s.executor === executor.kind));
-    if (problems.length > 0) return report(problems, project.files, io);
-  }
+  const executors = createExecutors();
+  const loaded = await loadRunTarget({
+    root,
+    targets,
+    select: { single: flags.single, downstream: flags.downstream },
+    executors,
+    machine: machineCapacity(),
+    resourceOverrides: flags.resources,
+  });
+  if (!loaded.ok) return report(loaded.error.diagnostics, loaded.error.files, io);
+  const target = loaded.value;
+  const { project, selected } = target;
 
   if (flags.dry) {
     const opened = await openWorkspace(root);
@@ -54,30 +55,19 @@ export async function reproCommand(root: string, targets: string[], flags: Repro
     }
   }
 
-  return withExclusiveWorkspace(project, io, { wait: flags.wait }, (ws) =>
-    reproInWorkspace(ws, project, selected, executors, { capacity, demand: (n) => stageDemand(project.graph.stages.get(n)!) }, flags, io),
-  );
+  return withExclusiveWorkspace(project, io, { wait: flags.wait }, (ws) => reproInWorkspace(ws, target, executors, flags, io));
 }
 
 /** The run itself, holding the workspace, with Ctrl-C handling: first stops the stages, second exits at once. */
-async function reproInWorkspace(
-  ws: Workspace,
-  project: Project,
-  selected: string[],
-  executors: ReadonlyMap<ExecutorKind, Executor>,
-  resources: ResourceLimits,
-  flags: ReproFlags,
-  io: Io,
-): Promise<number> {
+async function reproInWorkspace(ws: Workspace, target: RunTarget, executors: ReadonlyMap<ExecutorKind, Executor>, flags: ReproFlags, io: Io): Promise<number> {
   const interruption = handleInterrupts(executors.values());
   try {
     const { status } = await runOnce(
       {
         ws,
-        project,
-        selected,
+        target,
         executors,
-        options: { force: flags.force, jobs: flags.jobs, keepGoing: flags.keepGoing, useRunCache: flags.runCache, signal: interruption.signal, resources },
+        options: { force: flags.force, jobs: flags.jobs, keepGoing: flags.keepGoing, useRunCache: flags.runCache, signal: interruption.signal, resources: target.resources },
         verbose: flags.verbose,
         io,
       },

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { closestMatch } from '../../config/did-you-mean.js';
 import { createExecutors } from '../../exec/registry.js';
 import { DataFiles } from '../../resolve/params-files.js';
-import { checkDemands, resolveCapacity } from '../../schedule/capacity.js';
+import { preflight } from '../../engine/preflight.js';
+import { resolveCapacity } from '../../schedule/capacity.js';
 import { applyVariantOutputs } from '../../sweep/apply.js';
 import { parseParamKey, parseSetArgument } from '../../sweep/axis.js';
 import { resultColumns, resultTable } from '../../sweep/results.js';
@@ -85,15 +86,9 @@ export async function sweepRunCommand(root: string, name: string | undefined, fl
   const linkTypes = cacheLinkTypes(project, io);
   if (typeof linkTypes === 'number') return linkTypes;
   const capacity = resolveCapacity(machineCapacity(), project.pipeline.resources, flags.resources);
-  const overCapacity = checkDemands(project.pipeline.stages, capacity);
-  if (overCapacity.length > 0) return report(overCapacity, project.files, io);
   const executors = createExecutors();
-  for (const executor of executors.values()) {
-    const kinds = project.pipeline.stages.filter((s) => s.executor === executor.kind);
-    if (kinds.length === 0) continue;
-    const problems = await executor.preflight(kinds);
-    if (problems.length > 0) return report(problems, project.files, io);
-  }
+  const problems = await preflight(project.pipeline.stages, executors, capacity);
+  if (problems.length > 0) return report(problems, project.files, io);
 
   const lock = await acquireReproLock(path.join(sweepDir(root, spec.name), 'sweep.lock'), {
     wait: flags.wait,
