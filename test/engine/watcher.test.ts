@@ -1,0 +1,177 @@
+/**
+ * The watcher's state machine in-process: the real watcher, engine and pipeline loading against a
+ * temp workspace, with the FakeExecutor test double for commands and a hand-driven file watch (the
+ * test says which path changed). Every wait is on a promise: an execution starting or being
+ * cancelled, a pass ending.
+ */
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadRunTarget } from '../../src/engine/run-target.js';
+import { closeWorkspace, openWorkspace } from '../../src/engine/workspace.js';
+import type { Executor } from '../../src/exec/executor.js';
+import type { ExecutorKind } from '../../src/model/stage.js';
+import { watch, type WatchEnd } from '../../src/watch/watcher.js';
+import { FakeExecutor } from './fake-executor.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function watching(files: Record<string, string>) {
+  const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orchestrator-watcher-')));
+  const write = (more: Record<string, string>) => {
+    for (const [rel, content] of Object.entries(more)) {
+      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      writeFileSync(path.join(root, rel), content);
+    }
+  };
+  write(files);
+  const opened = await openWorkspace(root);
+  if (!opened.ok) throw new Error('workspace');
+  const ws = opened.value;
+  const fake = new FakeExecutor(root);
+  const executors = new Map<ExecutorKind, Executor>([['local', fake]]);
+  const problems: string[] = [];
+  const summaries: string[] = [];
+  let passEnded: (() => void)[] = [];
+  let changed: ((p: string) => void) | undefined;
+  let watched!: () => void;
+  const ready = new Promise<void>((resolve) => (watched = resolve));
+  const stop = new AbortController();
+  const ended: Promise<WatchEnd> = watch({
+    ws,
+    executors,
+    load: () => loadRunTarget({ root, targets: [], select: {}, executors, machine: { cpus: 4, mem_gb: 4 }, resourceOverrides: {} }),
+    jobs: 4,
+    keepGoing: false,
+    debounceMs: 0,
+    argv: ['watch'],
+    signal: stop.signal,
+    watchFiles: async (_root, _paths, onChange) => {
+      changed = onChange;
+      watched();
+      return { close: async () => undefined };
+    },
+    ui: {
+      problem: (p) => problems.push(...p.diagnostics.map((d) => d.message)),
+      message: () => undefined,
+      error: (e) => problems.push(`error: ${e.message}`),
+      display: async () => ({
+        onEvent: () => undefined,
+        followsOutput: false,
+        end: async (summary) => {
+          summaries.push(summary);
+          for (const resolve of passEnded.splice(0)) resolve();
+        },
+      }),
+    },
+  });
+  cleanups.push(async () => {
+    stop.abort();
+    for (const e of fake.executions) void e.cancel();
+    await ended;
+    await closeWorkspace(ws);
+    rmSync(root, { recursive: true, force: true });
+  });
+  return {
+    fake,
+    write,
+    problems,
+    summaries,
+    ended,
+    stop: () => stop.abort(),
+    /** Resolves once the watcher watches files (after its first load). */
+    ready,
+    /** Tells the watcher `rel` changed (after writing it). */
+    change: (rel: string, content: string) => {
+      write({ [rel]: content });
+      changed!(rel);
+    },
+    /** Resolves when the pass running now (or the next one) ends. */
+    passEnd: () => new Promise<void>((resolve) => passEnded.push(resolve)),
+  };
+}
+
+const twoStages = {
+  'params.yaml': 'a: 1\nb: 1\n',
+  'pipeline.yaml': [
+    'stages:',
+    '  pa:',
+    '    cmd: echo ${a} > pa.txt',
+    '    params: [a]',
+    '    outs: [pa.txt]',
+    '  pb:',
+    '    cmd: echo ${b} > pb.txt',
+    '    params: [b]',
+    '    outs: [pb.txt]',
+    '',
+  ].join('\n'),
+};
+
+describe('watcher', () => {
+  it('a params edit during a pass restarts only the stage tracking the key, with the new command; the pass that follows runs nothing', async () => {
+    const w = await watching(twoStages);
+    const pa1 = await w.fake.started('pa');
+    const pb1 = await w.fake.started('pb');
+    w.change('params.yaml', 'a: 2\nb: 1\n');
+    await pa1.cancelled;
+    const pa2 = await w.fake.started('pa');
+    expect(pa2.cmd).toEqual(['echo 2 > pa.txt']);
+    const first = w.passEnd();
+    pa2.write({ 'pa.txt': '2\n' }).exit(0);
+    pb1.write({ 'pb.txt': '1\n' }).exit(0);
+    await first;
+    // running-with-pending-changes: one more pass, which finds everything up to date.
+    await w.passEnd();
+    expect(w.summaries).toEqual(['2 ran', '2 up to date']);
+    expect(pb1.cancelCalls).toBe(0);
+    expect(w.fake.starts('pa')).toBe(2);
+    w.stop();
+    expect(await w.ended).toBe('idle');
+  });
+
+  it('a dep change while idle starts a pass that reruns only its reader', async () => {
+    const w = await watching({
+      'in.txt': '1',
+      'pipeline.yaml': ['stages:', '  r:', '    cmd: cp in.txt r.txt', '    deps: [in.txt]', '    outs: [r.txt]', '  o:', '    cmd: touch o.txt', '    outs: [o.txt]', ''].join('\n'),
+    });
+    const first = w.passEnd();
+    (await w.fake.started('r')).write({ 'r.txt': '1' }).exit(0);
+    (await w.fake.started('o')).write({ 'o.txt': '' }).exit(0);
+    await first;
+    const second = w.passEnd();
+    w.change('in.txt', '2');
+    (await w.fake.started('r')).write({ 'r.txt': '2' }).exit(0);
+    await second;
+    expect(w.summaries).toEqual(['2 ran', '1 ran, 1 up to date']);
+    w.stop();
+    expect(await w.ended).toBe('idle');
+  });
+
+  it('a pipeline failing pre-flight is reported and runs nothing until fixed', async () => {
+    const w = await watching({
+      'pipeline.yaml': ['stages:', '  s:', '    cmd: touch s.txt', '    outs: [s.txt]', '    resources: {vivado_license: 1}', ''].join('\n'),
+    });
+    await w.ready;
+    expect(w.problems).toEqual(['stage "s" requests resource "vivado_license", which has no capacity']);
+    const pass = w.passEnd();
+    w.change('pipeline.yaml', ['resources: {vivado_license: 1}', 'stages:', '  s:', '    cmd: touch s.txt', '    outs: [s.txt]', '    resources: {vivado_license: 1}', ''].join('\n'));
+    (await w.fake.started('s')).write({ 's.txt': '' }).exit(0);
+    await pass;
+    expect(w.fake.starts('s')).toBe(1);
+    expect(w.summaries).toEqual(['1 ran']);
+    w.stop();
+    expect(await w.ended).toBe('idle');
+  });
+
+  it('stopping during a pass interrupts it and ends as interrupted', async () => {
+    const w = await watching(twoStages);
+    const pa = await w.fake.started('pa');
+    w.stop();
+    await pa.cancelled;
+    expect(await w.ended).toBe('interrupted');
+  });
+});
