@@ -25,6 +25,8 @@ export interface WatchRequest {
   ui: WatchUi;
   /** Injectable for tests; chokidar by default. */
   watchFiles?: WatchFiles;
+  /** Sees every state the watcher enters (tests synchronise on it). */
+  onState?: (state: WatcherStateKind) => void;
 }
 
 /** Everything the watcher shows goes through here; the CLI renders it. */
@@ -69,6 +71,8 @@ interface Pass {
  * inputs are unchanged finish and commit). Either way one more pass follows, planned from fresh
  * hashes, which runs whatever the change left out of date and nothing else.
  */
+export type WatcherStateKind = WatcherState['kind'];
+
 type WatcherState =
   | { kind: 'idle' }
   | { kind: 'running'; pass: Pass }
@@ -137,7 +141,7 @@ class Watcher {
         return;
       case 'running':
       case 'running-with-pending-changes':
-        this.state = { kind: 'running-with-pending-changes', pass: state.pass };
+        this.enter({ kind: 'running-with-pending-changes', pass: state.pass });
         await this.absorb(state.pass, changed);
         return;
       case 'stopping':
@@ -174,12 +178,12 @@ class Watcher {
   private startPass(): void {
     const target = this.target;
     if (!target) {
-      this.state = { kind: 'idle' };
+      this.enter({ kind: 'idle' });
       return;
     }
     const interrupt = new AbortController();
     const pass: Pass = { target, interrupt, ready: this.beginPass(target, interrupt.signal) };
-    this.state = { kind: 'running', pass };
+    this.enter({ kind: 'running', pass });
     void pass.ready
       .then((active) => active.done)
       .then(
@@ -223,7 +227,7 @@ class Watcher {
     if (state.kind === 'idle' || state.kind === 'stopped' || state.pass !== pass) return;
     switch (state.kind) {
       case 'running':
-        this.state = { kind: 'idle' };
+        this.enter({ kind: 'idle' });
         return;
       case 'running-with-pending-changes':
         this.startPass();
@@ -245,7 +249,7 @@ class Watcher {
         return;
       case 'running':
       case 'running-with-pending-changes':
-        this.state = { kind: 'stopping', pass: state.pass };
+        this.enter({ kind: 'stopping', pass: state.pass });
         state.pass.interrupt.abort();
         return;
       case 'stopping':
@@ -256,8 +260,13 @@ class Watcher {
     }
   }
 
+  private enter(state: WatcherState): void {
+    this.state = state;
+    this.req.onState?.(state.kind);
+  }
+
   private stop(end: WatchEnd): void {
-    this.state = { kind: 'stopped', end };
+    this.enter({ kind: 'stopped', end });
     this.ended(end);
   }
 

@@ -36,11 +36,13 @@ async function watching(files: Record<string, string>) {
   const executors = new Map<ExecutorKind, Executor>([['local', fake]]);
   const problems: string[] = [];
   const summaries: string[] = [];
-  let passEnded: (() => void)[] = [];
+  const passEnded: (() => void)[] = [];
   let changed: ((p: string) => void) | undefined;
   let watched!: () => void;
   const ready = new Promise<void>((resolve) => (watched = resolve));
   const stop = new AbortController();
+  let state = 'idle';
+  const becameIdle: (() => void)[] = [];
   const ended: Promise<WatchEnd> = watch({
     ws,
     executors,
@@ -50,6 +52,10 @@ async function watching(files: Record<string, string>) {
     debounceMs: 0,
     argv: ['watch'],
     signal: stop.signal,
+    onState: (kind) => {
+      state = kind;
+      if (kind === 'idle') for (const resolve of becameIdle.splice(0)) resolve();
+    },
     watchFiles: async (_root, _paths, onChange) => {
       changed = onChange;
       watched();
@@ -90,6 +96,8 @@ async function watching(files: Record<string, string>) {
       write({ [rel]: content });
       changed!(rel);
     },
+    /** Resolves when the watcher is idle (at once if it is). */
+    idle: () => (state === 'idle' ? Promise.resolve() : new Promise<void>((resolve) => becameIdle.push(resolve))),
     /** Resolves when the pass running now (or the next one) ends. */
     passEnd: () => new Promise<void>((resolve) => passEnded.push(resolve)),
   };
@@ -129,6 +137,7 @@ describe('watcher', () => {
     expect(w.summaries).toEqual(['2 ran', '2 up to date']);
     expect(pb1.cancelCalls).toBe(0);
     expect(w.fake.starts('pa')).toBe(2);
+    await w.idle();
     w.stop();
     expect(await w.ended).toBe('idle');
   });
@@ -147,6 +156,7 @@ describe('watcher', () => {
     (await w.fake.started('r')).write({ 'r.txt': '2' }).exit(0);
     await second;
     expect(w.summaries).toEqual(['2 ran', '1 ran, 1 up to date']);
+    await w.idle();
     w.stop();
     expect(await w.ended).toBe('idle');
   });
@@ -163,6 +173,7 @@ describe('watcher', () => {
     await pass;
     expect(w.fake.starts('s')).toBe(1);
     expect(w.summaries).toEqual(['1 ran']);
+    await w.idle();
     w.stop();
     expect(await w.ended).toBe('idle');
   });
