@@ -91,6 +91,8 @@ class Watcher {
   private target: RunTarget | undefined;
   private configFiles: string[] = ['params.yaml', 'pipeline.yaml'];
   private files: FileWatch | undefined;
+  /** The paths `files` watches, joined. */
+  private watchedKey = '';
   private changedPaths = new Set<string>();
   private debounce: NodeJS.Timeout | undefined;
   /** Changes are handled one after another: each reloads the pipeline, which takes a moment. */
@@ -104,8 +106,7 @@ class Watcher {
 
   async run(): Promise<WatchEnd> {
     const ended = new Promise<WatchEnd>((resolve) => (this.ended = resolve));
-    await this.reload();
-    await this.rewatch();
+    await this.refresh();
     if (this.req.signal.aborted) this.onStop();
     else {
       this.req.signal.addEventListener('abort', () => this.onStop(), { once: true });
@@ -131,8 +132,7 @@ class Watcher {
     if (changed.length === 0 || this.state.kind === 'stopping' || this.state.kind === 'stopped') return;
     this.req.ui.message(`changed: ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? `, and ${changed.length - 5} more` : ''}`);
     if (changed.some((c) => this.configFiles.includes(c))) {
-      await this.reload();
-      await this.rewatch();
+      await this.refresh();
     }
     const state = this.state as WatcherState;
     switch (state.kind) {
@@ -277,7 +277,11 @@ class Watcher {
     if (e.type === 'stage-succeeded' || e.type === 'stage-restored' || e.type === 'stage-skipped') this.failedFingerprints.delete(e.stage);
   }
 
-  private async reload(): Promise<void> {
+  /**
+   * Resolves the pipeline afresh and watches what it reads. A problem is shown only once the new
+   * watch is in place, so a fix saved right after the message is never missed.
+   */
+  private async refresh(): Promise<void> {
     const loaded = await this.req.load();
     if (loaded.ok) {
       this.target = loaded.value;
@@ -286,15 +290,21 @@ class Watcher {
       this.target = undefined;
       // Even with an invalid pipeline, the config files it read are watched so a fix is noticed.
       this.configFiles = [...new Set([...loaded.error.configFiles, 'params.yaml', 'pipeline.yaml'])].sort();
-      this.req.ui.problem(loaded.error);
     }
+    await this.rewatch();
+    if (!loaded.ok) this.req.ui.problem(loaded.error);
   }
 
+  /** Watches the current paths; the previous watch stays open until the new one is ready, so no event falls in between. */
   private async rewatch(): Promise<void> {
-    await this.files?.close();
     const target = this.target;
     const paths = target ? watchedPaths(target.project.graph, target.selected, this.configFiles) : this.configFiles;
+    const key = paths.join('\n');
+    if (this.files && key === this.watchedKey) return;
+    const previous = this.files;
     this.files = await (this.req.watchFiles ?? chokidarWatchFiles)(this.req.ws.root, paths, (path) => this.onFileEvent(path));
+    this.watchedKey = key;
+    await previous?.close();
     this.req.ui.message(`watching ${paths.length} path${paths.length === 1 ? '' : 's'} for changes (Ctrl-C to stop)`);
   }
 }

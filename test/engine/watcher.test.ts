@@ -35,6 +35,8 @@ async function watching(files: Record<string, string>) {
   const fake = new FakeExecutor(root);
   const executors = new Map<ExecutorKind, Executor>([['local', fake]]);
   const problems: string[] = [];
+  let problemShown!: () => void;
+  const problemReported = new Promise<void>((resolve) => (problemShown = resolve));
   const summaries: string[] = [];
   const passEnded: (() => void)[] = [];
   let changed: ((p: string) => void) | undefined;
@@ -62,7 +64,10 @@ async function watching(files: Record<string, string>) {
       return { close: async () => undefined };
     },
     ui: {
-      problem: (p) => problems.push(...p.diagnostics.map((d) => d.message)),
+      problem: (p) => {
+        problems.push(...p.diagnostics.map((d) => d.message));
+        problemShown();
+      },
       message: () => undefined,
       error: (e) => problems.push(`error: ${e.message}`),
       display: async () => ({
@@ -91,6 +96,8 @@ async function watching(files: Record<string, string>) {
     stop: () => stop.abort(),
     /** Resolves once the watcher watches files (after its first load). */
     ready,
+    /** Resolves when the first problem with the pipeline has been shown. */
+    problemReported,
     /** Tells the watcher `rel` changed (after writing it). */
     change: (rel: string, content: string) => {
       write({ [rel]: content });
@@ -165,7 +172,7 @@ describe('watcher', () => {
     const w = await watching({
       'pipeline.yaml': ['stages:', '  s:', '    cmd: touch s.txt', '    outs: [s.txt]', '    resources: {vivado_license: 1}', ''].join('\n'),
     });
-    await w.ready;
+    await w.problemReported;
     expect(w.problems).toEqual(['stage "s" requests resource "vivado_license", which has no capacity']);
     const pass = w.passEnd();
     w.change('pipeline.yaml', ['resources: {vivado_license: 1}', 'stages:', '  s:', '    cmd: touch s.txt', '    outs: [s.txt]', '    resources: {vivado_license: 1}', ''].join('\n'));
