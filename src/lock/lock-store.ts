@@ -4,7 +4,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseLock, serializeLock, type LockEntryTextCache } from './lock-format.js';
-import { LOCK_FILE, type LockEntry, type LockFile } from './lock-types.js';
+import { LOCK_FILE, type LockEntry, type LockFile, type LockedOut } from './lock-types.js';
 import { getOwn, setOwn } from '../util/null-record.js';
 
 /**
@@ -86,8 +86,8 @@ export class LockStore {
     }
   }
 
-  /** Every hash any stage's outs reference (for gc). */
-  outHashes(): string[] {
-    return Object.values(this.data.stages).flatMap((e) => e.outs.map((o) => o.hash));
+  /** Every stage's outs (for gc). */
+  outs(): LockedOut[] {
+    return Object.values(this.data.stages).flatMap((e) => e.outs);
   }
 }
