@@ -44,6 +44,20 @@ export class LockStore {
     return getOwn(this.data.stages, stage) as LockEntry | undefined;
   }
 
+  /**
+   * The stage's entry, with `persist` flags a schema-1 lock did not record set to what the stage
+   * declares now. An unknown flag is never compared, so the entry already agrees with them; once
+   * every entry knows its flags the lock is written as schema 2 and a later change is seen.
+   */
+  getAdoptingFlags(stage: { name: string; outs: ReadonlyArray<{ path: string; persist: boolean }> }): LockEntry | undefined {
+    const entry = this.get(stage.name);
+    if (!entry || entry.outs.every((o) => o.persist !== undefined)) return entry;
+    const declared = new Map(stage.outs.map((o) => [o.path, o.persist]));
+    const adopted = { ...entry, outs: entry.outs.map((o) => (o.persist !== undefined || !declared.has(o.path) ? o : { ...o, persist: declared.get(o.path)! })) };
+    this.set(stage.name, adopted);
+    return adopted;
+  }
+
   set(stage: string, entry: LockEntry): void {
     setOwn(this.data.stages, stage, entry);
   }
