@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { RunCacheEntry } from '../cache/run-cache.js';
 import { isDirHash } from '../hash/types.js';
 import { LockStore } from '../lock/lock-store.js';
-import type { LockedPath } from '../lock/lock-types.js';
+import type { LockedOut } from '../lock/lock-types.js';
 import { err, ok, type Result } from '../model/result.js';
 import type { Workspace } from './workspace.js';
 
@@ -72,7 +72,7 @@ export interface GcRefusal {
 export async function collectGarbage(ws: Workspace, opts: GcOptions): Promise<Result<GcReport, GcRefusal>> {
   const sizes = new ObjectSizes(ws);
   const lockOuts = ws.lock.outs();
-  const sweeps = new Map<string, { variants: number; outs: LockedPath[] }>();
+  const sweeps = new Map<string, { variants: number; outs: LockedOut[] }>();
   for (const v of opts.variants ?? []) {
     const loaded = await LockStore.load(v.root);
     if (!loaded.ok) return err({ file: path.join(v.root, 'pipeline.lock'), message: loaded.error.map((d) => d.message).join('; ') });
@@ -144,10 +144,11 @@ export async function collectGarbage(ws: Workspace, opts: GcOptions): Promise<Re
 }
 
 /** The objects `outs` reference (manifests and the files they list), grouped by output path. */
-async function keptGroup(ws: Workspace, sizes: ObjectSizes, keeper: Keeper, outs: readonly LockedPath[]): Promise<KeptGroup & { hashes: Set<string> }> {
+async function keptGroup(ws: Workspace, sizes: ObjectSizes, keeper: Keeper, outs: readonly LockedOut[]): Promise<KeptGroup & { hashes: Set<string> }> {
   const hashes = new Set<string>();
   const byPath = new Map<string, { versions: Set<string>; objects: Set<string> }>();
-  for (const out of outs) {
+  // A `cache: false` output has no objects to keep.
+  for (const out of outs.filter((o) => o.cache !== false)) {
     const slot = byPath.get(out.path) ?? { versions: new Set(), objects: new Set() };
     byPath.set(out.path, slot);
     slot.versions.add(out.hash);
