@@ -84,7 +84,7 @@ async function readLockedFromCache(store: ObjectStore, lock: LockFile, rel: stri
   if (!out || isDirHash(out.hash)) return undefined;
   if (out.cache === false) throw new Error(`not in git at ${rev}, and not cached (cache: false)`);
   try {
-    return (await store.readFileVerified(out.hash, rel)).toString('utf8');
+    return (await store.readFileVerified(out.hash)).toString('utf8');
   } catch (e) {
     if (e instanceof MissingObjectError) throw new Error(`not in git at ${rev}, and its cached bytes are gone (gc?)`);
     if (e instanceof CorruptObjectError) throw new Error(`not in git at ${rev}; ${e.message}`);
