@@ -8,7 +8,7 @@ function pipeline(flags: string): string {
   return yamlLines(
     'stages:',
     '  build:',
-    `    cmd: ${tick('build')} && mkdir -p build && cat in.txt > build/x && cat in.txt > build/y`,
+    `    cmd: ${tick('build')} && mkdir -p build && cat in.txt > build/x && echo y > build/y`,
     '    deps: [in.txt]',
     `    outs: [${flags ? `{build/x: ${flags}}` : 'build/x'}, build/y]`,
   );
