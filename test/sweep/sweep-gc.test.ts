@@ -136,18 +136,20 @@ describe('a sweep holds the workspace lock', () => {
   it('gc and repro in the main workspace wait for a running sweep (or fail with --no-wait)', async () => {
     const p = blockingProject();
     const sweep = p.start(['sweep', 'run', 's', '-j', '2']);
-    await waitFor(() => p.runs('work_1') === 1 && p.runs('work_2') === 1, 'both variants running');
-
-    const busy = await p.run(['repro', '--no-wait']);
-    expect(busy.code).toBe(2);
-    expect(busy.stderr).toContain('another orchestrator');
-    expect(busy.stderr).toContain(`pid ${sweep.child.pid}`);
-
-    const gc = p.start(['gc', '--keep-runs', '0']);
+    let gc: ReturnType<Project['start']>;
     try {
+      await waitFor(() => p.runs('work_1') === 1 && p.runs('work_2') === 1, 'both variants running');
+
+      const busy = await p.run(['repro', '--no-wait'], { timeoutMs: 20_000 });
+      expect(busy.code).toBe(2);
+      expect(busy.stderr).toContain('another orchestrator');
+      expect(busy.stderr).toContain(`pid ${sweep.child.pid}`);
+
+      gc = p.start(['gc', '--keep-runs', '0']);
       await waitFor(() => gc.stderr().includes('waiting for it to finish'), 'gc waiting for the sweep');
       expect(p.runs('work_1')).toBe(1);
     } finally {
+      // Whatever failed, the blocked stages end (nothing is left running after the test).
       p.write('go', '');
     }
     expect((await sweep.result).code).toBe(0);
