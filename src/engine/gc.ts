@@ -25,6 +25,8 @@ export interface GcOptions {
 /** One output path a keeper holds on to, over all the versions it references. */
 export interface KeptPath {
   path: string;
+  /** A directory output (its versions are manifests). */
+  directory: boolean;
   /** Distinct hashes of this path (one per variant whose output differs). */
   versions: number;
   /** Cache objects (files, and manifests of directories) present for them. */
@@ -160,7 +162,7 @@ async function keptGroup(ws: Workspace, sizes: ObjectSizes, keeper: Keeper, outs
   const total = (set: Iterable<string>) => present(set).reduce((n, h) => n + sizes.of(h)!, 0);
   const paths = [...byPath]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([p, s]) => ({ path: p, versions: s.versions.size, objects: present(s.objects).length, bytes: total(s.objects) }));
+    .map(([p, s]) => ({ path: p, directory: [...s.versions].some(isDirHash), versions: s.versions.size, objects: present(s.objects).length, bytes: total(s.objects) }));
   return { keeper, paths, objects: present(hashes).length, bytes: total(hashes), hashes };
 }
 

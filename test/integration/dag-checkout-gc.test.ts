@@ -208,6 +208,9 @@ describe('gc', () => {
     // Nothing is unreferenced while the older run is kept in the run-cache.
     const keep = await p.runOk(['gc', '--dry']);
     expect(keep.stdout).toMatch(/Would remove 0 object/);
+    // What it keeps, by path: the lock's directory output, and the older run kept from the run-cache.
+    expect(keep.stdout).toMatch(/^ {2}model\/ +\d+(\.\d)? (B|KB)$/m);
+    expect(keep.stdout).toMatch(/^Kept for older runs in the run-cache \(\d+, --keep-runs\): \d+ object\(s\)/m);
 
     const dry = await p.runOk(['gc', '--dry', '--keep-runs', '0']);
     // Listed by path and size, each with the start of its hash: `  model/cfg.txt  8 B  0123456789ab`.

@@ -25,7 +25,7 @@ interface GcJson {
   removedObjects: string[];
   removed: { hash: string; size: number; paths: string[] }[];
   removedRuns: string[];
-  kept: { keeper: { kind: string; sweep?: string; variants?: number }; objects: number; bytes: number; paths: { path: string; versions: number; objects: number; bytes: number }[] }[];
+  kept: { keeper: { kind: string; sweep?: string; variants?: number }; objects: number; bytes: number; paths: { path: string; directory: boolean; versions: number; objects: number; bytes: number }[] }[];
 }
 
 // Issue 14: gc kept only the newest --keep-runs run-cache entries per stage name, and the 12 variants'
@@ -88,7 +88,7 @@ describe('gc and sweeps', () => {
       ['prep.txt', 1],
       ['train.txt', 4],
     ]);
-    expect(sweepGroup.paths.every((x) => x.bytes > 0 && x.objects === x.versions)).toBe(true);
+    expect(sweepGroup.paths.every((x) => x.bytes > 0 && x.objects === x.versions && !x.directory)).toBe(true);
     expect(json.removed.find((o) => o.paths.includes('prep.txt'))).toMatchObject({ size: expect.any(Number) });
     expect(json.removedObjects.sort()).toEqual(json.removed.map((o) => o.hash).sort());
 

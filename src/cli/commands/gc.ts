@@ -48,10 +48,11 @@ function renderDry(r: GcReport): string {
   for (const g of r.kept) {
     if (g.paths.length === 0) continue;
     lines.push(`Kept for ${keeperName(g)}: ${g.objects} object(s), ${formatBytes(g.bytes)}`);
-    const width = Math.max(...g.paths.map((p) => p.path.length));
+    const shown = (p: KeptGroup['paths'][number]) => (p.directory ? `${p.path}/` : p.path);
+    const width = Math.max(...g.paths.map((p) => shown(p).length));
     for (const p of g.paths) {
       const versions = p.versions === 1 ? '' : `${p.versions} versions, `;
-      lines.push(`  ${p.path.padEnd(width)}  ${versions}${formatBytes(p.bytes)}${p.objects === 0 ? ' (not in the cache)' : ''}`);
+      lines.push(`  ${shown(p).padEnd(width)}  ${versions}${formatBytes(p.bytes)}${p.objects === 0 ? ' (not in the cache)' : ''}`);
     }
   }
   if (r.removed.length > 0) {
