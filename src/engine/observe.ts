@@ -26,7 +26,7 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
     ws.hasher.hashPaths(stage.deps.map((d) => d.path)),
     ws.hasher.hashPaths(stage.outs.map((o) => o.path)),
   ]);
-  const lock = ws.lock.get(stage.name);
+  const lock = ws.lock.getAdoptingFlags(stage);
   const observation: StageObservation = {
     stage,
     lock,

@@ -49,7 +49,7 @@ export async function commitOutputs(
   for (const out of stage.outs) {
     const h = hashes.get(out.path)!;
     if (out.cache) await ws.store.commit(path.join(ws.root, out.path), h);
-    outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }) });
+    outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }), persist: out.persist });
   }
   if (stage.outs.every((o) => o.cache)) {
     ws.runCache.record({ key: fingerprint.key, stage: stage.name, fingerprint: fingerprint.text, outs, created: new Date().toISOString() });
@@ -80,7 +80,9 @@ export function lockEntryFromRunCache(
   entry: RunCacheEntry,
 ): LockEntry {
   const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
-  return lockEntry(stage, environment, deps, entry.outs.map((o) => ({ ...o })));
+  // The entry's fingerprint included the flags, so they are the stage's (run-cache entries exist only when every out is cached).
+  const persist = new Map(stage.outs.map((o) => [o.path, o.persist]));
+  return lockEntry(stage, environment, deps, entry.outs.map((o) => ({ ...o, persist: persist.get(o.path) ?? false })));
 }
 
 function lockEntry(stage: Stage, environment: string, deps: LockedPath[], outs: LockedOut[]): LockEntry {

@@ -2,7 +2,7 @@ import { yamlLib } from '../util/yaml-lib.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { canonicalize } from '../util/canonical-json.js';
-import { LOCK_FILE, LOCK_SCHEMA_VERSION, type LockEntry, type LockFile, type LockedOut, type LockedPath } from './lock-types.js';
+import { LOCK_FILE, LOCK_SCHEMA_VERSION, LOCK_SCHEMAS_READ, type LockEntry, type LockFile, type LockedOut, type LockedPath } from './lock-types.js';
 import { setOwn } from '../util/null-record.js';
 
 /**
@@ -12,6 +12,7 @@ import { setOwn } from '../util/null-record.js';
 export function serializeLock(lock: LockFile, cache?: LockEntryTextCache): string {
   const names = Object.keys(lock.stages).sort();
   if (names.length === 0) return yamlLib().stringify({ schema: LOCK_SCHEMA_VERSION, stages: {} }, YAML_OPTIONS);
+  const schema = Object.values(lock.stages).every((e) => e.outs.every((o) => o.persist !== undefined)) ? LOCK_SCHEMA_VERSION : 1;
   const parts = names.map((name) => {
     const entry = lock.stages[name]!;
     const cached = cache?.get(name);
@@ -20,7 +21,7 @@ export function serializeLock(lock: LockFile, cache?: LockEntryTextCache): strin
     cache?.set(name, { entry, text });
     return text;
   });
-  return `schema: ${LOCK_SCHEMA_VERSION}\nstages:\n${parts.join('')}`;
+  return `schema: ${schema}\nstages:\n${parts.join('')}`;
 }
 
 /** Serialized entries by stage, reused while the entry object is unchanged: saves stay O(changed) in YAML work. */
@@ -59,6 +60,7 @@ function pathToYaml(p: LockedPath | LockedOut): Record<string, unknown> {
   const out: Record<string, unknown> = { path: p.path, hash: p.hash, size: p.size };
   if (p.nfiles !== undefined) out.nfiles = p.nfiles;
   if ('cache' in p && p.cache === false) out.cache = false;
+  if ('persist' in p && p.persist === true) out.persist = true;
   return out;
 }
 
@@ -74,13 +76,14 @@ export function parseLock(text: string): Result<LockFile, Diagnostic[]> {
   const parsed = lockData(text);
   if (!parsed.ok) return parsed;
   const data = parsed.value as { schema?: unknown; stages?: unknown };
-  if (data.schema !== undefined && data.schema !== LOCK_SCHEMA_VERSION) {
-    return err([{ code: 'invalid-value', message: `${LOCK_FILE}: unsupported schema ${String(data.schema)} (this version reads ${LOCK_SCHEMA_VERSION})` }]);
+  if (data.schema !== undefined && !LOCK_SCHEMAS_READ.includes(data.schema as number)) {
+    return err([{ code: 'invalid-value', message: `${LOCK_FILE}: unsupported schema ${String(data.schema)} (this version reads ${LOCK_SCHEMAS_READ.join(' and ')})` }]);
   }
+  const flagsRecorded = data.schema === LOCK_SCHEMA_VERSION;
   const stages: Record<string, LockEntry> = {};
   if (isRecord(data.stages)) {
     for (const [name, raw] of Object.entries(data.stages)) {
-      const entry = entryFromYaml(raw);
+      const entry = entryFromYaml(raw, flagsRecorded);
       if (entry) setOwn(stages, name, entry); // `__proto__` too, as a plain key
     }
   }
@@ -110,12 +113,12 @@ function lockData(text: string): Result<Record<string, unknown>, Diagnostic[]> {
   return ok((doc.toJS() ?? {}) as Record<string, unknown>);
 }
 
-function entryFromYaml(raw: unknown): LockEntry | undefined {
+function entryFromYaml(raw: unknown, flagsRecorded: boolean): LockEntry | undefined {
   if (!isRecord(raw)) return undefined;
   const cmd = typeof raw.cmd === 'string' ? [raw.cmd] : Array.isArray(raw.cmd) && raw.cmd.every((c) => typeof c === 'string') ? (raw.cmd as string[]) : undefined;
   if (!cmd) return undefined;
-  const deps = pathsFromYaml(raw.deps);
-  const outs = pathsFromYaml(raw.outs);
+  const deps = pathsFromYaml(raw.deps, false);
+  const outs = pathsFromYaml(raw.outs, flagsRecorded);
   if (!deps || !outs) return undefined;
   const env = isRecord(raw.env) ? Object.fromEntries(Object.entries(raw.env).map(([k, v]) => [k, String(v)])) : {};
   const params: Record<string, Record<string, unknown>> = {};
@@ -133,7 +136,8 @@ function entryFromYaml(raw: unknown): LockEntry | undefined {
   };
 }
 
-function pathsFromYaml(raw: unknown): LockedOut[] | undefined {
+/** `flagsRecorded` (outs of a schema-2 lock): a missing `persist` means false rather than not known. */
+function pathsFromYaml(raw: unknown, flagsRecorded: boolean): LockedOut[] | undefined {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) return undefined;
   const result: LockedOut[] = [];
@@ -142,6 +146,8 @@ function pathsFromYaml(raw: unknown): LockedOut[] | undefined {
     const p: LockedOut = { path: item.path, hash: item.hash, size: item.size };
     if (typeof item.nfiles === 'number') p.nfiles = item.nfiles;
     if (item.cache === false) p.cache = false;
+    if (item.persist === true) p.persist = true;
+    else if (flagsRecorded) p.persist = false;
     result.push(p);
   }
   return result;

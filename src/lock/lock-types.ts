@@ -11,6 +11,11 @@ export interface LockedPath {
 export interface LockedOut extends LockedPath {
   /** Recorded only when false: such outputs cannot be restored from the cache. */
   cache?: boolean;
+  /**
+   * The `persist` flag the output was built with; written only when true. Undefined when not known:
+   * an entry read from a lock of schema 1, written before the flag was recorded (never compared).
+   */
+  persist?: boolean;
 }
 
 /** One stage's entry: everything needed to decide whether it is up to date. */
@@ -31,5 +36,12 @@ export interface LockFile {
   stages: Record<string, LockEntry>;
 }
 
-export const LOCK_SCHEMA_VERSION = 1;
+/**
+ * 2: every entry records its outputs' `persist` flag (`persist: true`; absent means false). A lock of
+ * schema 1 does not, so there its absence means "not known". A lock still holding such an entry is
+ * written as schema 1 (with `persist: true` where known), so the unknown stays unknown.
+ */
+export const LOCK_SCHEMA_VERSION = 2;
+/** The schemas this version reads. */
+export const LOCK_SCHEMAS_READ: readonly number[] = [1, 2];
 export const LOCK_FILE = 'pipeline.lock';

@@ -17,11 +17,19 @@ export type ChangeReason =
   | { kind: 'param-removed'; file: string; key: string; old: unknown }
   | { kind: 'out-added'; path: string }
   | { kind: 'out-removed'; path: string }
+  /** `cache` or `persist` of a declared output differs from what the lock recorded. */
+  | { kind: 'out-flags-changed'; path: string; changes: OutFlagChange[] }
   | { kind: 'out-missing'; path: string }
   | { kind: 'out-modified'; path: string }
   | { kind: 'upstream-changed'; stage: string }
   /** Restoring from the cache was tried and refused: a cache object was corrupt or missing. */
   | { kind: 'cache-restore-failed'; detail: string };
+
+export interface OutFlagChange {
+  flag: 'cache' | 'persist';
+  old: boolean;
+  new: boolean;
+}
 
 export type StageAction = 'run' | 'restore' | 'skip';
 

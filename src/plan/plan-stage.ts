@@ -1,7 +1,7 @@
 import type { Stage } from '../model/stage.js';
 import type { LockEntry } from '../lock/lock-types.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import type { ChangeReason, StagePlan } from './change-reason.js';
+import type { ChangeReason, OutFlagChange, StagePlan } from './change-reason.js';
 import { declaredEnv, paramsByFile } from './fingerprint.js';
 import { getOwn, setOwn } from '../util/null-record.js';
 
@@ -90,8 +90,20 @@ export function inputChanges(obs: StageObservation, lock: LockEntry): ChangeReas
 
   reasons.push(...paramChanges(paramsByFile(stage), lock.params));
 
-  const lockedOuts = new Set(lock.outs.map((o) => o.path));
-  for (const out of stage.outs) if (!lockedOuts.has(out.path)) reasons.push({ kind: 'out-added', path: out.path });
+  const lockedOuts = new Map(lock.outs.map((o) => [o.path, o]));
+  for (const out of stage.outs) {
+    const before = lockedOuts.get(out.path);
+    if (!before) {
+      reasons.push({ kind: 'out-added', path: out.path });
+      continue;
+    }
+    // As in the fingerprint: the flags are part of what the stage declares. A persist flag a
+    // schema-1 lock never recorded is not known, so it is not compared.
+    const changes: OutFlagChange[] = [];
+    if ((before.cache !== false) !== out.cache) changes.push({ flag: 'cache', old: before.cache !== false, new: out.cache });
+    if (before.persist !== undefined && before.persist !== out.persist) changes.push({ flag: 'persist', old: before.persist, new: out.persist });
+    if (changes.length > 0) reasons.push({ kind: 'out-flags-changed', path: out.path, changes });
+  }
   const declaredOuts = new Set(stage.outs.map((o) => o.path));
   for (const o of lock.outs) if (!declaredOuts.has(o.path)) reasons.push({ kind: 'out-removed', path: o.path });
   return reasons;

@@ -37,6 +37,8 @@ export function describeReason(r: ChangeReason): string {
       return `out added: ${r.path}`;
     case 'out-removed':
       return `out removed: ${r.path}`;
+    case 'out-flags-changed':
+      return `out flags changed: ${r.path} (${r.changes.map((c) => `${c.flag}: ${c.old} -> ${c.new}`).join(', ')})`;
     case 'out-missing':
       return `out missing: ${r.path}`;
     case 'out-modified':
