@@ -7,6 +7,7 @@ import { stageRunner, type ReproOptions, type StageRunner } from '../engine/repr
 import { ExecutionSlots } from './execution-slots.js';
 import { newRunId } from '../engine/run-id.js';
 import { RunRecorder } from '../engine/run-record.js';
+import { describeFailure } from '../ui/failure-text.js';
 import { interruptedStages } from '../engine/status.js';
 import { closeWorkspace, openWorkspace, type Workspace } from '../engine/workspace.js';
 import type { Executor } from '../exec/executor.js';
@@ -265,7 +266,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
       const status = stageStatusOf(e);
       if (status) p.stageStatus[e.stage] = status;
       if (e.type === 'stage-failed' && !p.record.error) {
-        p.record.error = { stage: e.stage, message: e.message, ...(e.logFile ? { log: path.relative(r.main.root, e.logFile) } : {}) };
+        p.record.error = { stage: e.stage, message: describeFailure(e.failure), ...(e.logFile ? { log: path.relative(r.main.root, e.logFile) } : {}) };
       }
       printer({ ...e, stage: `${p.variant.id}/${e.stage}` } as ReproEvent);
     };
