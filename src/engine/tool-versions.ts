@@ -35,7 +35,7 @@ export class ToolVersions {
       const version = r.ok ? toolVersion(r.stdout) : undefined;
       if (!version) {
         const output = r.ok ? 'printed nothing on stdout (add 2>&1 if the tool prints its version on stderr)' : r.output.slice(-FAILED_OUTPUT_CHARS);
-        const how = r.ok ? {} : { ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}), ...(r.signal ? { signal: r.signal } : {}) };
+        const how = r.ok ? { exitCode: 0 } : { ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}), ...(r.signal ? { signal: r.signal } : {}) };
         return { ok: false, problem: { kind: 'tool-failed', tool, command, ...how, output } };
       }
       tools[tool] = version;

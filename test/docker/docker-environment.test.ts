@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupProjects, createProject, tick, yamlLines } from '../integration/harness.js';
-import { BUSYBOX, docker, imageId, requireDocker } from './docker-env.js';
+import { BUSYBOX, containersOf, docker, imageId, requireDocker } from './docker-env.js';
 
 const tags: string[] = [];
 beforeAll(() => requireDocker([BUSYBOX]));
@@ -38,5 +38,24 @@ describe('docker executor: environment description', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`needs image "${tag}", which does not exist in the Docker engine`);
     expect(p.runs('img')).toBe(1);
+  });
+
+  it('tools: probes run in a container of the stage image with its env; versions go to the lock; no container is left', async () => {
+    const p = createProject({
+      'pipeline.yaml': yamlLines(
+        'stages:',
+        '  s:',
+        '    executor: docker',
+        `    container: {image: ${BUSYBOX}, env: {TOOL_V: "7"}}`,
+        '    tools: {shell: readlink /bin/sh, mine: echo tool $TOOL_V}',
+        `    cmd: ${tick('s')} && echo ok > o.txt`,
+        '    outs: [o.txt]',
+      ),
+    });
+    await p.runOk(['repro']);
+    expect(p.lock().stages.s).toMatchObject({ tools: { shell: { version: '/bin/busybox' }, mine: { version: 'tool 7' } } });
+    expect(containersOf(p.dir)).toEqual([]);
+    await p.runOk(['repro']);
+    expect(p.runs('s')).toBe(1);
   });
 });

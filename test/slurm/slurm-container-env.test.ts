@@ -54,3 +54,30 @@ describe('slurm executor with a container', () => {
     expect(p.runs('build')).toBe(2);
   });
 });
+
+describe('tools: on Slurm', () => {
+  it('probes run on the submit host: after slurm.setup without a container, in the image with one', async () => {
+    const p = createProject({
+      'pipeline.yaml': yamlLines(
+        'stages:',
+        '  plain:',
+        '    executor: slurm',
+        '    slurm: {partition: debug, time: 5, setup: "export TOOL_V=3"}',
+        '    tools: {t: echo t-$TOOL_V}',
+        `    cmd: ${tick('plain')} && echo p > p.txt`,
+        '    outs: [p.txt]',
+        '  boxed:',
+        '    executor: slurm',
+        '    slurm: {partition: debug, time: 5}',
+        `    container: {image: ${BUSYBOX}}`,
+        '    tools: {shell: readlink /bin/sh}',
+        `    cmd: ${tick('boxed')} && echo b > b.txt`,
+        '    outs: [b.txt]',
+      ),
+    });
+    projects.push(p);
+    await p.runOk(['repro']);
+    expect(p.lock().stages.plain).toMatchObject({ tools: { t: { version: 't-3' } } });
+    expect(p.lock().stages.boxed).toMatchObject({ tools: { shell: { version: '/bin/busybox' } } });
+  });
+});
