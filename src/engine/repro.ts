@@ -283,6 +283,8 @@ async function executeStage(
   const { ws } = ctx;
   const started = Date.now();
   const elapsed = () => Date.now() - started;
+  // Interrupted while its inputs and tools were looked at (a probe cut off by Ctrl-C fails): cancelled.
+  if (signal.aborted) return 'cancelled';
   const missingDeps = stage.deps.filter((d) => !observed.depHashes.get(d.path));
   if (!environment.ok || missingDeps.length > 0 || !observed.fingerprint) {
     const failure: StageFailure = environment.ok
@@ -291,7 +293,6 @@ async function executeStage(
     ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure, durationMs: 0 });
     return 'failed';
   }
-  if (signal.aborted) return 'cancelled';
 
   // Reattaching keeps the running execution's outputs; a fresh start clears stale ones first.
   if (!attach) await removeOutputs(ws, stage);

@@ -28,7 +28,9 @@ export class ToolVersions {
       const key = JSON.stringify([executor.kind, environment.id, environment.env, environment.scope, command]);
       let probe = this.probes.get(key);
       if (!probe) {
-        probe = executor.probeTool({ stage, root: this.root, runId: this.runId, environment, command, ...(signal ? { signal } : {}) });
+        probe = executor
+          .probeTool({ stage, root: this.root, runId: this.runId, environment, command, ...(signal ? { signal } : {}) })
+          .catch((e: Error): ToolProbeOutcome => ({ ok: false, output: e.message }));
         this.probes.set(key, probe);
       }
       const r = await probe;

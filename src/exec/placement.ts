@@ -14,3 +14,8 @@ export function usesThisMachine(kind: ExecutorKind): boolean {
       return false;
   }
 }
+
+/** The stages a given executor runs (doctor's per-executor checks), so callers compare no kinds themselves. */
+export function stagesRunBy<S extends { executor: ExecutorKind }>(kind: ExecutorKind, stages: readonly S[]): S[] {
+  return stages.filter((s) => s.executor === kind);
+}
