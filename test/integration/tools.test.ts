@@ -131,4 +131,27 @@ describe('tools:', () => {
     expect(r.code).toBe(1);
     expect(allOutput(r)).toContain('tool "java": `echo java 17 >&2` exited with code 0: printed nothing on stdout (add 2>&1 if the tool prints its version on stderr)');
   });
+
+  it('a sweep probes each tool once for all its variants', async () => {
+    const p = createProject({ 'params.yaml': 'n: 0\n' });
+    p.write('tool.sh', `echo x >> ${p.dir}/probe-calls\necho probe 1\n`);
+    p.write(
+      'pipeline.yaml',
+      yamlLines(
+        'stages:',
+        '  build:',
+        `    cmd: echo x >> ${p.dir}/.runs/build && echo \${n} > out.txt`,
+        '    params: [n]',
+        `    tools: {probe: sh ${p.dir}/tool.sh}`,
+        '    outs: [out.txt]',
+        'sweeps:',
+        '  s:',
+        '    axes:',
+        '      n: [1, 2, 3]',
+      ),
+    );
+    await p.runOk(['sweep', 'run', 's', '-j', '3']);
+    expect(p.runs('build')).toBe(3);
+    expect(p.read('probe-calls')).toBe('x\n');
+  });
 });
