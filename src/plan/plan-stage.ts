@@ -59,7 +59,8 @@ export function planStage(obs: StageObservation, opts: PlanOptions): StagePlan {
     const restorable = obs.lockOutsInCache && obs.lock!.outs.every((o) => o.cache !== false);
     return restorable ? { stage: name, action: 'restore', reasons, restoreFrom: 'lock' } : { stage: name, action: 'run', reasons };
   }
-  if (opts.useRunCache && obs.runCacheKey) {
+  // Without a described environment there is no fingerprint, so no run-cache entry can be for it.
+  if (opts.useRunCache && obs.runCacheKey && obs.environment.ok) {
     return { stage: name, action: 'restore', reasons, restoreFrom: 'run-cache', runCacheKey: obs.runCacheKey };
   }
   return { stage: name, action: 'run', reasons };
