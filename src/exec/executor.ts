@@ -1,5 +1,5 @@
 import type { Diagnostic } from '../model/diagnostic.js';
-import type { EnvironmentResult } from '../model/environment.js';
+import type { EnvironmentResult, StageEnvironment } from '../model/environment.js';
 import type { StageFailure } from '../model/failure.js';
 import type { ExecutorKind, Stage } from '../model/stage.js';
 
@@ -36,12 +36,10 @@ export interface ToolProbeRequest {
   root: string;
   runId: string;
   /** The stage's environment as `describeEnvironment` gave it (the image ID the stage will run in). */
-  environment: StageEnvironmentValue;
+  environment: StageEnvironment;
   command: string;
   signal?: AbortSignal;
 }
-
-type StageEnvironmentValue = Extract<EnvironmentResult, { ok: true }>['value'];
 
 /** How a probe ended: its stdout, or how it failed. */
 export type ToolProbeOutcome =
