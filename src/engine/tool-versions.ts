@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Executor, ToolProbeOutcome } from '../exec/executor.js';
-import type { EnvironmentObservation, ToolVersion } from '../model/environment.js';
+import type { EnvironmentObservation, StageEnvironment, ToolVersion } from '../model/environment.js';
 import type { Stage } from '../model/stage.js';
 
 /** Output kept in a failed probe's message: enough to show what went wrong, never a whole log. */
@@ -23,17 +23,12 @@ export class ToolVersions {
     const described = await executor.describeEnvironment(stage);
     if (!described.ok) return described;
     const environment = described.value;
+    // All of a stage's probes start at once (each is a container start for Docker); results in name order.
+    const declared = Object.entries(stage.tools ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    const outcomes = await Promise.all(declared.map(([, command]) => this.probe(executor, stage, environment, command, signal)));
     const tools: Record<string, ToolVersion> = {};
-    for (const [tool, command] of Object.entries(stage.tools ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const key = JSON.stringify([executor.kind, environment.id, environment.env, environment.scope, command]);
-      let probe = this.probes.get(key);
-      if (!probe) {
-        probe = executor
-          .probeTool({ stage, root: this.root, runId: this.runId, environment, command, ...(signal ? { signal } : {}) })
-          .catch((e: Error): ToolProbeOutcome => ({ ok: false, output: e.message }));
-        this.probes.set(key, probe);
-      }
-      const r = await probe;
+    for (const [i, [tool, command]] of declared.entries()) {
+      const r = outcomes[i]!;
       const version = r.ok ? toolVersion(r.stdout) : undefined;
       if (!version) {
         const output = r.ok ? 'printed nothing on stdout (add 2>&1 if the tool prints its version on stderr)' : r.output.slice(-FAILED_OUTPUT_CHARS);
@@ -43,6 +38,18 @@ export class ToolVersions {
       tools[tool] = version;
     }
     return { ok: true, value: { id: environment.id, env: environment.env, tools } };
+  }
+
+  private probe(executor: Executor, stage: Stage, environment: StageEnvironment, command: string, signal?: AbortSignal): Promise<ToolProbeOutcome> {
+    const key = JSON.stringify([executor.kind, environment.id, environment.env, environment.scope, command]);
+    let probe = this.probes.get(key);
+    if (!probe) {
+      probe = executor
+        .probeTool({ stage, root: this.root, runId: this.runId, environment, command, ...(signal ? { signal } : {}) })
+        .catch((e: Error): ToolProbeOutcome => ({ ok: false, output: e.message }));
+      this.probes.set(key, probe);
+    }
+    return probe;
   }
 }
 
