@@ -2,6 +2,7 @@ import { yamlLib } from '../util/yaml-lib.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { canonicalize } from '../util/canonical-json.js';
+import type { ToolVersion } from '../model/environment.js';
 import { LOCK_FILE, LOCK_SCHEMA_VERSION, LOCK_SCHEMAS_READ, type LockEntry, type LockFile, type LockedOut, type LockedPath } from './lock-types.js';
 import { setOwn } from '../util/null-record.js';
 
@@ -49,6 +50,9 @@ export function entryToYaml(e: LockEntry): Record<string, unknown> {
   if (e.wdir !== '.') out.wdir = e.wdir;
   if (Object.keys(e.env).length > 0) out.env = canonicalize(e.env);
   if (e.environment !== 'host') out.environment = e.environment;
+  if (e.tools && Object.keys(e.tools).length > 0) {
+    out.tools = Object.fromEntries(Object.keys(e.tools).sort().map((name) => [name, { version: e.tools![name]!.version, hash: e.tools![name]!.hash }]));
+  }
   if (e.deps.length > 0) out.deps = sortByPath(e.deps).map(pathToYaml);
   const files = Object.keys(e.params).sort();
   if (files.length > 0) out.params = Object.fromEntries(files.map((f) => [f, canonicalize(e.params[f])]));
@@ -125,15 +129,27 @@ function entryFromYaml(raw: unknown, flagsRecorded: boolean): LockEntry | undefi
   if (isRecord(raw.params)) {
     for (const [file, values] of Object.entries(raw.params)) if (isRecord(values)) setOwn(params, file, values);
   }
+  const tools = toolsFromYaml(raw.tools);
   return {
     cmd,
     wdir: typeof raw.wdir === 'string' ? raw.wdir : '.',
     env,
     environment: typeof raw.environment === 'string' ? raw.environment : 'host',
+    ...(tools ? { tools } : {}),
     deps,
     params,
     outs,
   };
+}
+
+/** `tools: {name: {version, hash}}`; an entry of another shape is left out, so the stage looks changed and reruns. */
+function toolsFromYaml(raw: unknown): Record<string, ToolVersion> | undefined {
+  if (!isRecord(raw)) return undefined;
+  const tools: Record<string, ToolVersion> = {};
+  for (const [name, t] of Object.entries(raw)) {
+    if (isRecord(t) && typeof t.hash === 'string') setOwn(tools, name, { version: typeof t.version === 'string' ? t.version : String(t.version ?? ''), hash: t.hash });
+  }
+  return Object.keys(tools).length > 0 ? tools : undefined;
 }
 
 /** `flagsRecorded` (outs of a schema-2 lock): a missing `persist` means false rather than not known. */

@@ -1,3 +1,5 @@
+import type { ToolVersion } from '../model/environment.js';
+
 /** A dep or out as recorded in pipeline.lock. */
 export interface LockedPath {
   path: string;
@@ -26,6 +28,8 @@ export interface LockEntry {
   env: Record<string, string>;
   /** Where the command ran: "host" or a container image digest. */
   environment: string;
+  /** `tools:` versions it ran with (first output line and hash of the whole output); absent without tools. */
+  tools?: Record<string, ToolVersion>;
   deps: LockedPath[];
   /** params file -> dotted key -> value. */
   params: Record<string, Record<string, unknown>>;

@@ -7,6 +7,8 @@ import { stageRunner, type ReproOptions, type StageRunner } from '../engine/repr
 import { ExecutionSlots } from './execution-slots.js';
 import { newRunId } from '../engine/run-id.js';
 import { RunRecorder } from '../engine/run-record.js';
+import { ToolVersions } from '../engine/tool-versions.js';
+import { describeFailure } from '../ui/failure-text.js';
 import { interruptedStages } from '../engine/status.js';
 import { closeWorkspace, openWorkspace, type Workspace } from '../engine/workspace.js';
 import type { Executor } from '../exec/executor.js';
@@ -113,6 +115,8 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
   const mainStatCache = workspaceLayout(main.root).statCache;
   const runId = newRunId();
   const coordinator = new ExecutionSlots(req.jobs, req.signal);
+  // One set of tool probes for the whole sweep (run in the main workspace): 70 variants, one `vivado -version`.
+  const toolVersions = new ToolVersions(main.root, runId);
 
   const prepared: PreparedVariant[] = await mapLimit(req.variants, 4, async (variant, i) => {
     const p: PreparedVariant = { variant, record: record.variants[i]!, root: variantRoot(main.root, spec.name, variant.id), stages: [], done: 0, stageStatus: nullRecord() };
@@ -265,7 +269,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
       const status = stageStatusOf(e);
       if (status) p.stageStatus[e.stage] = status;
       if (e.type === 'stage-failed' && !p.record.error) {
-        p.record.error = { stage: e.stage, message: e.message, ...(e.logFile ? { log: path.relative(r.main.root, e.logFile) } : {}) };
+        p.record.error = { stage: e.stage, message: describeFailure(e.failure), ...(e.logFile ? { log: path.relative(r.main.root, e.logFile) } : {}) };
       }
       printer({ ...e, stage: `${p.variant.id}/${e.stage}` } as ReproEvent);
     };
@@ -273,7 +277,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     p.project = project;
     p.recorder = recorder;
     p.stages = project.graph.order;
-    p.runner = stageRunner({ ws, pipeline: project.pipeline, graph: project.graph, executors: r.executors, runId: run, interrupted, onEvent });
+    p.runner = stageRunner({ ws, pipeline: project.pipeline, graph: project.graph, executors: r.executors, runId: run, interrupted, onEvent, toolVersions });
     return undefined;
   }
 }

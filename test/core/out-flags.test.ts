@@ -24,7 +24,7 @@ function observed(s: Stage, outs: LockEntry['outs']): StageObservation {
     lock: { cmd: s.cmd, wdir: s.wdir, env: {}, environment: 'host', deps: [], params: {}, outs },
     deps: new Map(),
     outs: new Map(outs.map((o) => [o.path, { hash: o.hash, size: o.size }])),
-    environment: 'host',
+    environment: { ok: true, value: { id: 'host', env: s.env, tools: {} } },
     interrupted: false,
     lockOutsInCache: true,
     upstreamChanged: [],
