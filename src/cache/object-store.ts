@@ -174,6 +174,23 @@ export class ObjectStore {
     return parseDirListing(bytes);
   }
 
+  /**
+   * A file object's bytes, re-hashed as for a restore: a missing object throws `MissingObjectError`,
+   * a bad one is quarantined and thrown as `CorruptObjectError`, so no caller ever reads wrong bytes.
+   * For small files (metrics read from the cache); `forPath` names the output in the error.
+   */
+  async readFileVerified(hash: string, forPath?: string): Promise<Buffer> {
+    if (isDirHash(hash)) throw new Error(`not a file hash: ${hash}`);
+    const file = this.objectPath(hash);
+    const st = lstatSync(file, { throwIfNoEntry: false });
+    if (!st) throw new MissingObjectError(hash, forPath);
+    if (!st.isFile()) throw await this.reject(hash, forPath, st.isDirectory() ? 'a directory stands in its place' : 'not a regular file');
+    const bytes = await fsp.readFile(file);
+    const got = sha256Hex(bytes);
+    if (got !== hash) throw await this.reject(hash, forPath, `its bytes hash to ${got}`);
+    return bytes;
+  }
+
   /** Move a bad object to quarantine; returns the error that says so (for the caller to throw). */
   async reject(hash: string, forPath: string | undefined, problem: string): Promise<CorruptObjectError> {
     const at = await this.quarantine.take(this.objectPath(hash), hash);

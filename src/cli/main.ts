@@ -211,7 +211,7 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .addOption(new Option('-j, --jobs <n>', 'stages at once, over all variants').default(availableParallelism(), 'number of CPUs').argParser(positiveInt))
     .addOption(resourcesOption('set a capacity, as for repro'))
     .option('--no-run-cache', 'run stages even when the run-cache has their outputs')
-    .option('--no-wait', 'fail instead of waiting when this sweep is already running')
+    .option('--no-wait', 'fail instead of waiting when this sweep, or another command in this workspace, is running')
     .option('-v, --verbose', "stream every stage's output, prefixed by variant/stage")
     .option('--dry', 'list the variants and their params, run nothing')
     .option('--json', 'with --dry: print one JSON document')

@@ -84,6 +84,17 @@ const paramsEntry = z.union(
   { error: 'a parameter key or {file: [keys]}' },
 );
 
+/**
+ * `tools:` — name -> a command whose stdout identifies the tool's version (`vivado -version`). The
+ * output is part of the stage's fingerprint, so a shared cache never hands out a build of another
+ * tool version.
+ */
+export const toolsSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, { error: 'a tool name of letters, digits, _ . - (not starting with a digit, . or -)' }),
+  z.string({ error: 'a command that prints the tool version' }).refine((c) => c.trim() !== '', { error: 'a command that prints the tool version, not an empty string' }),
+  { error: 'a mapping of tool names to version commands (vivado: vivado -version)' },
+);
+
 const resourceMap = z.record(
   z.string(),
   z.number({ error: 'a number' }).min(0, { error: 'a non-negative number' }),
@@ -106,6 +117,7 @@ export const stageBodySchema = z.strictObject(
     executor: executorSchema.optional(),
     container: containerSchema.optional(),
     slurm: slurmSchema.optional(),
+    tools: toolsSchema.optional(),
     resources: resourceMap.optional(),
     always_changed: bool().optional(),
     frozen: bool().optional(),
@@ -140,6 +152,7 @@ export const defaultsSchema = z.strictObject(
     container: containerSchema.optional(),
     env: envMap.optional(),
     slurm: slurmSchema.optional(),
+    tools: toolsSchema.optional(),
   },
   { error: 'a mapping' },
 );

@@ -64,6 +64,12 @@ function issueToDiagnostics(issue: Issue, prefix: YamlPath, site: ValidationSite
       const hint = typeof value === 'string' ? didYouMean(value, options) : '';
       return [{ code, message: `${where}: expected ${issue.message}, got ${describeValue(value)}${hint}`, span: spanAt(site.source, full) }];
     }
+    case 'invalid_key': {
+      // A mapping key the schema refuses (a tool or sweep name): point at the key, say what it should be.
+      const expected = issue.issues[0]?.message ?? 'a valid key';
+      const key = String(full[full.length - 1]);
+      return [{ code: 'invalid-value', message: `${pathString(full.slice(0, -1))}: key "${key}": expected ${expected}`, span: keySpanAt(site.source, full) }];
+    }
     case 'too_small':
     case 'too_big':
     case 'not_multiple_of':

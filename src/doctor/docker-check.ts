@@ -1,3 +1,4 @@
+import { stagesRunBy } from '../exec/placement.js';
 import { existsSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { connectDocker, dockerHostDescription, unreachableHint } from '../exec/docker/client.js';
@@ -10,7 +11,7 @@ import type { CheckResult, DoctorCheck } from './check.js';
  * stages need, and every mount source. Without Docker stages an engine that is down is no problem.
  */
 export const dockerCheck: DoctorCheck = async (ctx) => {
-  const stages = (ctx.pipeline?.stages ?? []).filter((s) => s.executor === 'docker');
+  const stages = stagesRunBy('docker', ctx.pipeline?.stages ?? []);
   const where = dockerHostDescription(ctx.env);
   const rows: CheckResult[] = [];
   let docker;

@@ -1,3 +1,4 @@
+import { stagesRunBy } from '../exec/placement.js';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { slurmCall } from '../exec/slurm/slurm-cli.js';
@@ -13,7 +14,7 @@ const PROBE_TIMEOUT_MS = 120_000;
  * stages a missing Slurm is no problem.
  */
 export const slurmCheck: DoctorCheck = async (ctx) => {
-  const stages = (ctx.pipeline?.stages ?? []).filter((s) => s.executor === 'slurm');
+  const stages = stagesRunBy('slurm', ctx.pipeline?.stages ?? []);
   const needed = stages.length > 0 || ctx.slurmProbe === true;
   const rows: CheckResult[] = [];
   const sbatch = await slurmCall('sbatch', ['--version'], ctx.env);

@@ -1,3 +1,4 @@
+import type { StageFailure } from '../model/failure.js';
 import type { StagePlan } from '../plan/change-reason.js';
 import type { ExecutorKind } from '../model/stage.js';
 import type { NotStarted } from '../schedule/scheduler.js';
@@ -10,7 +11,8 @@ export type ReproEvent =
   | { type: 'stage-started'; stage: string; plan: StagePlan; cmd: string[]; logFile: string }
   | { type: 'stage-output'; stage: string; line: string; stream: 'stdout' | 'stderr' }
   | { type: 'stage-succeeded'; stage: string; durationMs: number; logFile: string }
-  | { type: 'stage-failed'; stage: string; message: string; durationMs: number; logFile?: string; exitCode?: number }
+  /** `failure` is data (a closed union); `src/ui` says it in words. */
+  | { type: 'stage-failed'; stage: string; failure: StageFailure; durationMs: number; logFile?: string }
   | { type: 'stage-cancelled'; stage: string; logFile?: string }
   | { type: 'stage-not-started'; stage: string; why: NotStarted }
   | { type: 'interrupting' };

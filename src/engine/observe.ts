@@ -1,4 +1,5 @@
 import type { PathHash } from '../hash/types.js';
+import type { EnvironmentObservation } from '../model/environment.js';
 import type { Stage } from '../model/stage.js';
 import { stageFingerprint, type StageFingerprint } from '../plan/fingerprint.js';
 import { inputChanges, type ObservedHash, type StageObservation } from '../plan/plan-stage.js';
@@ -8,13 +9,13 @@ import type { Workspace } from './workspace.js';
 export interface ObservedStage {
   observation: StageObservation;
   depHashes: Map<string, PathHash | undefined>;
-  /** Undefined while some dep is missing. */
+  /** Undefined while some dep is missing or the environment cannot be described. */
   fingerprint?: StageFingerprint;
 }
 
 export interface ObserveContext {
   ws: Workspace;
-  environment: string;
+  environment: EnvironmentObservation;
   interrupted: boolean;
   useRunCache: boolean;
 }
@@ -26,7 +27,7 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
     ws.hasher.hashPaths(stage.deps.map((d) => d.path)),
     ws.hasher.hashPaths(stage.outs.map((o) => o.path)),
   ]);
-  const lock = ws.lock.get(stage.name);
+  const lock = ws.lock.getAdoptingFlags(stage);
   const observation: StageObservation = {
     stage,
     lock,
@@ -43,11 +44,11 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
     observation.lockOutsInCache = await allInCache(ws, lock.outs);
   }
   let fingerprint: StageFingerprint | undefined;
-  if ([...depHashes.values()].every((h) => h !== undefined)) {
+  if (ctx.environment.ok && [...depHashes.values()].every((h) => h !== undefined)) {
     fingerprint = stageFingerprint({
       stage,
       depHashes: new Map([...depHashes].map(([p, h]) => [p, h!.hash])),
-      environment: ctx.environment,
+      environment: ctx.environment.value,
       root: ws.root,
     });
     const inputsChanged = !lock || inputChanges(observation, lock).length > 0;

@@ -4,8 +4,10 @@ import path from 'node:path';
 import type { RunCacheEntry } from '../cache/run-cache.js';
 import type { PathHash } from '../hash/types.js';
 import type { LockEntry, LockedOut, LockedPath } from '../lock/lock-types.js';
+import type { StageFailure } from '../model/failure.js';
 import type { Stage } from '../model/stage.js';
-import { declaredEnv, paramsByFile, type StageFingerprint } from '../plan/fingerprint.js';
+import type { ObservedEnvironment } from '../model/environment.js';
+import { paramsByFile, type StageFingerprint } from '../plan/fingerprint.js';
 import { checkedWritePath, resolvesInsideWorkspace } from '../workspace/safe-path.js';
 import type { Workspace } from './workspace.js';
 
@@ -22,7 +24,7 @@ export async function removeOutputs(ws: Workspace, stage: Stage): Promise<void> 
   }
 }
 
-export type CommitResult = { ok: true; entry: LockEntry } | { ok: false; message: string };
+export type CommitResult = { ok: true; entry: LockEntry } | { ok: false; failure: StageFailure };
 
 /**
  * After a successful run: checks every declared out exists, stores cached outs in the object store,
@@ -34,22 +36,22 @@ export async function commitOutputs(
   stage: Stage,
   depHashes: ReadonlyMap<string, PathHash | undefined>,
   fingerprint: StageFingerprint,
-  environment: string,
+  environment: ObservedEnvironment,
 ): Promise<CommitResult> {
   const escaping = stage.outs.filter((o) => !resolvesInsideWorkspace(ws.root, o.path));
   if (escaping.length > 0) {
-    return { ok: false, message: `declared output ${escaping.map((o) => `"${o.path}"`).join(', ')} resolves outside the workspace through a symlink; its bytes are not taken into the cache` };
+    return { ok: false, failure: { kind: 'missing-output', paths: escaping.map((o) => o.path), escaping: true } };
   }
   const hashes = await ws.hasher.hashPaths(stage.outs.map((o) => o.path));
   const missing = stage.outs.filter((o) => !hashes.get(o.path));
   if (missing.length > 0) {
-    return { ok: false, message: `the command did not create declared output${missing.length > 1 ? 's' : ''} ${missing.map((o) => `"${o.path}"`).join(', ')}` };
+    return { ok: false, failure: { kind: 'missing-output', paths: missing.map((o) => o.path) } };
   }
   const outs: LockedOut[] = [];
   for (const out of stage.outs) {
     const h = hashes.get(out.path)!;
     if (out.cache) await ws.store.commit(path.join(ws.root, out.path), h);
-    outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }) });
+    outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }), persist: out.persist });
   }
   if (stage.outs.every((o) => o.cache)) {
     ws.runCache.record({ key: fingerprint.key, stage: stage.name, fingerprint: fingerprint.text, outs, created: new Date().toISOString() });
@@ -75,16 +77,19 @@ export async function restoreOutputs(ws: Workspace, outs: readonly LockedPath[])
 /** The lock entry a restore from the run-cache produces: current inputs, the entry's outputs. */
 export function lockEntryFromRunCache(
   stage: Stage,
-  environment: string,
+  environment: ObservedEnvironment,
   depHashes: ReadonlyMap<string, PathHash | undefined>,
   entry: RunCacheEntry,
 ): LockEntry {
   const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
-  return lockEntry(stage, environment, deps, entry.outs.map((o) => ({ ...o })));
+  // The entry's fingerprint included the flags, so they are the stage's (run-cache entries exist only when every out is cached).
+  const persist = new Map(stage.outs.map((o) => [o.path, o.persist]));
+  return lockEntry(stage, environment, deps, entry.outs.map((o) => ({ ...o, persist: persist.get(o.path) ?? false })));
 }
 
-function lockEntry(stage: Stage, environment: string, deps: LockedPath[], outs: LockedOut[]): LockEntry {
-  return { cmd: stage.cmd, wdir: stage.wdir, env: declaredEnv(stage), environment, deps, params: paramsByFile(stage), outs };
+function lockEntry(stage: Stage, environment: ObservedEnvironment, deps: LockedPath[], outs: LockedOut[]): LockEntry {
+  const tools = Object.keys(environment.tools).length > 0 ? { tools: environment.tools } : {};
+  return { cmd: stage.cmd, wdir: stage.wdir, env: environment.env, environment: environment.id, ...tools, deps, params: paramsByFile(stage), outs };
 }
 
 function locked(p: string, h: PathHash): LockedPath {

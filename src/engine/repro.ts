@@ -10,6 +10,10 @@ import { observeStage } from './observe.js';
 import { commitOutputs, lockEntryFromRunCache, removeOutputs, restoreOutputs } from './outputs.js';
 import { describeKnownFailure, isCacheObjectProblem } from './known-failure.js';
 import { StageLog } from './stage-log.js';
+import { ToolVersions } from './tool-versions.js';
+import type { EnvironmentObservation } from '../model/environment.js';
+import type { StageFailure } from '../model/failure.js';
+import { describeFailure } from '../ui/failure-text.js';
 import type { Workspace } from './workspace.js';
 
 export interface ReproOptions {
@@ -68,6 +72,8 @@ export interface ReproContext {
   /** Markers of a dead run's selected stages: reattach to their execution if inputs are unchanged. */
   reattach?: ReadonlyMap<string, RunningMarker>;
   onEvent: ReproListener;
+  /** Tool probes shared by several runners (sweep variants); by default each runner probes once per run. */
+  toolVersions?: ToolVersions;
 }
 
 /**
@@ -81,6 +87,7 @@ interface RunState extends ReproContext {
   pendingReattach: Map<string, RunningMarker>;
   /** Stages whose restore was refused (bad cache object): the reason shown when they are planned again. */
   restoreFailures: Map<string, string>;
+  toolVersions: ToolVersions;
 }
 
 /** Plans and (re)builds stages of one workspace, one call per stage. */
@@ -105,6 +112,7 @@ export function stageRunner(ctx: ReproContext): StageRunner {
     pendingInterrupted: new Set(ctx.interrupted.keys()),
     pendingReattach: new Map(ctx.reattach ?? []),
     restoreFailures: new Map(),
+    toolVersions: ctx.toolVersions ?? new ToolVersions(ctx.ws.root, ctx.runId),
   };
   return {
     run: (name, opts, slot) => reproStageSafely(state, state.graph.stages.get(name)!, opts, slot),
@@ -168,7 +176,7 @@ async function reproStageSafely(ctx: RunState, stage: Stage, opts: ReproOptions,
     // A full disk, a permission, a symlink out of the workspace: the user's to fix, said plainly.
     const known = describeKnownFailure(e);
     const detail = process.env.ORCHESTRATOR_DEBUG ? `${(e as Error).stack}` : (e as Error).message;
-    ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: known ?? `internal error: ${detail}`, durationMs: 0 });
+    ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure: { kind: 'workspace-error', message: known ?? `internal error: ${detail}` }, durationMs: 0 });
     return 'failed';
   }
 }
@@ -176,7 +184,7 @@ async function reproStageSafely(ctx: RunState, stage: Stage, opts: ReproOptions,
 async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?: Slot): Promise<NodeOutcome> {
   const { ws } = ctx;
   const executor = ctx.executors.get(stage.executor)!;
-  const environment = await executor.environmentId(stage);
+  const environment = await ctx.toolVersions.observe(executor, stage, opts.signal);
   const interrupted = ctx.pendingInterrupted.delete(stage.name);
   const observed = await observeStage(stage, { ws, environment, interrupted, useRunCache: opts.useRunCache });
   let plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
@@ -219,8 +227,7 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?
       return 'succeeded';
     case 'run': {
       if (observed.fingerprint && opts.failedFingerprints?.get(stage.name) === observed.fingerprint.key) {
-        const message = 'failed before with these same inputs; not retried until one of them changes';
-        ctx.onEvent({ type: 'stage-failed', stage: stage.name, message, durationMs: 0 });
+        ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure: { kind: 'failed-before' }, durationMs: 0 });
         return 'failed';
       }
       const claim = opts.coordinator && observed.fingerprint ? await opts.coordinator.claim(observed.fingerprint.key) : undefined;
@@ -244,13 +251,15 @@ async function restoreStage(
   stage: Stage,
   plan: StagePlan,
   depHashes: Awaited<ReturnType<typeof observeStage>>['depHashes'],
-  environment: string,
+  environment: EnvironmentObservation,
 ): Promise<void> {
   const { ws } = ctx;
   if (plan.restoreFrom === 'run-cache') {
     const entry = (await ws.runCache.get(plan.runCacheKey!))!;
     await restoreOutputs(ws, entry.outs);
-    ws.lock.set(stage.name, lockEntryFromRunCache(stage, environment, depHashes, entry));
+    // A run-cache hit needs a fingerprint, which needs the environment.
+    if (!environment.ok) throw new Error('restore from the run-cache without an environment');
+    ws.lock.set(stage.name, lockEntryFromRunCache(stage, environment.value, depHashes, entry));
     ctx.lockSaver.request();
   } else {
     await restoreOutputs(ws, ws.lock.get(stage.name)!.outs);
@@ -262,7 +271,7 @@ async function executeStage(
   stage: Stage,
   plan: StagePlan,
   observed: Awaited<ReturnType<typeof observeStage>>,
-  environment: string,
+  environment: EnvironmentObservation,
   executor: Executor,
   signal: AbortSignal,
   attach?: RunningMarker,
@@ -272,13 +281,16 @@ async function executeStage(
   const { ws } = ctx;
   const started = Date.now();
   const elapsed = () => Date.now() - started;
+  // Interrupted while its inputs and tools were looked at (a probe cut off by Ctrl-C fails): cancelled.
+  if (signal.aborted) return 'cancelled';
   const missingDeps = stage.deps.filter((d) => !observed.depHashes.get(d.path));
-  if (missingDeps.length > 0 || !observed.fingerprint) {
-    const list = missingDeps.map((d) => `"${d.path}"`).join(', ');
-    ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: `missing dependenc${missingDeps.length > 1 ? 'ies' : 'y'} ${list}`, durationMs: 0 });
+  if (!environment.ok || missingDeps.length > 0 || !observed.fingerprint) {
+    const failure: StageFailure = environment.ok
+      ? { kind: 'missing-dependency', paths: missingDeps.map((d) => d.path) }
+      : { kind: 'environment-unavailable', problem: environment.problem };
+    ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure, durationMs: 0 });
     return 'failed';
   }
-  if (signal.aborted) return 'cancelled';
 
   // Reattaching keeps the running execution's outputs; a fresh start clears stale ones first.
   if (!attach) await removeOutputs(ws, stage);
@@ -340,21 +352,14 @@ async function executeStage(
       return 'cancelled';
     }
     if (outcome.status === 'failed') {
-      log.line(`# failed: ${outcome.message}`);
-      ctx.onEvent({
-        type: 'stage-failed',
-        stage: stage.name,
-        message: outcome.message,
-        durationMs: elapsed(),
-        logFile: log.file,
-        ...(outcome.exitCode !== undefined ? { exitCode: outcome.exitCode } : {}),
-      });
+      log.line(`# failed: ${describeFailure(outcome.failure)}`);
+      ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure: outcome.failure, durationMs: elapsed(), logFile: log.file });
       return 'failed';
     }
-    const committed = await commitOutputs(ws, stage, observed.depHashes, observed.fingerprint, environment);
+    const committed = await commitOutputs(ws, stage, observed.depHashes, observed.fingerprint, environment.value);
     if (!committed.ok) {
-      log.line(`# failed: ${committed.message}`);
-      ctx.onEvent({ type: 'stage-failed', stage: stage.name, message: committed.message, durationMs: elapsed(), logFile: log.file });
+      log.line(`# failed: ${describeFailure(committed.failure)}`);
+      ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure: committed.failure, durationMs: elapsed(), logFile: log.file });
       return 'failed';
     }
     ws.lock.set(stage.name, committed.entry);

@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { StageFailure } from '../model/failure.js';
 import type { ExecutorKind } from '../model/stage.js';
 import type { ChangeReason, StageAction } from '../plan/change-reason.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -18,8 +19,10 @@ export interface StageRunRecord {
   start?: string;
   end?: string;
   durationMs?: number;
+  /** Why the stage failed, was cancelled or never started (upstream): data, see `StageFailure`. */
+  failure?: StageFailure;
+  /** The command's exit code, when that is how it failed (also inside `failure`). */
   exitCode?: number;
-  message?: string;
   log?: string;
 }
 
@@ -81,16 +84,17 @@ export class RunRecorder {
         Object.assign(s, { status: 'succeeded', end: now, durationMs: e.durationMs });
         break;
       case 'stage-failed':
-        Object.assign(s, { status: 'failed', end: now, durationMs: e.durationMs, message: e.message });
-        if (e.exitCode !== undefined) s.exitCode = e.exitCode;
+        Object.assign(s, { status: 'failed', end: now, durationMs: e.durationMs, failure: e.failure });
+        if (e.failure.kind === 'exit-code') s.exitCode = e.failure.code;
         if (e.logFile) s.log = path.relative(this.root, e.logFile);
         break;
       case 'stage-cancelled':
-        Object.assign(s, { status: 'cancelled', end: now });
+        Object.assign(s, { status: 'cancelled', end: now, failure: { kind: 'cancelled' } });
         break;
       case 'stage-not-started':
         s.status = 'not-started';
-        s.message = e.why.reason === 'upstream-failed' ? `upstream stage "${e.why.upstream}" failed` : 'stopped after a failure or interruption';
+        // A stage the run stopped before reaching (no keep-going, Ctrl-C) did not fail: no failure.
+        if (e.why.reason !== 'stopped') s.failure = { kind: e.why.reason, upstream: e.why.upstream };
         break;
     }
     this.scheduleFlush();

@@ -9,6 +9,7 @@ import { stageRunner, type ReproOptions, type StageRunner } from './repro.js';
 import { newRunId } from './run-id.js';
 import { RunRecorder } from './run-record.js';
 import { interruptedStages, predictPlan } from './status.js';
+import type { ToolVersions } from './tool-versions.js';
 import type { Workspace } from './workspace.js';
 
 /*
@@ -37,6 +38,8 @@ export interface RunRequest {
   argv: readonly string[];
   /** Given when several workspaces share one run (a sweep's variants). */
   runId?: string;
+  /** Tool probes shared by several workspaces (a sweep probes once for all its variants). */
+  toolVersions?: ToolVersions;
 }
 
 /** One run in one workspace, from the crash recovery to the run record. */
@@ -78,12 +81,13 @@ export class WorkspaceRun {
 
   /** The stage runner of this run; its events go to the run record, then to `onEvent`. */
   stages(onEvent: ReproListener): StageRunner {
-    const { ws, pipeline, graph, executors } = this.req;
+    const { ws, pipeline, graph, executors, toolVersions } = this.req;
     this.runner ??= stageRunner({
       ws,
       pipeline,
       graph,
       executors,
+      ...(toolVersions ? { toolVersions } : {}),
       runId: this.runId,
       interrupted: this.interrupted,
       reattach: this.adoptable,

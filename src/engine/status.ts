@@ -9,6 +9,7 @@ import type { StageObservation } from '../plan/plan-stage.js';
 import { mapLimit } from '../util/concurrency.js';
 import { RunningMarkers } from '../workspace/running-markers.js';
 import { observeStage } from './observe.js';
+import { ToolVersions } from './tool-versions.js';
 import type { Workspace } from './workspace.js';
 
 export interface PlanRequest {
@@ -24,9 +25,10 @@ export interface PlanRequest {
 /** The predicted plan for a selection: what `status` and `repro --dry` print. Reads, never writes. */
 export async function predictPlan(req: PlanRequest): Promise<StagePlan[]> {
   const observations = new Map<string, StageObservation>();
+  const tools = new ToolVersions(req.ws.root, 'status');
   await mapLimit(req.selected, 8, async (name) => {
     const stage = req.graph.stages.get(name)!;
-    const environment = await req.executors.get(stage.executor)!.environmentId(stage);
+    const environment = await tools.observe(req.executors.get(stage.executor)!, stage);
     const observed = await observeStage(stage, {
       ws: req.ws,
       environment,

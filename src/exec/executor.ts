@@ -1,4 +1,6 @@
 import type { Diagnostic } from '../model/diagnostic.js';
+import type { EnvironmentResult, StageEnvironment } from '../model/environment.js';
+import type { StageFailure } from '../model/failure.js';
 import type { ExecutorKind, Stage } from '../model/stage.js';
 
 /** What an executor needs to run one stage. */
@@ -25,10 +27,24 @@ export interface ExecRequest {
   onHandleId?: (id: string) => void;
 }
 
-export type ExecOutcome =
-  | { status: 'succeeded' }
-  | { status: 'failed'; exitCode?: number; signal?: string; message: string }
-  | { status: 'cancelled' };
+export type ExecOutcome = { status: 'succeeded' } | { status: 'failed'; failure: StageFailure } | { status: 'cancelled' };
+
+/** What a `tools:` probe needs: the stage (its environment) and one command, run where the stage's commands run. */
+export interface ToolProbeRequest {
+  stage: Stage;
+  /** Absolute workspace root. */
+  root: string;
+  runId: string;
+  /** The stage's environment as `describeEnvironment` gave it (the image ID the stage will run in). */
+  environment: StageEnvironment;
+  command: string;
+  signal?: AbortSignal;
+}
+
+/** How a probe ended: its stdout, or how it failed. */
+export type ToolProbeOutcome =
+  | { ok: true; stdout: string }
+  | { ok: false; exitCode?: number; signal?: string; output: string };
 
 /** A started stage. Long-running and possibly remote: it can be waited on, cancelled, or reattached to. */
 export interface ExecHandle {
@@ -58,8 +74,15 @@ export interface Executor {
   readonly reattachable: boolean;
   /** True when the command's output goes into `ExecRequest.logFile` directly; `onLine` is then for display only. */
   readonly logsOutput?: boolean;
-  /** The environment a command sees, for the fingerprint: "host" or an image digest. */
-  environmentId(stage: Stage): Promise<string>;
+  /**
+   * The environment a command of this stage sees, for the fingerprint and the lock: "host" or an
+   * image ID, the declared variables it gets, and the scope a tool probe is valid for. A problem
+   * (an image that does not exist) is data, never text in place of an ID.
+   */
+  describeEnvironment(stage: Stage): Promise<EnvironmentResult>;
+  /** Runs one `tools:` command in the stage's environment and returns its stdout (never throws). */
+  probeTool(req: ToolProbeRequest): Promise<ToolProbeOutcome>;
+
   /** Problems to report before anything runs (daemon down, image missing...). */
   preflight(stages: readonly Stage[]): Promise<Diagnostic[]>;
   start(req: ExecRequest): Promise<ExecHandle>;

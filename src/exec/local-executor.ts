@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Diagnostic } from '../model/diagnostic.js';
+import type { EnvironmentResult } from '../model/environment.js';
 import type { Stage } from '../model/stage.js';
 import { loadExeca } from '../util/execa-module.js';
-import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from './executor.js';
+import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker, ToolProbeOutcome, ToolProbeRequest } from './executor.js';
+import { probeOnThisHost } from './tool-probe.js';
 import { waitForFile } from './local/file-wait.js';
 import { KILL_GRACE_MS, LocalRun, logSize } from './local/local-run.js';
 import { localRunFiles, readRecord, readStatus, removeStaleRunFiles, writeRecord, writeScript } from './local/run-files.js';
@@ -33,8 +35,13 @@ export class LocalExecutor implements Executor {
   /** Executions this process follows, by process group: what killAllNow stops. */
   private readonly live = new Map<number, Record<string, string>>();
 
-  async environmentId(): Promise<string> {
-    return 'host';
+  /** This machine, with the stage's own variables (a local stage never sees `container.env`). */
+  async describeEnvironment(stage: Stage): Promise<EnvironmentResult> {
+    return { ok: true, value: { id: 'host', env: { ...stage.env }, scope: JSON.stringify({ wdir: stage.wdir }) } };
+  }
+
+  probeTool(req: ToolProbeRequest): Promise<ToolProbeOutcome> {
+    return probeOnThisHost({ stage: req.stage, root: req.root, script: req.command, shell: 'sh', ...(req.signal ? { signal: req.signal } : {}) });
   }
 
   /**
@@ -178,6 +185,6 @@ function kill(pid: number): void {
 }
 
 function failedHandle(message: string): ExecHandle {
-  const outcome: ExecOutcome = { status: 'failed', message };
+  const outcome: ExecOutcome = { status: 'failed', failure: { kind: 'executor-error', message } };
   return { id: '', wait: async () => outcome, cancel: async () => undefined };
 }

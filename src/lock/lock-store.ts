@@ -4,7 +4,7 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseLock, serializeLock, type LockEntryTextCache } from './lock-format.js';
-import { LOCK_FILE, type LockEntry, type LockFile } from './lock-types.js';
+import { LOCK_FILE, type LockEntry, type LockFile, type LockedOut } from './lock-types.js';
 import { getOwn, setOwn } from '../util/null-record.js';
 
 /**
@@ -42,6 +42,20 @@ export class LockStore {
   get(stage: string): LockEntry | undefined {
     // Own entries only: a stage named `constructor` has no entry until one is set.
     return getOwn(this.data.stages, stage) as LockEntry | undefined;
+  }
+
+  /**
+   * The stage's entry, with `persist` flags a schema-1 lock did not record set to what the stage
+   * declares now. An unknown flag is never compared, so the entry already agrees with them; once
+   * every entry knows its flags the lock is written as schema 2 and a later change is seen.
+   */
+  getAdoptingFlags(stage: { name: string; outs: ReadonlyArray<{ path: string; persist: boolean }> }): LockEntry | undefined {
+    const entry = this.get(stage.name);
+    if (!entry || entry.outs.every((o) => o.persist !== undefined)) return entry;
+    const declared = new Map(stage.outs.map((o) => [o.path, o.persist]));
+    const adopted = { ...entry, outs: entry.outs.map((o) => (o.persist !== undefined || !declared.has(o.path) ? o : { ...o, persist: declared.get(o.path)! })) };
+    this.set(stage.name, adopted);
+    return adopted;
   }
 
   set(stage: string, entry: LockEntry): void {
@@ -86,8 +100,8 @@ export class LockStore {
     }
   }
 
-  /** Every hash any stage's outs reference (for gc). */
-  outHashes(): string[] {
-    return Object.values(this.data.stages).flatMap((e) => e.outs.map((o) => o.hash));
+  /** Every stage's outs (for gc). */
+  outs(): LockedOut[] {
+    return Object.values(this.data.stages).flatMap((e) => e.outs);
   }
 }

@@ -1,3 +1,5 @@
+import type { ToolVersion } from '../model/environment.js';
+
 /** A dep or out as recorded in pipeline.lock. */
 export interface LockedPath {
   path: string;
@@ -11,6 +13,11 @@ export interface LockedPath {
 export interface LockedOut extends LockedPath {
   /** Recorded only when false: such outputs cannot be restored from the cache. */
   cache?: boolean;
+  /**
+   * The `persist` flag the output was built with; written only when true. Undefined when not known:
+   * an entry read from a lock of schema 1, written before the flag was recorded (never compared).
+   */
+  persist?: boolean;
 }
 
 /** One stage's entry: everything needed to decide whether it is up to date. */
@@ -21,6 +28,8 @@ export interface LockEntry {
   env: Record<string, string>;
   /** Where the command ran: "host" or a container image digest. */
   environment: string;
+  /** `tools:` versions it ran with (first output line and hash of the whole output); absent without tools. */
+  tools?: Record<string, ToolVersion>;
   deps: LockedPath[];
   /** params file -> dotted key -> value. */
   params: Record<string, Record<string, unknown>>;
@@ -31,5 +40,12 @@ export interface LockFile {
   stages: Record<string, LockEntry>;
 }
 
-export const LOCK_SCHEMA_VERSION = 1;
+/**
+ * 2: every entry records its outputs' `persist` flag (`persist: true`; absent means false). A lock of
+ * schema 1 does not, so there its absence means "not known". A lock still holding such an entry is
+ * written as schema 1 (with `persist: true` where known), so the unknown stays unknown.
+ */
+export const LOCK_SCHEMA_VERSION = 2;
+/** The schemas this version reads. */
+export const LOCK_SCHEMAS_READ: readonly number[] = [1, 2];
 export const LOCK_FILE = 'pipeline.lock';

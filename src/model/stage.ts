@@ -85,6 +85,11 @@ export interface Stage {
   container?: ContainerSpec;
   /** Only meaningful with `executor: slurm`; never part of the fingerprint (where a stage runs is not). */
   slurm?: SlurmSpec;
+  /**
+   * `tools:` (defaults merged with the stage's own, key by key): name -> command whose output
+   * identifies the tool's version; run once per run in the stage's environment, part of the fingerprint.
+   */
+  tools?: Record<string, string>;
   resources: Record<string, number>;
   alwaysChanged: boolean;
   frozen: boolean;

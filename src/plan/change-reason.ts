@@ -1,3 +1,5 @@
+import type { EnvironmentProblem } from '../model/environment.js';
+
 /** Why a stage is not up to date. A closed union: renderers switch over it exhaustively. */
 export type ChangeReason =
   | { kind: 'no-lock-entry' }
@@ -8,6 +10,12 @@ export type ChangeReason =
   | { kind: 'wdir-changed'; old: string; new: string }
   | { kind: 'env-changed'; key: string; old?: string; new?: string }
   | { kind: 'environment-changed'; old: string; new: string }
+  /** The executor could not describe the environment (image gone, a tool probe failed): the stage cannot be fingerprinted. */
+  | { kind: 'environment-unavailable'; old?: string; problem: EnvironmentProblem }
+  /** `tools:` versions, as the first line of each probe's output. */
+  | { kind: 'tool-added'; tool: string; version: string }
+  | { kind: 'tool-removed'; tool: string; old: string }
+  | { kind: 'tool-changed'; tool: string; old: string; new: string }
   | { kind: 'dep-added'; path: string }
   | { kind: 'dep-removed'; path: string }
   | { kind: 'dep-modified'; path: string }
@@ -17,11 +25,19 @@ export type ChangeReason =
   | { kind: 'param-removed'; file: string; key: string; old: unknown }
   | { kind: 'out-added'; path: string }
   | { kind: 'out-removed'; path: string }
+  /** `cache` or `persist` of a declared output differs from what the lock recorded. */
+  | { kind: 'out-flags-changed'; path: string; changes: OutFlagChange[] }
   | { kind: 'out-missing'; path: string }
   | { kind: 'out-modified'; path: string }
   | { kind: 'upstream-changed'; stage: string }
   /** Restoring from the cache was tried and refused: a cache object was corrupt or missing. */
   | { kind: 'cache-restore-failed'; detail: string };
+
+export interface OutFlagChange {
+  flag: 'cache' | 'persist';
+  old: boolean;
+  new: boolean;
+}
 
 export type StageAction = 'run' | 'restore' | 'skip';
 

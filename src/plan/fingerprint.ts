@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { ObservedEnvironment } from '../model/environment.js';
 import type { Stage } from '../model/stage.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { setOwn } from '../util/null-record.js';
 
+/**
+ * Version 1 still: `tools` appears only for stages that declare tools, so every fingerprint of a
+ * stage without them is byte for byte what it was before tools existed (caches stay valid).
+ */
 export const FINGERPRINT_VERSION = 1;
 
 /** Everything that determines a stage's outputs, as inputs to `stageFingerprint`. */
@@ -10,8 +15,8 @@ export interface FingerprintInput {
   stage: Stage;
   /** Current hash of every declared dep (all must exist to fingerprint). */
   depHashes: ReadonlyMap<string, string>;
-  /** "host" or the container image digest. */
-  environment: string;
+  /** The environment as the stage's executor describes it, with its tool versions. */
+  environment: ObservedEnvironment;
   /** Absolute workspace root; used only for stages that embed absolute paths. */
   root: string;
 }
@@ -26,10 +31,14 @@ export interface StageFingerprint {
 /**
  * The cache key of a stage run. Where the command runs (this machine, a Slurm node) and the
  * absolute workspace path are deliberately absent, so a sweep workspace or a cluster run hits the
- * same entry; stages that embed absolute paths opt back in to the root.
+ * same entry; stages that embed absolute paths opt back in to the root. The declared env and the
+ * environment id come from the executor (`describeEnvironment`): no executor kind is checked here.
  */
 export function stageFingerprint(input: FingerprintInput): StageFingerprint {
-  const { stage } = input;
+  const { stage, environment } = input;
+  const tools = Object.entries(environment.tools)
+    .map(([name, t]) => [name, t.hash])
+    .sort(([a], [b]) => (a! < b! ? -1 : a! > b! ? 1 : 0));
   const fields = {
     v: FINGERPRINT_VERSION,
     cmd: stage.cmd,
@@ -37,23 +46,14 @@ export function stageFingerprint(input: FingerprintInput): StageFingerprint {
     deps: [...input.depHashes].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     params: paramsByFile(stage),
     outs: stage.outs.map((o) => [o.path, o.cache, o.persist]).sort(),
-    env: Object.entries(declaredEnv(stage)).sort(([a], [b]) => (a < b ? -1 : 1)),
-    environment: input.environment,
+    env: Object.entries(environment.env).sort(([a], [b]) => (a < b ? -1 : 1)),
+    environment: environment.id,
+    ...(tools.length > 0 ? { tools } : {}),
     ...(stage.absolutePaths ? { root: input.root } : {}),
   };
   // Object fields are written in the literal order above; only nested values are canonicalized.
   const text = JSON.stringify(fields, (key, value) => (key === 'params' ? JSON.parse(canonicalJson(value)) : value), 1);
   return { text, key: createHash('sha256').update(text).digest('hex') };
-}
-
-/**
- * The environment a stage declares: its `env`, plus `container.env` for container stages (which the
- * container sees on top). Both shape the command's results, so both are in the fingerprint and lock;
- * passed-through variables (licenses, credentials) are deliberately not.
- */
-export function declaredEnv(stage: Stage): Record<string, string> {
-  if (stage.executor !== 'docker' || !stage.container?.env) return stage.env;
-  return { ...stage.env, ...stage.container.env };
 }
 
 /** params file -> tracked key -> value, the shape the lock stores. Whole-file params expand to top-level keys. */

@@ -1,8 +1,9 @@
 import type { Stage } from '../model/stage.js';
 import type { LockEntry } from '../lock/lock-types.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import type { ChangeReason, StagePlan } from './change-reason.js';
-import { declaredEnv, paramsByFile } from './fingerprint.js';
+import type { ChangeReason, OutFlagChange, StagePlan } from './change-reason.js';
+import type { EnvironmentObservation, ObservedEnvironment, ToolVersion } from '../model/environment.js';
+import { paramsByFile } from './fingerprint.js';
 import { getOwn, setOwn } from '../util/null-record.js';
 
 /** A hash as observed on disk (or predicted); `undefined` in a map means the path does not exist. */
@@ -18,8 +19,8 @@ export interface StageObservation {
   lock: LockEntry | undefined;
   deps: ReadonlyMap<string, ObservedHash | undefined>;
   outs: ReadonlyMap<string, ObservedHash | undefined>;
-  /** "host" or the image digest the command would run in. */
-  environment: string;
+  /** The environment the command would see (executor's description, tool versions), or why it cannot be described. */
+  environment: EnvironmentObservation;
   /** A running marker from a process that died: the stage was cut off mid-run. */
   interrupted: boolean;
   /** Every cached output recorded in the lock has all its objects in the cache. */
@@ -41,7 +42,8 @@ export function planStage(obs: StageObservation, opts: PlanOptions): StagePlan {
   const name = stage.name;
   if (stage.frozen) return { stage: name, action: 'skip', reasons: [], frozen: true };
 
-  const inputReasons = obs.lock ? inputChanges(obs, obs.lock) : [{ kind: 'no-lock-entry' } as const];
+  const inputReasons: ChangeReason[] = obs.lock ? inputChanges(obs, obs.lock) : [{ kind: 'no-lock-entry' }];
+  if (!obs.lock && !obs.environment.ok) inputReasons.push({ kind: 'environment-unavailable', problem: obs.environment.problem });
   const upstream: ChangeReason[] = obs.upstreamChanged.map((s) => ({ kind: 'upstream-changed', stage: s }));
   const outReasons = obs.lock ? outputChanges(obs, obs.lock) : [];
 
@@ -57,7 +59,8 @@ export function planStage(obs: StageObservation, opts: PlanOptions): StagePlan {
     const restorable = obs.lockOutsInCache && obs.lock!.outs.every((o) => o.cache !== false);
     return restorable ? { stage: name, action: 'restore', reasons, restoreFrom: 'lock' } : { stage: name, action: 'run', reasons };
   }
-  if (opts.useRunCache && obs.runCacheKey) {
+  // Without a described environment there is no fingerprint, so no run-cache entry can be for it.
+  if (opts.useRunCache && obs.runCacheKey && obs.environment.ok) {
     return { stage: name, action: 'restore', reasons, restoreFrom: 'run-cache', runCacheKey: obs.runCacheKey };
   }
   return { stage: name, action: 'run', reasons };
@@ -69,13 +72,8 @@ export function inputChanges(obs: StageObservation, lock: LockEntry): ChangeReas
   const reasons: ChangeReason[] = [];
   if (!sameList(stage.cmd, lock.cmd)) reasons.push({ kind: 'cmd-changed', old: lock.cmd, new: stage.cmd });
   if (stage.wdir !== lock.wdir) reasons.push({ kind: 'wdir-changed', old: lock.wdir, new: stage.wdir });
-  const env = declaredEnv(stage);
-  for (const key of unionKeys(env, lock.env)) {
-    if (env[key] !== lock.env[key]) reasons.push({ kind: 'env-changed', key, old: lock.env[key], new: env[key] });
-  }
-  if (obs.environment !== lock.environment) {
-    reasons.push({ kind: 'environment-changed', old: lock.environment, new: obs.environment });
-  }
+  if (obs.environment.ok) reasons.push(...environmentChanges(obs.environment.value, lock));
+  else reasons.push({ kind: 'environment-unavailable', old: lock.environment, problem: obs.environment.problem });
 
   const locked = new Map(lock.deps.map((d) => [d.path, d]));
   for (const dep of stage.deps) {
@@ -90,10 +88,40 @@ export function inputChanges(obs: StageObservation, lock: LockEntry): ChangeReas
 
   reasons.push(...paramChanges(paramsByFile(stage), lock.params));
 
-  const lockedOuts = new Set(lock.outs.map((o) => o.path));
-  for (const out of stage.outs) if (!lockedOuts.has(out.path)) reasons.push({ kind: 'out-added', path: out.path });
+  const lockedOuts = new Map(lock.outs.map((o) => [o.path, o]));
+  for (const out of stage.outs) {
+    const before = lockedOuts.get(out.path);
+    if (!before) {
+      reasons.push({ kind: 'out-added', path: out.path });
+      continue;
+    }
+    // As in the fingerprint: the flags are part of what the stage declares. A persist flag a
+    // schema-1 lock never recorded is not known, so it is not compared.
+    const changes: OutFlagChange[] = [];
+    if ((before.cache !== false) !== out.cache) changes.push({ flag: 'cache', old: before.cache !== false, new: out.cache });
+    if (before.persist !== undefined && before.persist !== out.persist) changes.push({ flag: 'persist', old: before.persist, new: out.persist });
+    if (changes.length > 0) reasons.push({ kind: 'out-flags-changed', path: out.path, changes });
+  }
   const declaredOuts = new Set(stage.outs.map((o) => o.path));
   for (const o of lock.outs) if (!declaredOuts.has(o.path)) reasons.push({ kind: 'out-removed', path: o.path });
+  return reasons;
+}
+
+/** Declared env, environment id and tool versions against the lock. */
+function environmentChanges(now: ObservedEnvironment, lock: LockEntry): ChangeReason[] {
+  const reasons: ChangeReason[] = [];
+  for (const key of unionKeys(now.env, lock.env)) {
+    if (now.env[key] !== lock.env[key]) reasons.push({ kind: 'env-changed', key, old: lock.env[key], new: now.env[key] });
+  }
+  if (now.id !== lock.environment) reasons.push({ kind: 'environment-changed', old: lock.environment, new: now.id });
+  const locked = lock.tools ?? {};
+  for (const tool of unionKeys(now.tools, locked)) {
+    const before = getOwn(locked, tool) as ToolVersion | undefined;
+    const after = getOwn(now.tools, tool) as ToolVersion | undefined;
+    if (!before) reasons.push({ kind: 'tool-added', tool, version: after!.version });
+    else if (!after) reasons.push({ kind: 'tool-removed', tool, old: before.version });
+    else if (after.hash !== before.hash) reasons.push({ kind: 'tool-changed', tool, old: before.version, new: after.version });
+  }
   return reasons;
 }
 

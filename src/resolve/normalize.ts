@@ -62,6 +62,8 @@ export function normalizeStage(
   if (container) stage.container = container;
   const slurm = mergeSlurm(defaults.slurm, body.slurm);
   if (slurm) stage.slurm = slurm;
+  const tools = { ...defaults.tools, ...body.tools };
+  if (Object.keys(tools).length > 0) stage.tools = tools;
   if (body.desc !== undefined) stage.desc = body.desc;
   return ok(stage);
 }

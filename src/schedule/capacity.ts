@@ -1,5 +1,6 @@
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Stage } from '../model/stage.js';
+import { usesThisMachine } from '../exec/placement.js';
 
 /** Resources the machine itself provides; everything else is a named token declared by the user. */
 export const MACHINE_RESOURCES = ['cpus', 'mem_gb'] as const;
@@ -21,7 +22,7 @@ export function resolveCapacity(
  * Slurm stages hold only named tokens here: their cpus and memory are the cluster's to place.
  */
 export function stageDemand(stage: Stage): Record<string, number> {
-  if (stage.executor !== 'slurm') return stage.resources;
+  if (usesThisMachine(stage.executor)) return stage.resources;
   return Object.fromEntries(Object.entries(stage.resources).filter(([k]) => !(MACHINE_RESOURCES as readonly string[]).includes(k)));
 }
 

@@ -1,8 +1,8 @@
 /** `restart`: the node was stopped because its inputs changed; it goes back in the queue, nothing else stops. */
 export type NodeOutcome = 'succeeded' | 'failed' | 'cancelled' | 'restart';
 
-/** Why a node never started. */
-export type NotStarted = { reason: 'upstream-failed'; upstream: string } | { reason: 'stopped' };
+/** Why a node never started: an upstream node failed or was cancelled (named), or the run stopped first. */
+export type NotStarted = { reason: 'upstream-failed'; upstream: string } | { reason: 'upstream-cancelled'; upstream: string } | { reason: 'stopped' };
 
 /** Named capacities (cpus, mem_gb, vivado_license...) and what each node holds while it runs. */
 export interface ResourceLimits {
@@ -84,12 +84,12 @@ export async function schedule(
     for (const [k, v] of Object.entries(opts.resources?.demand(name) ?? {})) inUse[k] = (inUse[k] ?? 0) + sign * v;
   };
 
-  const skipDependents = (failed: string, root: string) => {
-    for (const d of dependents.get(failed)!) {
+  const skipDependents = (ended: string, why: NotStarted) => {
+    for (const d of dependents.get(ended)!) {
       if (notStarted.has(d) || outcomes.has(d)) continue;
-      notStarted.set(d, { reason: 'upstream-failed', upstream: root });
+      notStarted.set(d, why);
       waitingOn.delete(d);
-      skipDependents(d, root);
+      skipDependents(d, why);
     }
   };
 
@@ -134,7 +134,7 @@ export async function schedule(
                   if (ups?.delete(name) && ups.size === 0) makeReady(d);
                 }
               } else {
-                skipDependents(name, name);
+                skipDependents(name, { reason: outcome === 'cancelled' ? 'upstream-cancelled' : 'upstream-failed', upstream: name });
                 if (outcome === 'cancelled' || !opts.keepGoing) stopping = true;
               }
             }),

@@ -45,11 +45,20 @@ export interface MetricsFile {
   error?: string;
 }
 
-/** Reads metrics files through `read` (the workspace, a git revision, a variant). */
+/**
+ * Reads metrics files through `read` (the workspace, a git revision, a variant). A reader that
+ * throws says why a file it knows of cannot be read; that becomes the file's error.
+ */
 export async function readMetrics(paths: readonly string[], read: (rel: string) => Promise<string | undefined>): Promise<MetricsFile[]> {
   const out: MetricsFile[] = [];
   for (const p of paths) {
-    const text = await read(p);
+    let text: string | undefined;
+    try {
+      text = await read(p);
+    } catch (e) {
+      out.push({ path: p, values: {}, error: (e as Error).message });
+      continue;
+    }
     if (text === undefined) {
       out.push({ path: p, values: {}, error: 'missing' });
       continue;

@@ -1,4 +1,9 @@
 import { stat } from 'node:fs/promises';
+import { CorruptObjectError, MissingObjectError, ObjectStore } from '../cache/object-store.js';
+import { isDirHash } from '../hash/types.js';
+import { parseLock } from '../lock/lock-format.js';
+import { LOCK_FILE, type LockFile } from '../lock/lock-types.js';
+import { workspaceLayout } from '../workspace/layout.js';
 import { err, ok, type Result } from '../model/result.js';
 import { git } from './git.js';
 import { workspaceReader } from './metrics-files.js';
@@ -47,10 +52,43 @@ export function refReader(root: string, ref: Ref): (rel: string) => Promise<stri
       return workspaceReader(root);
     case 'variant':
       return workspaceReader(ref.root);
-    case 'git':
+    case 'git': {
       // `REV:./path` is relative to the cwd, so a project in a subdirectory of the repository works.
-      return (rel) =>
-        git(root, ['show', `${ref.rev}:./${rel}`]).catch(() => undefined);
+      const show = (rel: string) => git(root, ['show', `${ref.rev}:./${rel}`]).catch(() => undefined);
+      let lockAtRev: Promise<LockFile | undefined> | undefined;
+      const store = new ObjectStore(workspaceLayout(root).cache);
+      return async (rel) => {
+        const text = await show(rel);
+        if (text !== undefined) return text;
+        // Outputs are usually git-ignored (build/): the lock committed at REV names their bytes.
+        lockAtRev ??= show(LOCK_FILE).then((t) => {
+          const parsed = t === undefined ? undefined : parseLock(t);
+          return parsed?.ok ? parsed.value : undefined;
+        });
+        const lock = await lockAtRev;
+        return lock && readLockedFromCache(store, lock, rel, ref.rev);
+      };
+    }
+  }
+}
+
+/**
+ * The bytes the lock records for the output `rel`, read from the cache and verified against the
+ * hash; undefined when the lock does not name it. Throws, with a sentence saying why, when it is
+ * named but cannot be read: not cached, gone from the cache, or corrupt (then quarantined).
+ */
+async function readLockedFromCache(store: ObjectStore, lock: LockFile, rel: string, rev: string): Promise<string | undefined> {
+  const out = Object.values(lock.stages)
+    .flatMap((e) => e.outs)
+    .find((o) => o.path === rel);
+  if (!out || isDirHash(out.hash)) return undefined;
+  if (out.cache === false) throw new Error(`not in git at ${rev}, and not cached (cache: false)`);
+  try {
+    return (await store.readFileVerified(out.hash)).toString('utf8');
+  } catch (e) {
+    if (e instanceof MissingObjectError) throw new Error(`not in git at ${rev}, and its cached bytes are gone (gc?)`);
+    if (e instanceof CorruptObjectError) throw new Error(`not in git at ${rev}; ${e.message}`);
+    throw e;
   }
 }
 

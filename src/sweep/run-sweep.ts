@@ -7,6 +7,8 @@ import type { ReproOptions, StageRunner } from '../engine/repro.js';
 import { WorkspaceRun } from '../engine/run.js';
 import { ExecutionSlots } from './execution-slots.js';
 import { newRunId } from '../engine/run-id.js';
+import { ToolVersions } from '../engine/tool-versions.js';
+import { describeFailure } from '../ui/failure-text.js';
 import { closeWorkspace, openWorkspace, type Workspace } from '../engine/workspace.js';
 import type { Executor } from '../exec/executor.js';
 import type { LinkType } from '../model/stage.js';
@@ -112,6 +114,8 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
   const mainStatCache = workspaceLayout(main.root).statCache;
   const runId = newRunId();
   const coordinator = new ExecutionSlots(req.jobs, req.signal);
+  // One set of tool probes for the whole sweep (run in the main workspace): 70 variants, one `vivado -version`.
+  const toolVersions = new ToolVersions(main.root, runId);
 
   const prepared: PreparedVariant[] = await mapLimit(req.variants, 4, async (variant, i) => {
     const p: PreparedVariant = { variant, record: record.variants[i]!, root: variantRoot(main.root, spec.name, variant.id), stages: [], done: 0, stageStatus: nullRecord() };
@@ -254,14 +258,14 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     const ws = opened.value;
     // Holding the sweep lock, every running marker in a variant workspace is a dead run's: the same
     // recovery as repro's, so an execution still running (a Slurm job, a local stage) is adopted.
-    const run = await WorkspaceRun.open({ ws, pipeline: project.pipeline, graph: project.graph, selected: project.graph.order, executors: r.executors, argv: r.argv, runId });
+    const run = await WorkspaceRun.open({ ws, pipeline: project.pipeline, graph: project.graph, selected: project.graph.order, executors: r.executors, argv: r.argv, runId, toolVersions });
     await run.recover();
     const onEvent = (e: ReproEvent) => {
       if (e.type === 'interrupting') return;
       const status = stageStatusOf(e);
       if (status) p.stageStatus[e.stage] = status;
       if (e.type === 'stage-failed' && !p.record.error) {
-        p.record.error = { stage: e.stage, message: e.message, ...(e.logFile ? { log: path.relative(r.main.root, e.logFile) } : {}) };
+        p.record.error = { stage: e.stage, message: describeFailure(e.failure), ...(e.logFile ? { log: path.relative(r.main.root, e.logFile) } : {}) };
       }
       printer({ ...e, stage: `${p.variant.id}/${e.stage}` } as ReproEvent);
     };

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Scalar } from './metrics-files.js';
@@ -100,4 +100,18 @@ export class SweepRecordWriter {
 export function effectiveStatus(record: SweepRecord, v: VariantRecord, alive: (pid: number) => boolean): VariantStatus {
   if ((v.status === 'running' || v.status === 'pending') && record.pid !== undefined && !alive(record.pid)) return 'interrupted';
   return v.status;
+}
+
+/** Every sweep variant's workspace here (a folder under a sweep's folder that holds a pipeline.lock). */
+export async function listVariantWorkspaces(root: string): Promise<{ sweep: string; variant: string; root: string }[]> {
+  const out: { sweep: string; variant: string; root: string }[] = [];
+  for (const sweep of (await readdir(sweepsDir(root)).catch(() => [] as string[])).sort()) {
+    const entries = await readdir(sweepDir(root, sweep), { withFileTypes: true }).catch(() => []);
+    for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (!e.isDirectory() || e.name === 'sweep.lock') continue;
+      const vroot = variantRoot(root, sweep, e.name);
+      if (await stat(path.join(vroot, 'pipeline.lock')).then(() => true, () => false)) out.push({ sweep, variant: e.name, root: vroot });
+    }
+  }
+  return out;
 }

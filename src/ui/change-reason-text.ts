@@ -1,4 +1,5 @@
 import type { ChangeReason } from '../plan/change-reason.js';
+import { describeEnvironmentProblem } from './failure-text.js';
 
 /** One line per reason, in words a researcher reads at a glance. */
 export function describeReason(r: ChangeReason): string {
@@ -19,6 +20,16 @@ export function describeReason(r: ChangeReason): string {
       return `env ${r.key} changed: ${r.old ?? '(unset)'} -> ${r.new ?? '(unset)'}`;
     case 'environment-changed':
       return `environment changed: ${r.old} -> ${r.new}`;
+    case 'environment-unavailable':
+      return r.problem.kind === 'tool-failed'
+        ? describeEnvironmentProblem(r.problem)
+        : `environment changed: ${r.old ?? '(none recorded)'} -> ${describeEnvironmentProblem(r.problem)}`;
+    case 'tool-added':
+      return `tool added: ${r.tool} ${r.version}`;
+    case 'tool-removed':
+      return `tool removed: ${r.tool} (was ${r.old})`;
+    case 'tool-changed':
+      return r.old === r.new ? `tool changed: ${r.tool} ${r.new} (its version output differs after the first line)` : `tool changed: ${r.tool} ${r.old} -> ${r.new}`;
     case 'dep-added':
       return `dep added: ${r.path}`;
     case 'dep-removed':
@@ -37,6 +48,8 @@ export function describeReason(r: ChangeReason): string {
       return `out added: ${r.path}`;
     case 'out-removed':
       return `out removed: ${r.path}`;
+    case 'out-flags-changed':
+      return `out flags changed: ${r.path} (${r.changes.map((c) => `${c.flag}: ${c.old} -> ${c.new}`).join(', ')})`;
     case 'out-missing':
       return `out missing: ${r.path}`;
     case 'out-modified':

@@ -1,4 +1,5 @@
 import type { ReproEvent } from '../engine/events.js';
+import { describeFailure, describeNotStarted } from './failure-text.js';
 import { duration } from './repro-printer.js';
 
 type Settle = { kind: 'done'; title: string } | { kind: 'skip'; message: string } | { kind: 'fail'; message: string };
@@ -78,12 +79,12 @@ export async function createTerminalProgress(active: readonly string[], write: (
         return settle(e.stage, { kind: 'done', title: `${e.stage}  finished in ${duration(e.durationMs)}` });
       case 'stage-failed':
         counts.failed++;
-        return settle(e.stage, { kind: 'fail', message: `failed: ${e.message}${e.logFile ? `\nlog: ${e.logFile}` : ''}` });
+        return settle(e.stage, { kind: 'fail', message: `failed: ${describeFailure(e.failure)}${e.logFile ? `\nlog: ${e.logFile}` : ''}` });
       case 'stage-cancelled':
         return settle(e.stage, { kind: 'skip', message: 'cancelled' });
       case 'stage-not-started':
         counts['not run']++;
-        return settle(e.stage, { kind: 'skip', message: e.why.reason === 'upstream-failed' ? `not run: upstream "${e.why.upstream}" failed` : 'not run' });
+        return settle(e.stage, { kind: 'skip', message: e.why.reason === 'stopped' ? 'not run' : `not run: ${describeNotStarted(e.why)}` });
       case 'stage-planned':
       case 'interrupting':
         return;

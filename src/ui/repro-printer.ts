@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { ReproEvent } from '../engine/events.js';
 import { describeReason } from './change-reason-text.js';
+import { describeFailure, describeNotStarted } from './failure-text.js';
 
 export interface PrinterOptions {
   root: string;
@@ -43,7 +44,7 @@ export function createReproPrinter(opts: PrinterOptions): (e: ReproEvent) => voi
         tails.delete(e.stage);
         return say(`${e.stage}: finished in ${duration(e.durationMs)}`);
       case 'stage-failed': {
-        say(`${e.stage}: failed: ${e.message}${e.logFile ? `, log: ${rel(e.logFile)}` : ''}`);
+        say(`${e.stage}: failed: ${describeFailure(e.failure)}${e.logFile ? `, log: ${rel(e.logFile)}` : ''}`);
         const tail = tails.get(e.stage) ?? [];
         tails.delete(e.stage);
         if (!opts.verbose && tail.length > 0) opts.write(tail.map((l) => `${e.stage} | ${l}\n`).join(''));
@@ -53,9 +54,7 @@ export function createReproPrinter(opts: PrinterOptions): (e: ReproEvent) => voi
         tails.delete(e.stage);
         return say(`${e.stage}: cancelled${e.logFile ? `, log: ${rel(e.logFile)}` : ''}`);
       case 'stage-not-started':
-        return say(
-          `${e.stage}: not run (${e.why.reason === 'upstream-failed' ? `upstream stage "${e.why.upstream}" failed` : 'stopped after a failure'})`,
-        );
+        return say(`${e.stage}: not run (${describeNotStarted(e.why)})`);
       case 'interrupting':
         return say('interrupted: stopping running stages (press Ctrl-C again to exit at once)');
     }

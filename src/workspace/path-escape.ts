@@ -2,6 +2,7 @@ import { lstatSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { Stage } from '../model/stage.js';
+import { realpathOfExistingPrefix } from './safe-path.js';
 
 /**
  * Deps and outs must stay inside the workspace after resolving symlinks: a link pointing outside
@@ -68,20 +69,4 @@ function realPathResolver(): (abs: string) => string {
     const parent = path.dirname(abs);
     return parent === abs ? realDir(abs) : path.join(realDir(parent), path.basename(abs));
   };
-}
-
-/** realpath of the longest existing prefix, with the rest appended: works for paths not created yet. */
-function realpathOfExistingPrefix(abs: string): string {
-  const rest: string[] = [];
-  let current = abs;
-  for (;;) {
-    try {
-      return path.join(realpathSync(current), ...rest.reverse());
-    } catch {
-      const parent = path.dirname(current);
-      if (parent === current) return abs;
-      rest.push(path.basename(current));
-      current = parent;
-    }
-  }
 }

@@ -39,6 +39,17 @@ describe('lock format', () => {
     expect(parsed.ok && parsed.value.stages.s).toEqual({ ...lock.stages.s, deps: [...lock.stages.s.deps].sort((x, y) => x.path.localeCompare(y.path)) });
   });
 
+  it('records tool versions sorted by name after the environment, and reads them back; no tools, no field', () => {
+    const tools = { vivado: { version: 'Vivado v2022.2 (64-bit)', hash: 'e'.repeat(64) }, finn: { version: '0.10.1', hash: 'f'.repeat(64) } };
+    const text = serializeLock({ stages: { s: entry({ environment: 'sha256:1', tools }) } });
+    expect(text).toContain(`    environment: sha256:1\n    tools:\n      finn:\n        version: 0.10.1\n        hash: ${'f'.repeat(64)}\n      vivado:\n        version: Vivado v2022.2 (64-bit)\n`);
+    const parsed = parseLock(text);
+    expect(parsed.ok && parsed.value.stages.s?.tools).toEqual(tools);
+    expect(serializeLock({ stages: { s: entry() } })).not.toContain('tools');
+    const plain = parseLock(serializeLock({ stages: { s: entry() } }));
+    expect(plain.ok && 'tools' in plain.value.stages.s!).toBe(false);
+  });
+
   it('reports malformed YAML with a position and a hint', () => {
     const parsed = parseLock('schema: 1\nstages:\n  s: [unclosed\n');
     expect(parsed.ok).toBe(false);

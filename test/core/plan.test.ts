@@ -4,6 +4,7 @@ import { buildGraph } from '../../src/graph/stage-graph.js';
 import { planPipeline } from '../../src/plan/plan-pipeline.js';
 import { planStage, type ObservedHash, type StageObservation } from '../../src/plan/plan-stage.js';
 import type { Stage } from '../../src/model/stage.js';
+import { stageFingerprint } from '../../src/plan/fingerprint.js';
 import { stage } from './fixtures.js';
 
 const h = (hash: string): ObservedHash => ({ hash, size: 1 });
@@ -25,7 +26,7 @@ function upToDate(s: Stage, extra: Partial<LockEntry> = {}): StageObservation {
     lock,
     deps: new Map(s.deps.map((d) => [d.path, h(`dep:${d.path}`)])),
     outs: new Map(s.outs.map((o) => [o.path, h(`out:${o.path}`)])),
-    environment: 'host',
+    environment: { ok: true, value: { id: 'host', env: s.env, tools: {} } },
     interrupted: false,
     lockOutsInCache: true,
     upstreamChanged: [],
@@ -101,8 +102,26 @@ describe('planStage', () => {
   });
 
   it('reports a changed execution environment (image digest)', () => {
-    const obs = { ...upToDate(base), environment: 'sha256:abc' };
+    const obs = { ...upToDate(base), environment: { ok: true as const, value: { id: 'sha256:abc', env: {}, tools: {} } } };
     expect(planStage(obs, opts).reasons).toEqual([{ kind: 'environment-changed', old: 'host', new: 'sha256:abc' }]);
+  });
+
+  it('an environment the executor cannot describe (image gone) is a reason, as data, and the stage runs', () => {
+    const obs = { ...upToDate(base), runCacheKey: 'k1', environment: { ok: false as const, problem: { kind: 'image-missing' as const, image: 'finn:1' } } };
+    expect(planStage(obs, opts)).toMatchObject({ action: 'run', reasons: [{ kind: 'environment-unavailable', old: 'host', problem: { kind: 'image-missing', image: 'finn:1' } }] });
+  });
+
+  it('reports tool versions added, removed and changed against the lock', () => {
+    const vivado = (version: string) => ({ version, hash: `h:${version}` });
+    const lock = upToDate(base, { tools: { vivado: vivado('Vivado v2022.2 (64-bit)'), old: vivado('x 1') } });
+    const obs = { ...lock, environment: { ok: true as const, value: { id: 'host', env: {}, tools: { vivado: vivado('Vivado v2023.1 (64-bit)'), finn: vivado('0.10.1') } } } };
+    expect(planStage(obs, opts).reasons).toEqual([
+      { kind: 'tool-added', tool: 'finn', version: '0.10.1' },
+      { kind: 'tool-removed', tool: 'old', old: 'x 1' },
+      { kind: 'tool-changed', tool: 'vivado', old: 'Vivado v2022.2 (64-bit)', new: 'Vivado v2023.1 (64-bit)' },
+    ]);
+    const same = { ...lock, environment: { ok: true as const, value: { id: 'host', env: {}, tools: { vivado: vivado('Vivado v2022.2 (64-bit)'), old: vivado('x 1') } } } };
+    expect(planStage(same, opts)).toEqual({ stage: 'train', action: 'skip', reasons: [] });
   });
 });
 
@@ -139,17 +158,27 @@ describe('planPipeline', () => {
   });
 });
 
-describe('declared env of container stages', () => {
-  it('container.env is part of the fingerprint and of the plan for docker stages only', async () => {
-    const { stageFingerprint } = await import('../../src/plan/fingerprint.js');
-    const docker = { ...base, executor: 'docker' as const, container: { image: 'finn:1', env: { VIVADO_PATH: '/tools/2022.2' } } };
-    const fp = (s: typeof docker) => stageFingerprint({ stage: s, depHashes: new Map(), environment: 'sha256:x', root: '/w' }).key;
-    const changed = { ...docker, container: { ...docker.container, env: { VIVADO_PATH: '/tools/2023.1' } } };
-    expect(fp(changed)).not.toBe(fp(docker));
-    expect(fp({ ...changed, executor: 'local' } as never)).toBe(fp({ ...docker, executor: 'local' } as never));
-    const obs = upToDate(docker, { env: { VIVADO_PATH: '/tools/2022.2' } });
-    expect(planStage({ ...obs, stage: changed }, opts).reasons).toEqual([
-      { kind: 'env-changed', key: 'VIVADO_PATH', old: '/tools/2022.2', new: '/tools/2023.1' },
-    ]);
+describe('fingerprint', () => {
+  const fp = (environment: { id: string; env: Record<string, string>; tools: Record<string, { version: string; hash: string }> }, s: Stage = base) =>
+    stageFingerprint({ stage: s, depHashes: new Map(), environment, root: '/w' });
+
+  it('takes the declared env and environment id from the executor description, not from the stage kind', () => {
+    const a = fp({ id: 'sha256:x', env: { VIVADO_PATH: '/tools/2022.2' }, tools: {} });
+    const b = fp({ id: 'sha256:x', env: { VIVADO_PATH: '/tools/2023.1' }, tools: {} });
+    expect(a.key).not.toBe(b.key);
+    expect(fp({ id: 'sha256:y', env: { VIVADO_PATH: '/tools/2022.2' }, tools: {} }).key).not.toBe(a.key);
+  });
+
+  it('is byte for byte the version-1 text for a stage without tools (existing caches stay valid)', () => {
+    const s = stage('t', { deps: [], outs: ['o'] });
+    expect(fp({ id: 'host', env: { A: '1' }, tools: {} }, s).text).toBe(
+      '{\n "v": 1,\n "cmd": [\n  "make t"\n ],\n "wdir": ".",\n "deps": [],\n "params": {},\n "outs": [\n  [\n   "o",\n   true,\n   false\n  ]\n ],\n "env": [\n  [\n   "A",\n   "1"\n  ]\n ],\n "environment": "host"\n}',
+    );
+  });
+
+  it('includes each tool version hash, so another Vivado is another cache entry', () => {
+    const tools = (hash: string) => ({ vivado: { version: 'Vivado v2022.2', hash } });
+    expect(fp({ id: 'host', env: {}, tools: tools('a') }).key).not.toBe(fp({ id: 'host', env: {}, tools: tools('b') }).key);
+    expect(fp({ id: 'host', env: {}, tools: tools('a') }).text).toContain('"tools"');
   });
 });

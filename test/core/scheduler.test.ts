@@ -100,6 +100,18 @@ describe('schedule', () => {
     expect(r.notStarted.get('c')).toEqual({ reason: 'upstream-failed', upstream: 'a' });
   });
 
+  it('dependents of a cancelled node never started because it was cancelled, not because it failed', async () => {
+    const c = controlled();
+    const ups = new Map([['b', ['a']], ['c', ['b']]]);
+    const done = schedule(['a', 'b', 'c'], ups, c.run, opts());
+    await c.tick();
+    c.finish.get('a')!('cancelled');
+    const r = await done;
+    expect(r.outcomes.get('a')).toBe('cancelled');
+    expect(r.notStarted.get('b')).toEqual({ reason: 'upstream-cancelled', upstream: 'a' });
+    expect(r.notStarted.get('c')).toEqual({ reason: 'upstream-cancelled', upstream: 'a' });
+  });
+
   it('stops starting nodes once aborted', async () => {
     const c = controlled();
     const ac = new AbortController();

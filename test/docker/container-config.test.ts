@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { containerEnv, containerOptions, gpuRequests, parseMount, parseSize, oomMessage } from '../../src/exec/docker/container-config.js';
+import { containerEnv, containerOptions, gpuRequests, parseMount, parseSize } from '../../src/exec/docker/container-config.js';
+import { describeFailure } from '../../src/ui/failure-text.js';
 import { stage } from '../core/fixtures.js';
 
 const docker = (overrides: Parameters<typeof stage>[1] = {}) => stage('train', { executor: 'docker', container: { image: 'finn:1' }, ...overrides });
@@ -66,7 +67,7 @@ describe('container configuration (pure)', () => {
   });
 
   it('says out of memory with the limit as the user wrote it', () => {
-    expect(oomMessage(docker({ resources: { mem_gb: 8 } }))).toBe('killed: out of memory (limit 8 GiB)');
-    expect(oomMessage(docker())).toMatch(/^killed: out of memory \(no mem_gb limit set/);
+    expect(describeFailure({ kind: 'out-of-memory', memGb: 8 })).toBe('killed: out of memory (limit 8 GiB)');
+    expect(describeFailure({ kind: 'out-of-memory' })).toMatch(/^killed: out of memory \(no mem_gb limit set/);
   });
 });

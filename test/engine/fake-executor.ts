@@ -8,8 +8,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from '../../src/exec/executor.js';
+import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker, ToolProbeOutcome } from '../../src/exec/executor.js';
 import type { Diagnostic } from '../../src/model/diagnostic.js';
+import type { EnvironmentResult } from '../../src/model/environment.js';
 import type { Stage } from '../../src/model/stage.js';
 
 /** One execution of a stage, started or adopted by the engine. */
@@ -54,7 +55,7 @@ export class FakeExecution implements ExecHandle {
 
   /** Ends the command with this exit code. */
   exit(code: number): void {
-    this.end(code === 0 ? { status: 'succeeded' } : { status: 'failed', exitCode: code, message: `exited with code ${code}` });
+    this.end(code === 0 ? { status: 'succeeded' } : { status: 'failed', failure: { kind: 'exit-code', code } });
   }
 
   /** Started (or adopted) and not ended yet. */
@@ -121,8 +122,13 @@ export class FakeExecutor implements Executor {
     return execution;
   }
 
-  async environmentId(): Promise<string> {
-    return 'host';
+  async describeEnvironment(stage: Stage): Promise<EnvironmentResult> {
+    return { ok: true, value: { id: 'host', env: { ...stage.env }, scope: 'fake' } };
+  }
+
+  /** Tool probes answer with the tool's command itself, so a test can change a "version" by editing it. */
+  async probeTool(req: { command: string }): Promise<ToolProbeOutcome> {
+    return { ok: true, stdout: `${req.command}\n` };
   }
 
   async preflight(stages: readonly Stage[]): Promise<Diagnostic[]> {

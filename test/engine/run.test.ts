@@ -125,7 +125,7 @@ describe('engine: failures', () => {
     const result = await active.done;
     expect(result.status).toBe('failed');
     expect(r.ws.lock.get('a')).toBeUndefined();
-    expect(r.events.find((e) => e.type === 'stage-failed')).toMatchObject({ stage: 'a', exitCode: 2 });
+    expect(r.events.find((e) => e.type === 'stage-failed')).toMatchObject({ stage: 'a', failure: { kind: 'exit-code', code: 2 } });
     expect(r.events.filter((e) => e.type === 'stage-not-started').map((e) => (e.type === 'stage-not-started' ? [e.stage, e.why.reason] : []))).toEqual([
       ['b', 'upstream-failed'],
       ['c', 'stopped'],
@@ -150,7 +150,7 @@ describe('engine: failures', () => {
     (await r.fake.started('a')).exit(0);
     expect((await active.done).status).toBe('failed');
     const failed = r.events.find((e) => e.type === 'stage-failed');
-    expect(failed?.type === 'stage-failed' && failed.message).toContain('did not create declared output "a.txt"');
+    expect(failed?.type === 'stage-failed' && failed.failure).toEqual({ kind: 'missing-output', paths: ['a.txt'] });
   });
 
   it('a pre-flight problem an executor reports is data (the run never starts)', async () => {
@@ -191,7 +191,8 @@ describe('engine: adoption after a crash', () => {
 
   async function fingerprintOf(r: Awaited<ReturnType<typeof rig>>, stage: string): Promise<string> {
     const s = r.load().graph.stages.get(stage)!;
-    return (await observeStage(s, { ws: r.ws, environment: 'host', interrupted: false, useRunCache: false })).fingerprint!.key;
+    const environment = { ok: true as const, value: { id: 'host', env: {}, tools: {} } };
+    return (await observeStage(s, { ws: r.ws, environment, interrupted: false, useRunCache: false })).fingerprint!.key;
   }
 
   it('adopts a dead run\'s execution of a stage whose inputs are unchanged: no new start, outputs committed', async () => {

@@ -29,7 +29,7 @@ describe('LocalExecutor', () => {
     const lines: string[] = [];
     const req = request(stage('s', { cmd: ['printf "a\\nb"', 'echo c; exit 3', 'echo never'] }), lines);
     const outcome = await (await executor.start(req)).wait();
-    expect(outcome).toEqual({ status: 'failed', exitCode: 3, message: 'command 2 of 3 exited with code 3' });
+    expect(outcome).toEqual({ status: 'failed', failure: { kind: 'exit-code', code: 3, at: { command: { index: 2, count: 3 } } } });
     expect(lines).toEqual(['a', 'bc']);
     // The output went straight to the log, after its header, as the commands wrote it.
     expect(readFileSync(req.logFile, 'utf8')).toBe('# header\na\nbc\n');
@@ -43,7 +43,7 @@ describe('LocalExecutor', () => {
     expect(readFileSync(ok.logFile, 'utf8')).toBe('# header\none\ntwo\n');
     const badLines: string[] = [];
     const bad = { ...request(stage('s', { cmd: ['echo one', 'printf "two\\nthree"; exit 4'] }), badLines), followOutput: false };
-    expect(await (await executor.start(bad)).wait()).toMatchObject({ status: 'failed', exitCode: 4 });
+    expect(await (await executor.start(bad)).wait()).toMatchObject({ status: 'failed', failure: { kind: 'exit-code', code: 4 } });
     expect(badLines).toEqual(['one', 'two', 'three']);
   });
 
@@ -69,14 +69,14 @@ describe('LocalExecutor', () => {
     });
     const req = request(s, lines);
     const outcome = await (await executor.start(req)).wait();
-    expect(outcome).toEqual({ status: 'failed', exitCode: 7, message: 'command 3 of 3 exited with code 7' });
+    expect(outcome).toEqual({ status: 'failed', failure: { kind: 'exit-code', code: 7, at: { command: { index: 3, count: 3 } } } });
     expect(lines).toEqual(['out', 'err', "s run-1 hello 'world'", 'second line', req.root, 'its', 'own-pid']);
   });
 
   it('a syntax error in a command is that command failing with status 2, and the next stage still runs', async () => {
     const lines: string[] = [];
     const bad = await (await executor.start(request(stage('s', { cmd: ['echo "unterminated'] }), lines))).wait();
-    expect(bad).toMatchObject({ status: 'failed', exitCode: 2 });
+    expect(bad).toMatchObject({ status: 'failed', failure: { kind: 'exit-code', code: 2 } });
     expect(lines.join('\n')).toMatch(/unterminated|Syntax error|EOF/i);
     const good = await (await executor.start(request(stage('t', { cmd: ['echo fine'] })))).wait();
     expect(good).toEqual({ status: 'succeeded' });
@@ -84,7 +84,7 @@ describe('LocalExecutor', () => {
 
   it('reports a command killed by a signal by name', async () => {
     const outcome = await (await executor.start(request(stage('s', { cmd: ['kill -KILL $$'] })))).wait();
-    expect(outcome).toEqual({ status: 'failed', exitCode: 137, signal: 'SIGKILL', message: 'was killed by SIGKILL (exit status 137)' });
+    expect(outcome).toEqual({ status: 'failed', failure: { kind: 'signal', signal: 'SIGKILL', status: 137 } });
   });
 
   it('preflight rejects environment variable names the shell cannot export', async () => {

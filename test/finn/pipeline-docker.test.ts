@@ -8,7 +8,7 @@
  * Requires a Docker engine and orchestrator-test/python:1 (.ci/setup.sh); without them these
  * tests FAIL, they do not skip.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -44,9 +44,13 @@ function finnProject(): Project {
   }
   // The metrics stage runs `node bin/orchestrator.js`, as it does in this repository.
   symlinkSync(path.join(REPO_ROOT, 'bin'), p.abs('bin'));
-  // Stand-ins for the Xilinx install and the FINN checkout that pipeline.yaml mounts.
-  mkdirSync(p.abs('.fake-xilinx/Vivado/2022.2'), { recursive: true });
-  mkdirSync(p.abs('.fake-xilinx/Vitis_HLS/2022.2'), { recursive: true });
+  // Stand-ins for the Xilinx install and the FINN checkout that pipeline.yaml mounts; the Xilinx
+  // stand-ins answer only the version commands of the pipeline's `tools:`.
+  for (const [dir, tool] of [['Vivado', 'vivado'], ['Vitis_HLS', 'vitis_hls']]) {
+    mkdirSync(p.abs(`.fake-xilinx/${dir}/2022.2/bin`), { recursive: true });
+    copyFileSync(path.join(REPO_ROOT, 'test/stand-ins/xilinx', tool!), p.abs(`.fake-xilinx/${dir}/2022.2/bin/${tool}`));
+    chmodSync(p.abs(`.fake-xilinx/${dir}/2022.2/bin/${tool}`), 0o755);
+  }
   mkdirSync(p.abs('.fake-finn'));
   return p;
 }
@@ -189,6 +193,26 @@ describe('FINN-T pipeline with stand-ins, in Docker', () => {
     expect(started(third.stdout).sort()).toEqual(['bitstream', 'driver', 'hls', 'hw', 'metrics']);
     const cycles = JSON.parse(p.read('build/hw/report/estimate_layer_cycles.json'));
     expect(cycles.MVAU_rtl_4).toBe(64 * (256 / 16) * (64 / 8));
+
+    // Tool versions, probed in the image (stand-ins), are in the lock of the stages that declare them.
+    const finn = { version: '0.10.1+orchestrator.stand.in' };
+    const vivado = { version: 'Vivado v2022.2 (64-bit)' };
+    expect(p.lock().stages.hls).toMatchObject({ tools: { finn, vivado, vitis_hls: { version: 'Vitis HLS - High-Level Synthesis from C, C++ and OpenCL v2022.2 (64-bit)' } } });
+    expect(p.lock().stages.bitstream).toMatchObject({ tools: { finn, vivado } });
+    expect(p.lock().stages.streamline).toMatchObject({ tools: { finn } });
+    expect(p.lockText()).not.toMatch(/^ {2}(model|export|metrics):\n(?: {4}.*\n)*? {4}tools:/m);
+
+    // Vivado updated in place: hls and bitstream rerun, saying why; nothing before them does.
+    p.write('.fake-xilinx/Vivado/2022.2/bin/standin-version', '2023.1\n');
+    const why = await p.run(['status'], { env, timeoutMs: TIMEOUT });
+    expect(why.stdout).toMatch(/hls: will run\n(\s+.*\n)*?\s+tool changed: vivado Vivado v2022\.2 \(64-bit\) -> Vivado v2023\.1 \(64-bit\)/);
+    expect(why.stdout).toMatch(/bitstream: will run\n(\s+.*\n)*?\s+tool changed: vivado/);
+    expect(why.stdout).toMatch(/^hw: up to date$/m);
+    const fourth = await p.run(['repro'], { env, timeoutMs: TIMEOUT });
+    expect(fourth.code, fourth.stdout + fourth.stderr).toBe(0);
+    expect(started(fourth.stdout)).toEqual(expect.arrayContaining(['hls', 'bitstream']));
+    for (const stage of ['model', 'export', 'streamline', 'hw']) expect(started(fourth.stdout)).not.toContain(stage);
+    expect(p.lock().stages.bitstream).toMatchObject({ tools: { vivado: { version: 'Vivado v2023.1 (64-bit)' } } });
   }, TIMEOUT);
 
   test.each([

@@ -208,16 +208,23 @@ describe('gc', () => {
     // Nothing is unreferenced while the older run is kept in the run-cache.
     const keep = await p.runOk(['gc', '--dry']);
     expect(keep.stdout).toMatch(/Would remove 0 object/);
+    // What it keeps, by path: the lock's directory output, and the older run kept from the run-cache.
+    expect(keep.stdout).toMatch(/^ {2}model\/ +\d+(\.\d)? (B|KB)$/m);
+    expect(keep.stdout).toMatch(/^Kept for older runs in the run-cache \(\d+, --keep-runs\): \d+ object\(s\)/m);
 
     const dry = await p.runOk(['gc', '--dry', '--keep-runs', '0']);
-    const listed = dry.stdout.split('\n').filter((l) => /^[0-9a-f]{16,}/.test(l.trim()));
+    // Listed by path and size, each with the start of its hash: `  model/cfg.txt  8 B  0123456789ab`.
+    const dryLines = dry.stdout.split('\n');
+    const listedLines = dryLines.slice(dryLines.indexOf('Would remove:') + 1).filter((l) => l.startsWith('  '));
+    const listed = listedLines.map((l) => l.trim().split(/\s+/).pop()!);
     expect(listed.length).toBeGreaterThan(0);
+    expect(listedLines).toContainEqual(expect.stringMatching(/^ {2}model\/cfg\.txt +\d+ B {2}[0-9a-f]{12}$/));
     expect(dry.stdout).toMatch(/Would remove [1-9]\d* object/);
     expect(p.listFiles('.orchestrator/cache')).toEqual(objectsBefore);
 
     const json = JSON.parse((await p.runOk(['gc', '--dry', '--keep-runs', '0', '--json'])).stdout) as { dry: boolean; removedObjects: string[] };
     expect(json.dry).toBe(true);
-    expect([...json.removedObjects].sort()).toEqual(listed.map((l) => l.trim()).sort());
+    expect(json.removedObjects.map((h) => h.slice(0, 12)).sort()).toEqual([...listed].sort());
 
     // Objects the lock references are not among them.
     const lock = p.lock();

@@ -83,6 +83,24 @@ describe('invalid pipeline.yaml', () => {
     );
   });
 
+  it('tools: a version command that is not a string, at its line', async () => {
+    await expectRejected(
+      { 'pipeline.yaml': yamlLines('stages:', ...okStage('a'), '    tools:', '      vivado: [vivado, -version]') },
+      6,
+      /stages\.a\.tools\.vivado: expected a command that prints the tool version/,
+    );
+  });
+
+  it('tools: an empty command, a bad tool name, a list instead of a mapping (stage and defaults)', async () => {
+    await expectRejected({ 'pipeline.yaml': yamlLines('stages:', ...okStage('a'), '    tools: {vivado: ""}') }, 5, /tools\.vivado: .*not an empty string/);
+    await expectRejected({ 'pipeline.yaml': yamlLines('stages:', ...okStage('a'), '    tools: {"-v": vivado -version}') }, 5, /tool name/);
+    await expectRejected(
+      { 'pipeline.yaml': yamlLines('defaults:', '  tools: [vivado -version]', 'stages:', ...okStage('a')) },
+      2,
+      /defaults\.tools: expected a mapping of tool names to version commands/,
+    );
+  });
+
   it('missing cmd', async () => {
     await expectRejected({ 'pipeline.yaml': yamlLines('stages:', ...okStage('a'), '  b:', '    outs: [b.txt]') }, 5, /cmd/);
   });

@@ -1,4 +1,5 @@
 /** The pure parts of the Slurm executor: job script, sbatch arguments, parsing squeue/scontrol, outcomes in words. */
+import { describeFailure } from '../../src/ui/failure-text.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -195,20 +196,29 @@ describe('job states', () => {
     const rec = (state: string, extra: Partial<JobRecord> = {}): JobRecord => ({ id: '9', name: 'r', state, reason: 'None', node: 'n1', timeLimit: '00:01:00', comment: '', ...extra });
     const outcome = (state: string | undefined, status?: { code: number; step: 'done' | 'cd' | 'setup' | number }) =>
       jobOutcome({ jobId: '9', ...(state ? { record: rec(state) } : {}), ...(status ? { status } : {}), graceS: 30 }, s);
+    // The outcome is data; these are its words as the UI says them.
+    const words = (state: string | undefined, status?: { code: number; step: 'done' | 'cd' | 'setup' | number }) => {
+      const o = outcome(state, status);
+      return o.status === 'failed' ? describeFailure(o.failure) : o.status;
+    };
     expect(outcome('COMPLETED', { code: 0, step: 'done' })).toEqual({ status: 'succeeded' });
-    expect(outcome('FAILED', { code: 3, step: 2 })).toEqual({ status: 'failed', exitCode: 3, message: 'job 9 FAILED on n1: command 2 of 2 exited with code 3' });
-    expect(outcome('FAILED', { code: 127, step: 'setup' })).toMatchObject({ exitCode: 127, message: 'job 9 FAILED on n1: slurm.setup failed: command not found (127)' });
-    expect(outcome('FAILED', { code: 1, step: 'cd' })).toMatchObject({ message: "job 9 FAILED on n1: could not cd to the stage's directory on n1: is the workspace visible there at the same path?" });
-    expect(outcome('FAILED')).toMatchObject({ message: expect.stringMatching(/^job 9 FAILED on n1 before its commands ran, and its exit-status file did not appear within 30 s/) });
-    expect(outcome('COMPLETED')).toMatchObject({ message: expect.stringMatching(/^job 9 COMPLETED, but its exit-status file did not appear within 30 s: is the workspace visible at the same path on n1\?/) });
-    expect(outcome('CANCELLED')).toEqual({ status: 'failed', message: 'job 9 CANCELLED on n1 by Slurm or an administrator (scancel), not by orchestrator' });
-    expect(outcome('TIMEOUT')).toEqual({ status: 'failed', message: 'job 9 TIMEOUT on n1: killed by Slurm at its time limit (00:01:00); raise slurm.time' });
-    expect(outcome('OUT_OF_MEMORY')).toEqual({ status: 'failed', message: 'job 9 OUT_OF_MEMORY on n1: killed for using more memory than --mem=2048M from resources.mem_gb' });
-    expect(outcome('NODE_FAIL')).toEqual({ status: 'failed', message: 'job 9 NODE_FAIL: its node n1 failed' });
-    expect(outcome('PREEMPTED')).toEqual({ status: 'failed', message: 'job 9 PREEMPTED on n1 by a higher-priority job' });
-    expect(outcome('BOOT_FAIL')).toMatchObject({ message: 'job 9 BOOT_FAIL: its node n1 failed to boot' });
-    expect(outcome('REVOKED')).toMatchObject({ message: 'job 9 ended in state REVOKED on n1' });
+    expect(outcome('FAILED', { code: 3, step: 2 })).toEqual({ status: 'failed', failure: { kind: 'exit-code', code: 3, at: { job: { id: '9', state: 'FAILED', node: 'n1' }, command: { index: 2, count: 2 } } } });
+    expect(words('FAILED', { code: 3, step: 2 })).toBe('job 9 FAILED on n1: command 2 of 2 exited with code 3');
+    expect(outcome('FAILED', { code: 127, step: 'setup' })).toMatchObject({ failure: { kind: 'exit-code', code: 127 } });
+    expect(words('FAILED', { code: 127, step: 'setup' })).toBe('job 9 FAILED on n1: slurm.setup failed: command not found (127)');
+    expect(words('FAILED', { code: 1, step: 'cd' })).toBe("job 9 FAILED on n1: could not cd to the stage's directory on n1: is the workspace visible there at the same path?");
+    expect(words('FAILED')).toMatch(/^job 9 FAILED on n1 before its commands ran, and its exit-status file did not appear within 30 s/);
+    expect(words('COMPLETED')).toMatch(/^job 9 COMPLETED, but its exit-status file did not appear within 30 s: is the workspace visible at the same path on n1\?/);
+    expect(words('CANCELLED')).toBe('job 9 CANCELLED on n1 by Slurm or an administrator (scancel), not by orchestrator');
+    expect(outcome('TIMEOUT')).toEqual({ status: 'failed', failure: { kind: 'time-limit', limit: '00:01:00', at: { job: { id: '9', state: 'TIMEOUT', node: 'n1' } } } });
+    expect(words('TIMEOUT')).toBe('job 9 TIMEOUT on n1: killed by Slurm at its time limit (00:01:00); raise slurm.time');
+    expect(outcome('OUT_OF_MEMORY')).toMatchObject({ failure: { kind: 'out-of-memory', memGb: 2 } });
+    expect(words('OUT_OF_MEMORY')).toBe('job 9 OUT_OF_MEMORY on n1: killed for using more memory than --mem=2048M from resources.mem_gb');
+    expect(words('NODE_FAIL')).toBe('job 9 NODE_FAIL: its node n1 failed');
+    expect(words('PREEMPTED')).toBe('job 9 PREEMPTED on n1 by a higher-priority job');
+    expect(words('BOOT_FAIL')).toBe('job 9 BOOT_FAIL: its node n1 failed to boot');
+    expect(words('REVOKED')).toBe('job 9 ended in state REVOKED on n1');
     expect(outcome(undefined, { code: 0, step: 'done' })).toEqual({ status: 'succeeded' });
-    expect(outcome(undefined)).toMatchObject({ message: expect.stringMatching(/^job 9 is no longer known to Slurm and its exit-status file did not appear/) });
+    expect(words(undefined)).toMatch(/^job 9 is no longer known to Slurm and its exit-status file did not appear/);
   });
 });

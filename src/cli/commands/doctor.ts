@@ -25,7 +25,8 @@ export async function doctorCommand(root: string, flags: DoctorFlags, io: Io): P
   if (!existsSync(path.join(root, 'pipeline.yaml'))) {
     rows.push({ name: 'pipeline.yaml', status: 'skip', detail: `none in ${root}; only checks that need no pipeline ran` });
   } else {
-    const loaded = loadPipeline(files);
+    // As every other command: `${env.NAME}` reads this process's environment.
+    const loaded = loadPipeline(files, { env: process.env });
     if (loaded.ok) {
       pipeline = loaded.value;
       rows.push({ name: 'pipeline.yaml', status: 'ok', detail: `${pipeline.stages.length} stage${pipeline.stages.length === 1 ? '' : 's'}` });

@@ -10,11 +10,10 @@ import { parseParamKey, parseSetArgument } from '../../sweep/axis.js';
 import { resultColumns, resultTable } from '../../sweep/results.js';
 import { runSweep } from '../../sweep/run-sweep.js';
 import { writeParams } from '../../sweep/set-params.js';
-import { commandLineSweep, commandLineSweepName, declaredSweeps, expandSweep, withExtraAxes, type Axis, type SweepSpec } from '../../sweep/spec.js';
+import { commandLineSweep, commandLineSweepName, declaredSweeps, expandSweep, withExtraAxes, type Axis, type SweepSpec, type Variant } from '../../sweep/spec.js';
 import { listSweeps, readSweep, sweepDir, variantRoot, type SweepRecord } from '../../sweep/state.js';
 import { renderCsv, renderMarkdown, renderText } from '../../sweep/table.js';
-import { acquireReproLock } from '../../workspace/repro-lock.js';
-import { withExclusiveWorkspace } from '../exclusive-workspace.js';
+import { holdWorkspaceLock, takeLock, withExclusiveWorkspace } from '../exclusive-workspace.js';
 import { EXIT, type Io } from '../io.js';
 import { machineCapacity } from '../machine.js';
 import { cacheLinkTypes, loadProject, report, type Project } from '../project.js';
@@ -90,14 +89,37 @@ export async function sweepRunCommand(root: string, name: string | undefined, fl
   const problems = await preflight(project.pipeline.stages, executors, capacity);
   if (problems.length > 0) return report(problems, project.files, io);
 
-  const lock = await acquireReproLock(path.join(sweepDir(root, spec.name), 'sweep.lock'), {
+  const lock = await takeLock(path.join(sweepDir(root, spec.name), 'sweep.lock'), 'sweep', io, {
     wait: flags.wait,
     onWait: (o) => io.err(`Sweep ${spec.name} is running (pid ${o.pid}, since ${o.since}); waiting for it to finish...\n`),
   });
+  if (typeof lock === 'number') return lock;
   if (!lock.ok) {
     io.err(`error: sweep ${spec.name} is already running (pid ${lock.owner.pid}, since ${lock.owner.since})\n`);
     return EXIT.invalid;
   }
+  try {
+    // The main workspace's lock too, for the whole sweep: its cache is every variant's, so gc,
+    // repro and checkout there wait. Taken after the sweep's own lock (never the other way round
+    // anywhere), so two commands cannot each hold one and wait for the other.
+    return await holdWorkspaceLock(project, io, { wait: flags.wait }, () => runLocked(project, spec, origin, variants, executors, capacity, linkTypes, flags, io));
+  } finally {
+    await lock.release();
+  }
+}
+
+async function runLocked(
+  project: Project,
+  spec: SweepSpec,
+  origin: SweepRecord['origin'],
+  variants: Variant[],
+  executors: ReturnType<typeof createExecutors>,
+  capacity: Record<string, number>,
+  linkTypes: Exclude<ReturnType<typeof cacheLinkTypes>, number>,
+  flags: SweepRunFlags,
+  io: Io,
+): Promise<number> {
+  const { root } = project;
   const interruption = handleInterrupts(executors.values());
   try {
     io.out(`sweep ${spec.name}: ${variants.length} variant${variants.length === 1 ? '' : 's'}, up to ${flags.jobs} stage${flags.jobs === 1 ? '' : 's'} at once\n`);
@@ -126,7 +148,6 @@ export async function sweepRunCommand(root: string, name: string | undefined, fl
     return count('succeeded') === record.variants.length ? EXIT.ok : EXIT.failed;
   } finally {
     interruption.dispose();
-    await lock.release();
   }
 }
 
@@ -282,7 +303,8 @@ export async function sweepRmCommand(root: string, name: string, flags: { wait: 
     io.err(`error: sweep "${name}" has not run here${near ? ` (did you mean "${near}"?)` : ''}; nothing to remove\n`);
     return EXIT.invalid;
   }
-  const lock = await acquireReproLock(path.join(dir, 'sweep.lock'), { wait: flags.wait });
+  const lock = await takeLock(path.join(dir, 'sweep.lock'), 'sweep', io, { wait: flags.wait });
+  if (typeof lock === 'number') return lock;
   if (!lock.ok) {
     io.err(`error: sweep ${name} is running (pid ${lock.owner.pid}); stop it first\n`);
     return EXIT.invalid;

@@ -191,9 +191,3 @@ export function containerOptions(req: ContainerRequest): Result<Dockerode.Contai
     HostConfig: hostConfig,
   });
 }
-
-/** "killed: out of memory (limit 8 GiB)", in the user's own unit. */
-export function oomMessage(stage: Stage): string {
-  const gb = stage.resources.mem_gb;
-  return gb === undefined ? 'killed: out of memory (no mem_gb limit set: the host ran out of memory)' : `killed: out of memory (limit ${gb} GiB)`;
-}

@@ -5,7 +5,8 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ExecHandle, ExecOutcome, ExecRequest } from '../executor.js';
 import { LineSplitter } from '../line-splitter.js';
 import { classifyDockerError, isGone, type DockerClients } from './client.js';
-import { containerOptions, oomMessage } from './container-config.js';
+import type { FailureSite } from '../../model/failure.js';
+import { containerOptions } from './container-config.js';
 
 /** Seconds between SIGTERM and SIGKILL when a stage is cancelled. */
 export const STOP_GRACE_S = 2;
@@ -74,8 +75,14 @@ export class ContainerRun implements ExecHandle {
     } catch (e) {
       if (this.cancelled) return { status: 'cancelled' };
       if (this.containerId) await stopAndRemove(this.docker.quick.getContainer(this.containerId), this.live);
-      return { status: 'failed', message: `${this.which(index)}could not run in Docker: ${classifyDockerError(e).message}` };
+      return { status: 'failed', failure: { kind: 'executor-error', message: `${this.which(index)}could not run in Docker: ${classifyDockerError(e).message}` } };
     }
+  }
+
+  /** Which command of a list failed, as data. */
+  private site(index: number): { at?: FailureSite } {
+    const n = this.req.stage.cmd.length;
+    return n > 1 ? { at: { command: { index: index + 1, count: n } } } : {};
   }
 
   private which(index: number): string {
@@ -96,7 +103,7 @@ export class ContainerRun implements ExecHandle {
       callerUser: callerUser(),
       home: os.homedir(),
     });
-    if (!options.ok) return { status: 'failed', message: `${this.which(index)}${options.error}` };
+    if (!options.ok) return { status: 'failed', failure: { kind: 'executor-error', message: `${this.which(index)}${options.error}` } };
     const container = await this.docker.quick.createContainer(options.value);
     this.track(container.id);
     if (this.cancelled) {
@@ -125,9 +132,13 @@ export class ContainerRun implements ExecHandle {
     const info = await container.inspect();
     await removeContainer(container, this.live);
     if (this.cancelled) return { status: 'cancelled' };
-    if (info.State.OOMKilled) return { status: 'failed', exitCode: exit.StatusCode, message: `${this.which(index)}${oomMessage(this.req.stage)}` };
+    const at = this.site(index);
+    if (info.State.OOMKilled) {
+      const gb = this.req.stage.resources.mem_gb;
+      return { status: 'failed', failure: { kind: 'out-of-memory', ...(gb !== undefined ? { memGb: gb } : {}), ...at } };
+    }
     if (exit.StatusCode === 0) return { status: 'succeeded' };
-    return { status: 'failed', exitCode: exit.StatusCode, message: `${this.which(index)}exited with code ${exit.StatusCode}` };
+    return { status: 'failed', failure: { kind: 'exit-code', code: exit.StatusCode, ...at } };
   }
 
   private track(containerId: string): void {

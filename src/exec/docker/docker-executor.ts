@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import type { Diagnostic } from '../../model/diagnostic.js';
+import type { EnvironmentResult } from '../../model/environment.js';
+import type { StageFailure } from '../../model/failure.js';
 import type { Stage } from '../../model/stage.js';
-import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from '../executor.js';
+import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker, ToolProbeOutcome, ToolProbeRequest } from '../executor.js';
 import { loadExeca, loadedExeca } from '../../util/execa-module.js';
 import { connectDocker, dockerHostDescription, unreachableHint, type DockerClients } from './client.js';
 import { gpuRequests, LABEL, parseSize, stageMounts } from './container-config.js';
@@ -40,12 +42,55 @@ export class DockerExecutor implements Executor {
     return lookup;
   }
 
-  /** The image's content-addressed ID: rebuilding or retagging the image changes the fingerprint. */
-  async environmentId(stage: Stage): Promise<string> {
-    const image = stage.container?.image;
-    if (!image) return 'no container.image';
-    const lookup = await this.resolveImage(image);
-    return lookup.ok ? lookup.id : lookup.reason === 'missing' ? `image ${image} not found` : `image ${image} unknown: ${lookup.message}`;
+  /**
+   * The image's content-addressed ID (rebuilding or retagging the image changes the fingerprint)
+   * and the variables the container gets from pipeline.yaml: the stage's `env` under `container.env`.
+   * Mounts, user and the like are not in the fingerprint (they say where things are, not what they
+   * are; tool versions go in through `tools:`), but they do scope tool probes.
+   */
+  async describeEnvironment(stage: Stage): Promise<EnvironmentResult> {
+    const spec = stage.container;
+    if (!spec?.image) return { ok: false, problem: { kind: 'no-image' } };
+    const image = spec.image;
+    const lookup = await this.resolveImage(image).catch((e: Error): ImageLookup => ({ ok: false, reason: 'error', message: e.message }));
+    if (!lookup.ok) {
+      if (lookup.reason === 'missing') return { ok: false, problem: { kind: 'image-missing', image } };
+      if (lookup.reason === 'unreachable') return { ok: false, problem: { kind: 'engine-unreachable', message: lookup.message } };
+      return { ok: false, problem: { kind: 'engine-error', image, message: lookup.message } };
+    }
+    const scope = JSON.stringify({ wdir: stage.wdir, mounts: spec.mounts ?? [], user: spec.user ?? null, workdir: spec.workdir ?? null, passthrough: spec.env_passthrough ?? [] });
+    return { ok: true, value: { id: lookup.id, env: { ...stage.env, ...spec.env }, scope } };
+  }
+
+  /** Runs the probe in a fresh container of the stage's image, exactly as a command of the stage would run. */
+  async probeTool(req: ToolProbeRequest): Promise<ToolProbeOutcome> {
+    let docker: DockerClients;
+    try {
+      docker = await this.clients();
+    } catch (e) {
+      return { ok: false, output: `could not load the Docker client: ${(e as Error).message}` };
+    }
+    const stdout: string[] = [];
+    const all: string[] = [];
+    const request: ExecRequest = {
+      stage: { ...req.stage, cmd: [req.command] },
+      root: req.root,
+      runId: req.runId,
+      env: callerEnv(),
+      logFile: '',
+      onLine: (line, stream) => {
+        all.push(line);
+        if (stream === 'stdout') stdout.push(line);
+      },
+    };
+    const run = new ContainerRun(docker, request, req.environment.id, this.live, { kind: 'fresh' });
+    const onAbort = () => void run.cancel();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    const outcome = await run.wait().finally(() => req.signal?.removeEventListener('abort', onAbort));
+    if (outcome.status === 'succeeded') return { ok: true, stdout: stdout.join('\n') };
+    if (outcome.status === 'cancelled') return { ok: false, signal: 'SIGTERM', output: 'cancelled' };
+    const f = outcome.failure;
+    return { ok: false, ...(f.kind === 'exit-code' ? { exitCode: f.code } : {}), output: f.kind === 'executor-error' && f.message ? `${all.join('\n')}\n${f.message}`.trim() : all.join('\n') };
   }
 
   async preflight(stages: readonly Stage[]): Promise<Diagnostic[]> {
@@ -80,17 +125,16 @@ export class DockerExecutor implements Executor {
   }
 
   async start(req: ExecRequest): Promise<ExecHandle> {
-    const image = req.stage.container?.image;
-    if (!image) return failedHandle('executor docker needs container.image');
     let docker: DockerClients;
     try {
       docker = await this.clients();
     } catch (e) {
-      return failedHandle(`could not load the Docker client: ${(e as Error).message}`);
+      return failedHandle({ kind: 'executor-error', message: `could not load the Docker client: ${(e as Error).message}` });
     }
-    const lookup = await this.resolveImage(image);
-    if (!lookup.ok) return failedHandle(lookup.message);
-    return new ContainerRun(docker, req, lookup.id, this.live, { kind: 'fresh' });
+    // The same lookup the fingerprint used (once per process): the container runs the ID it names.
+    const environment = await this.describeEnvironment(req.stage);
+    if (!environment.ok) return failedHandle({ kind: 'environment-unavailable', problem: environment.problem });
+    return new ContainerRun(docker, req, environment.value.id, this.live, { kind: 'fresh' });
   }
 
   /** Follows a container of a dead run that is still running, then runs the stage's remaining commands. */
@@ -193,7 +237,14 @@ function staticProblems(stage: Stage): Diagnostic[] {
   return out;
 }
 
-function failedHandle(message: string): ExecHandle {
-  const outcome: ExecOutcome = { status: 'failed', message };
+/** The caller's environment as plain strings: `env_passthrough` copies from it. */
+function callerEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+function failedHandle(failure: StageFailure): ExecHandle {
+  const outcome: ExecOutcome = { status: 'failed', failure };
   return { id: '', wait: async () => outcome, cancel: async () => undefined };
 }

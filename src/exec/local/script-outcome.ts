@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import type { FailureSite } from '../../model/failure.js';
 import type { Stage } from '../../model/stage.js';
 import type { ExecOutcome } from '../executor.js';
 import type { ScriptStatus } from './run-files.js';
@@ -10,20 +11,21 @@ export type ScriptEnd = { status: ScriptStatus } | { status?: undefined; exitCod
 export function scriptOutcome(end: ScriptEnd, stage: Stage, wdir: string): ExecOutcome {
   if (!end.status) {
     const how = end.signal ? `was killed by ${end.signal}` : end.exitCode !== undefined ? `exited with code ${end.exitCode}` : 'ended';
-    return { status: 'failed', message: `the stage's script ${how} before recording an exit status` };
+    return { status: 'failed', failure: { kind: 'executor-error', message: `the stage's script ${how} before recording an exit status` } };
   }
   const { code, step } = end.status;
   if (code === 0) return { status: 'succeeded' };
-  if (step === 'cd') return { status: 'failed', exitCode: code, message: `could not enter the stage's directory ${wdir}` };
-  const which = typeof step === 'number' && stage.cmd.length > 1 ? `command ${step} of ${stage.cmd.length} ` : '';
-  return failure(which, code);
+  if (step === 'cd') return { status: 'failed', failure: { kind: 'executor-error', message: `could not enter the stage's directory ${wdir}` } };
+  const at: FailureSite | undefined = typeof step === 'number' && stage.cmd.length > 1 ? { command: { index: step, count: stage.cmd.length } } : undefined;
+  return failure(at, code);
 }
 
 /** Shell statuses above 128 are how a shell reports a command killed by signal (status - 128). */
-function failure(which: string, status: number): ExecOutcome {
+function failure(at: FailureSite | undefined, status: number): ExecOutcome {
   const signalName = status > 128 && status < 128 + 65 ? signalNames.get(status - 128) : undefined;
-  if (signalName) return { status: 'failed', exitCode: status, signal: signalName, message: `${which}was killed by ${signalName} (exit status ${status})` };
-  return { status: 'failed', exitCode: status, message: `${which}exited with code ${status}` };
+  const site = at ? { at } : {};
+  if (signalName) return { status: 'failed', failure: { kind: 'signal', signal: signalName, status, ...site } };
+  return { status: 'failed', failure: { kind: 'exit-code', code: status, ...site } };
 }
 
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));

@@ -1,5 +1,5 @@
 import type { ExecOutcome } from '../executor.js';
-import { slurmMemoryMb } from './sbatch-args.js';
+import type { FailureSite, StageFailure } from '../../model/failure.js';
 import type { Stage } from '../../model/stage.js';
 import type { ScriptStep } from './job-script.js';
 
@@ -94,59 +94,42 @@ export interface JobEnd {
 }
 
 /**
- * The outcome of a finished job, in words. The status file (written by the job script) gives the
+ * The outcome of a finished job, as data. The status file (written by the job script) gives the
  * exit code and which step failed; Slurm's state says why a job ended without one.
  */
 export function jobOutcome(end: JobEnd, stage: Stage): ExecOutcome {
   const { record, status } = end;
-  const job = `job ${end.jobId}`;
-  const on = record?.node ? ` on ${record.node}` : '';
   const state = record?.state;
-  const fromStatus = (prefix: string): ExecOutcome => {
+  const job = { id: end.jobId, ...(state ? { state } : {}), ...(record?.node ? { node: record.node } : {}) };
+  const failed = (failure: StageFailure): ExecOutcome => ({ status: 'failed', failure });
+  const fromStatus = (): ExecOutcome => {
     const s = status!;
     if (s.code === 0) return { status: 'succeeded' };
-    if (s.step === 'cd') return { status: 'failed', exitCode: s.code, message: `${prefix}could not cd to the stage's directory${on}: is the workspace visible there at the same path?` };
-    return { status: 'failed', exitCode: s.code, message: `${prefix}${stepText(s.step, stage)} ${s.code === 127 && s.step === 'setup' ? 'failed: command not found (127)' : `exited with code ${s.code}`}` };
+    return failed({ kind: 'exit-code', code: s.code, at: { job, ...stepSite(s.step, stage) } });
   };
-  const unseen = `its exit-status file did not appear within ${end.graceS} s: is the workspace visible at the same path${on}? (orchestrator doctor --slurm checks)`;
+  const unseen = `its exit-status file did not appear within ${end.graceS} s: is the workspace visible at the same path${record?.node ? ` on ${record.node}` : ''}? (orchestrator doctor --slurm checks)`;
   switch (state) {
     case undefined:
-      if (status) return fromStatus(`${job} (no longer known to Slurm): `);
-      return { status: 'failed', message: `${job} is no longer known to Slurm and ${unseen}` };
+      if (status) return fromStatus();
+      return failed({ kind: 'executor-error', message: `job ${end.jobId} is no longer known to Slurm and ${unseen}` });
     case 'COMPLETED':
-      if (status) return fromStatus(`${job} COMPLETED, but `);
-      return { status: 'failed', message: `${job} COMPLETED, but ${unseen}` };
+      if (status) return fromStatus();
+      return failed({ kind: 'executor-error', message: `job ${end.jobId} COMPLETED, but ${unseen}` });
     case 'FAILED':
-      if (status) return fromStatus(`${job} FAILED${on}: `);
-      return {
-        status: 'failed',
-        ...(record?.exitCode !== undefined ? { exitCode: record.exitCode } : {}),
-        message: `${job} FAILED${on}${record?.exitCode !== undefined ? ` with exit code ${record.exitCode}` : ''} before its commands ran, and ${unseen}`,
-      };
-    case 'CANCELLED':
-      return { status: 'failed', message: `${job} CANCELLED${on} by Slurm or an administrator (scancel), not by orchestrator` };
+      if (status) return fromStatus();
+      return failed({ kind: 'executor-error', jobState: state, at: { job }, message: `${record?.exitCode !== undefined ? `with exit code ${record.exitCode} ` : ''}before its commands ran, and ${unseen}` });
     case 'TIMEOUT':
-      return { status: 'failed', message: `${job} TIMEOUT${on}: killed by Slurm at its time limit (${record?.timeLimit || 'slurm.time'}); raise slurm.time` };
-    case 'OUT_OF_MEMORY': {
-      const mb = slurmMemoryMb(stage);
-      const limit = mb === undefined ? "the partition's default memory (set resources.mem_gb)" : `--mem=${mb}M from resources.mem_gb`;
-      return { status: 'failed', message: `${job} OUT_OF_MEMORY${on}: killed for using more memory than ${limit}` };
-    }
-    case 'NODE_FAIL':
-      return { status: 'failed', message: `${job} NODE_FAIL: its node${record?.node ? ` ${record.node}` : ''} failed` };
-    case 'PREEMPTED':
-      return { status: 'failed', message: `${job} PREEMPTED${on} by a higher-priority job` };
-    case 'BOOT_FAIL':
-      return { status: 'failed', message: `${job} BOOT_FAIL: its node${record?.node ? ` ${record.node}` : ''} failed to boot` };
-    case 'DEADLINE':
-      return { status: 'failed', message: `${job} DEADLINE: it could not finish before its deadline` };
+      return failed({ kind: 'time-limit', ...(record?.timeLimit ? { limit: record.timeLimit } : {}), at: { job } });
+    case 'OUT_OF_MEMORY':
+      return failed({ kind: 'out-of-memory', ...(stage.resources.mem_gb !== undefined ? { memGb: stage.resources.mem_gb } : {}), at: { job } });
     default:
-      return { status: 'failed', message: `${job} ended in state ${state}${on}${record?.reason && record.reason !== 'None' ? ` (${record.reason})` : ''}` };
+      return failed({ kind: 'executor-error', jobState: state, ...(record?.reason && record.reason !== 'None' ? { reason: record.reason } : {}), at: { job } });
   }
 }
 
-function stepText(step: ScriptStep, stage: Stage): string {
-  if (step === 'setup') return 'slurm.setup';
-  if (step === 'done') return 'the job';
-  return stage.cmd.length > 1 ? `command ${step} of ${stage.cmd.length}` : 'the command';
+/** Which step of the job script failed: setup, cd, or which command of a list. */
+function stepSite(step: ScriptStep, stage: Stage): FailureSite {
+  if (step === 'setup' || step === 'cd') return { step };
+  if (typeof step === 'number' && stage.cmd.length > 1) return { command: { index: step, count: stage.cmd.length } };
+  return {};
 }

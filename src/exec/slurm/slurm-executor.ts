@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { closestMatch } from '../../config/did-you-mean.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
+import type { EnvironmentResult } from '../../model/environment.js';
+import type { StageFailure } from '../../model/failure.js';
 import type { Stage } from '../../model/stage.js';
-import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker } from '../executor.js';
+import type { ExecHandle, ExecOutcome, ExecRequest, Executor, RunningMarker, ToolProbeOutcome, ToolProbeRequest } from '../executor.js';
+import { probeOnThisHost } from '../tool-probe.js';
 import type { DockerExecutor } from '../docker/docker-executor.js';
 import { callerUser } from '../docker/container-run.js';
 import { dockerRunWords } from './container-command.js';
@@ -50,10 +53,27 @@ export class SlurmExecutor implements Executor {
     return this.docker;
   }
 
-  /** "host", or for a stage with a container the image's ID, exactly as the Docker executor says. */
-  async environmentId(stage: Stage): Promise<string> {
-    if (!stage.container) return 'host';
-    return (await this.dockerExecutor()).environmentId(stage);
+  /**
+   * A stage with a container: exactly what the Docker executor says (image ID, the stage's `env`
+   * under `container.env`), since the job runs `docker run` of that image with those variables.
+   * Without one: the host and the stage's `env`. Where the job runs is not part of it, nor are the
+   * `slurm:` settings; `setup` only scopes tool probes.
+   */
+  async describeEnvironment(stage: Stage): Promise<EnvironmentResult> {
+    if (stage.container) return (await this.dockerExecutor()).describeEnvironment(stage);
+    return { ok: true, value: { id: 'host', env: { ...stage.env }, scope: JSON.stringify({ wdir: stage.wdir, setup: setupLines(stage) }) } };
+  }
+
+  /**
+   * Tool probes run on this submit host, not in a job: a job per probe would queue for minutes. A
+   * container stage's probe runs in the same image with the same settings (the nodes must have the
+   * identical image anyway); otherwise it runs in bash after the stage's `slurm.setup` lines, so
+   * `module load vivado/2023.1` picks the version here as on the node.
+   */
+  async probeTool(req: ToolProbeRequest): Promise<ToolProbeOutcome> {
+    if (req.stage.container) return (await this.dockerExecutor()).probeTool(req);
+    const script = [...setupLines(req.stage), req.command].join('\n');
+    return probeOnThisHost({ stage: req.stage, root: req.root, script, shell: 'bash', ...(req.signal ? { signal: req.signal } : {}) });
   }
 
   async preflight(stages: readonly Stage[]): Promise<Diagnostic[]> {
@@ -119,8 +139,9 @@ export class SlurmExecutor implements Executor {
 
   async start(req: ExecRequest): Promise<ExecHandle> {
     const ctx = this.context();
-    const imageId = req.stage.container ? await this.environmentId(req.stage) : undefined;
-    if (imageId !== undefined && !imageId.startsWith('sha256:')) return failedHandle(`container: ${imageId}`);
+    const environment = await this.describeEnvironment(req.stage);
+    if (!environment.ok) return failedHandle({ kind: 'environment-unavailable', problem: environment.problem });
+    const imageId = req.stage.container ? environment.value.id : undefined;
     return new SlurmJob(ctx, req, (files) => this.script(req, files, imageId), { kind: 'fresh', files: jobFiles(req.root, req.runId, req.stage.name) });
   }
 
@@ -140,7 +161,9 @@ export class SlurmExecutor implements Executor {
     if (!record || !owner || owner.root !== req.root || owner.stage !== req.stage.name || record.name !== marker.runId) return undefined;
     const files = jobFiles(req.root, marker.runId, req.stage.name);
     if (!isLiveState(record.state) && !(record.state === 'COMPLETED' && completedCleanly(files, marker.handleId))) return undefined;
-    const imageId = req.stage.container ? await this.environmentId(req.stage) : undefined;
+    const environment = await this.describeEnvironment(req.stage);
+    if (!environment.ok) return undefined;
+    const imageId = req.stage.container ? environment.value.id : undefined;
     return new SlurmJob(ctx, req, (f) => this.script(req, f, imageId), {
       kind: 'reattach',
       jobId: marker.handleId,
@@ -214,7 +237,13 @@ function splitOnce(text: string, separator: string): [string, string] {
   return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + 1)];
 }
 
-function failedHandle(message: string): ExecHandle {
-  const outcome: ExecOutcome = { status: 'failed', message };
+/** `slurm.setup` as a list of lines. */
+function setupLines(stage: Stage): string[] {
+  const setup = stage.slurm?.setup;
+  return setup === undefined ? [] : typeof setup === 'string' ? [setup] : setup;
+}
+
+function failedHandle(failure: StageFailure): ExecHandle {
+  const outcome: ExecOutcome = { status: 'failed', failure };
   return { id: '', wait: async () => outcome, cancel: async () => undefined };
 }

@@ -1,5 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { StageFailure } from '../../model/failure.js';
 import type { ExecHandle, ExecOutcome, ExecRequest } from '../executor.js';
 import type { JobFiles } from './job-files.js';
 import type { JobObservation, JobPoller } from './job-poller.js';
@@ -52,7 +53,7 @@ export class SlurmJob implements ExecHandle {
     private readonly makeScript: ScriptMaker,
     start: JobStart,
   ) {
-    this.done = this.runAll(start).catch((e: Error) => ({ status: 'failed' as const, message: `Slurm executor: ${e.message}` }));
+    this.done = this.runAll(start).catch((e: Error) => ({ status: 'failed' as const, failure: { kind: 'executor-error' as const, message: `Slurm executor: ${e.message}` } }));
   }
 
   get id(): string {
@@ -99,7 +100,7 @@ export class SlurmJob implements ExecHandle {
         continue;
       }
       if (outcome.status === 'failed' && state && isRetryableState(state) && retries > 0) {
-        return { ...outcome, message: `${outcome.message} (after ${retries} ${retries === 1 ? 'retry' : 'retries'})` };
+        return { status: 'failed', failure: withRetries(outcome.failure, retries) };
       }
       return outcome;
     }
@@ -108,7 +109,7 @@ export class SlurmJob implements ExecHandle {
   /** Writes the job script and submits it; an outcome only when that failed (or was cancelled). */
   private async submit(files: JobFiles): Promise<ExecOutcome | undefined> {
     const made = this.makeScript(files);
-    if (!made.ok) return { status: 'failed', message: made.message };
+    if (!made.ok) return executorError(made.message);
     await mkdir(files.dir, { recursive: true });
     await writeFileAtomic(files.script, made.script, { mode: 0o755, durable: false });
     const args = sbatchArgs({ stage: this.req.stage, root: this.req.root, runId: this.req.runId, script: files.script, logPattern: files.logPattern });
@@ -117,14 +118,14 @@ export class SlurmJob implements ExecHandle {
       const r = await slurmCall('sbatch', args, this.req.env);
       if (r.ok) {
         const jobId = r.stdout.trim().split(';')[0]!.trim();
-        if (!/^\d+$/.test(jobId)) return { status: 'failed', message: `sbatch printed "${r.stdout.trim()}" instead of a job id` };
+        if (!/^\d+$/.test(jobId)) return executorError(`sbatch printed "${r.stdout.trim()}" instead of a job id`);
         this.track(jobId);
         this.note(`submitted job ${jobId}${this.req.stage.slurm?.partition ? ` to partition ${this.req.stage.slurm.partition}` : ''}; log ${files.log(jobId)}`);
         if (this.cancelled) await slurmCall('scancel', [jobId]);
         return undefined;
       }
-      if (r.missing) return { status: 'failed', message: 'sbatch not found on PATH: install the Slurm client, or run this stage with another executor' };
-      if (!TRANSIENT_SUBMIT.test(r.stderr) || attempt >= SUBMIT_TRIES) return { status: 'failed', message: `sbatch failed: ${r.message}` };
+      if (r.missing) return executorError('sbatch not found on PATH: install the Slurm client, or run this stage with another executor');
+      if (!TRANSIENT_SUBMIT.test(r.stderr) || attempt >= SUBMIT_TRIES) return executorError(`sbatch failed: ${r.message}`);
       this.note(`sbatch failed (${r.message}); trying again`);
       await this.sleep(2_000 * attempt);
     }
@@ -202,5 +203,23 @@ export class SlurmJob implements ExecHandle {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
+
+function executorError(message: string): ExecOutcome {
+  return { status: 'failed', failure: { kind: 'executor-error', message } };
+}
+
+/** The failure of the last attempt, noting how often the job was submitted again before it. */
+function withRetries(failure: StageFailure, retries: number): StageFailure {
+  switch (failure.kind) {
+    case 'exit-code':
+    case 'signal':
+    case 'out-of-memory':
+    case 'time-limit':
+    case 'executor-error':
+      return { ...failure, at: { ...failure.at, retries } };
+    default:
+      return failure;
   }
 }
