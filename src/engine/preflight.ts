@@ -1,5 +1,6 @@
 import type { Executor } from '../exec/executor.js';
 import { missingExecutors } from '../exec/registry.js';
+import { stagesRunBy } from '../exec/placement.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ExecutorKind, Stage } from '../model/stage.js';
 import { checkDemands } from '../schedule/capacity.js';
@@ -22,7 +23,7 @@ export async function preflight(stages: readonly Stage[], executors: ReadonlyMap
   const problems = staticChecks(stages, executors, capacity);
   if (problems.length > 0) return problems;
   for (const executor of executors.values()) {
-    const own = stages.filter((s) => s.executor === executor.kind);
+    const own = stagesRunBy(executor.kind, stages);
     if (own.length === 0) continue;
     const found = await executor.preflight(own);
     if (found.length > 0) return found;
