@@ -3,43 +3,23 @@
  * against a temp workspace, with the FakeExecutor test double in place of real commands. Every wait
  * is on a promise (an execution starting, being cancelled, the run ending); nothing sleeps.
  */
-import { mkdtempSync, readFileSync, realpathSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import type { ReproEvent } from '../../src/engine/events.js';
 import { observeStage } from '../../src/engine/observe.js';
 import { loadProject, type Project } from '../../src/engine/project.js';
 import type { ReproOptions } from '../../src/engine/repro.js';
 import { startRun, WorkspaceRun, type ActiveRun } from '../../src/engine/run.js';
-import { closeWorkspace, openWorkspace, type Workspace } from '../../src/engine/workspace.js';
+import type { Workspace } from '../../src/engine/workspace.js';
 import type { Executor } from '../../src/exec/executor.js';
 import type { ExecutorKind } from '../../src/model/stage.js';
 import { RunningMarkers } from '../../src/workspace/running-markers.js';
 import { FakeExecutor } from './fake-executor.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+import { tempWorkspace } from './temp-workspace.js';
 
 /** A temp workspace with these files, its resolved project, and a FakeExecutor as its only executor. */
 async function rig(files: Record<string, string>) {
-  const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orchestrator-engine-')));
-  const write = (more: Record<string, string>) => {
-    for (const [rel, content] of Object.entries(more)) {
-      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-      writeFileSync(path.join(root, rel), content);
-    }
-  };
-  write(files);
-  const opened = await openWorkspace(root);
-  if (!opened.ok) throw new Error(opened.error.map((d) => d.message).join('\n'));
-  const ws: Workspace = opened.value;
-  cleanups.push(async () => {
-    await closeWorkspace(ws);
-    rmSync(root, { recursive: true, force: true });
-  });
+  const { root, ws, write } = await tempWorkspace('orchestrator-engine-', files);
   const fake = new FakeExecutor(root);
   const executors = new Map<ExecutorKind, Executor>([['local', fake]]);
   const events: ReproEvent[] = [];

@@ -4,34 +4,16 @@
  * test says which path changed). Every wait is on a promise: an execution starting or being
  * cancelled, a pass ending.
  */
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadRunTarget } from '../../src/engine/run-target.js';
-import { closeWorkspace, openWorkspace } from '../../src/engine/workspace.js';
 import type { Executor } from '../../src/exec/executor.js';
 import type { ExecutorKind } from '../../src/model/stage.js';
 import { watch, type WatchEnd } from '../../src/watch/watcher.js';
 import { FakeExecutor } from './fake-executor.js';
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0)) await c();
-});
+import { afterThisTest, tempWorkspace } from './temp-workspace.js';
 
 async function watching(files: Record<string, string>) {
-  const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orchestrator-watcher-')));
-  const write = (more: Record<string, string>) => {
-    for (const [rel, content] of Object.entries(more)) {
-      mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-      writeFileSync(path.join(root, rel), content);
-    }
-  };
-  write(files);
-  const opened = await openWorkspace(root);
-  if (!opened.ok) throw new Error('workspace');
-  const ws = opened.value;
+  const { root, ws, write } = await tempWorkspace('orchestrator-watcher-', files);
   const fake = new FakeExecutor(root);
   const executors = new Map<ExecutorKind, Executor>([['local', fake]]);
   const problems: string[] = [];
@@ -80,12 +62,10 @@ async function watching(files: Record<string, string>) {
       }),
     },
   });
-  cleanups.push(async () => {
+  afterThisTest(async () => {
     stop.abort();
     for (const e of fake.executions) void e.cancel();
     await ended;
-    await closeWorkspace(ws);
-    rmSync(root, { recursive: true, force: true });
   });
   return {
     fake,
