@@ -5,6 +5,7 @@ import { isDirHash } from '../hash/types.js';
 import { LockStore } from '../lock/lock-store.js';
 import type { LockedOut } from '../lock/lock-types.js';
 import { err, ok, type Result } from '../model/result.js';
+import { isCacheObjectProblem } from './known-failure.js';
 import type { Workspace } from './workspace.js';
 
 /** A sweep variant's workspace: its own pipeline.lock, this workspace's cache. */
@@ -166,13 +167,19 @@ async function keptGroup(ws: Workspace, sizes: ObjectSizes, keeper: Keeper, outs
   return { keeper, paths, objects: present(hashes).length, bytes: total(hashes), hashes };
 }
 
-/** A directory output's files; none for a file, a missing or a corrupt manifest (which keeps nothing). */
+/**
+ * A directory output's files; none for a file, or for a manifest that is missing or corrupt (the
+ * store quarantined it: the directory cannot be restored from it). Any other read error (EIO,
+ * EMFILE) propagates, so gc stops before deleting anything rather than taking the directory's files
+ * for unreferenced.
+ */
 async function manifestEntries(ws: Workspace, hash: string): Promise<{ path: string; hash: string }[]> {
   if (!isDirHash(hash)) return [];
   try {
     return await ws.store.readManifest(hash);
-  } catch {
-    return [];
+  } catch (e) {
+    if (isCacheObjectProblem(e)) return [];
+    throw e;
   }
 }
 
