@@ -4,10 +4,10 @@
 //   node bench/ab.mjs --a /path/to/old/checkout --b /path/to/new/checkout [--files 20000] [--size 100] [--runs 7]
 // Each checkout must be built (`npm run build`). Asserts nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSeedFiles } from './seed-files.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const option = (name, dflt) => {
@@ -45,14 +45,7 @@ const record = (row, build, t) => {
 
 try {
   const seed = path.join(base, 'seed');
-  process.stdout.write(`creating ${nFiles} files x ${sizeKB} KB ... `);
-  const block = randomBytes(sizeKB * 1024 + nFiles);
-  for (let i = 0; i < nFiles; i++) {
-    const dir = path.join(seed, `d${String(Math.floor(i / 200)).padStart(3, '0')}`);
-    if (i % 200 === 0) mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `f${i}.bin`), block.subarray(i, i + sizeKB * 1024));
-  }
-  console.log('done');
+  createSeedFiles(seed, nFiles, sizeKB);
 
   // One project per build, so neither sees the other's stat cache, lock or cache objects.
   const project = {};

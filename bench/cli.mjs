@@ -3,10 +3,10 @@
 // Measures what a user waits for: `status` on a small pipeline, and on a pipeline with a 20,000-file
 // directory: first hash, no-op status, repro+commit, restore of the directory from the cache.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSeedFiles } from './seed-files.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'orchestrator.js');
@@ -58,14 +58,7 @@ try {
 
   // 2. A 20,000-file directory: first as a plain dep, then as a stage output.
   const seed = path.join(base, 'seed');
-  process.stdout.write(`creating ${nFiles} files x ${sizeKB} KB ... `);
-  const block = randomBytes(sizeKB * 1024 + nFiles);
-  for (let i = 0; i < nFiles; i++) {
-    const dir = path.join(seed, `d${String(Math.floor(i / 200)).padStart(3, '0')}`);
-    if (i % 200 === 0) mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `f${i}.bin`), block.subarray(i, i + sizeKB * 1024));
-  }
-  console.log('done');
+  createSeedFiles(seed, nFiles, sizeKB);
   const gb = (nFiles * sizeKB * 1024) / 1e9;
 
   const big = path.join(base, 'big');
