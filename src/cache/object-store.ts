@@ -164,14 +164,7 @@ export class ObjectStore {
    */
   async readDirListing(dirHash: string, forPath?: string): Promise<DirListing> {
     if (!isDirHash(dirHash)) throw new Error(`not a directory hash: ${dirHash}`);
-    const file = this.objectPath(dirHash);
-    const st = lstatSync(file, { throwIfNoEntry: false });
-    if (!st) throw new MissingObjectError(dirHash, forPath);
-    if (!st.isFile()) throw await this.reject(dirHash, forPath, 'a directory or other non-file stands in its place');
-    const bytes = await fsp.readFile(file);
-    const got = manifestHashOfBytes(bytes);
-    if (got !== dirHash) throw await this.reject(dirHash, forPath, `its bytes hash to ${got}`);
-    return parseDirListing(bytes);
+    return parseDirListing(await this.readVerified(dirHash, forPath, manifestHashOfBytes));
   }
 
   /**
@@ -181,12 +174,17 @@ export class ObjectStore {
    */
   async readFileVerified(hash: string, forPath?: string): Promise<Buffer> {
     if (isDirHash(hash)) throw new Error(`not a file hash: ${hash}`);
+    return this.readVerified(hash, forPath, sha256Hex);
+  }
+
+  /** An object's bytes, checked against its name with `hashOf`: missing throws, bad is quarantined and thrown. */
+  private async readVerified(hash: string, forPath: string | undefined, hashOf: (bytes: Buffer) => string): Promise<Buffer> {
     const file = this.objectPath(hash);
     const st = lstatSync(file, { throwIfNoEntry: false });
     if (!st) throw new MissingObjectError(hash, forPath);
     if (!st.isFile()) throw await this.reject(hash, forPath, st.isDirectory() ? 'a directory stands in its place' : 'not a regular file');
     const bytes = await fsp.readFile(file);
-    const got = sha256Hex(bytes);
+    const got = hashOf(bytes);
     if (got !== hash) throw await this.reject(hash, forPath, `its bytes hash to ${got}`);
     return bytes;
   }
