@@ -1,0 +1,69 @@
+/**
+ * The one interface every remote storage speaks (a shared folder, S3, SSH/SFTP). A remote holds the
+ * local cache's layout, so a key is a path relative to the cache root with `/` separators:
+ *   `objects/<hash[0:2]>/<hash[2:]>`  (a file's bytes, or a directory manifest ending in `.dir`)
+ *   `runs/<key[0:2]>/<key>.json`      (a run-cache entry)
+ * A backend moves bytes only: it never interprets them. Verification (the hash of what was fetched)
+ * and atomic placement in the local cache belong to the transfer layer above it.
+ */
+export type RemoteKey = string;
+
+export interface TransferOptions {
+  /** Aborts the transfer; a backend leaves nothing visible under the key when aborted. */
+  signal?: AbortSignal;
+  /** Called with the number of bytes moved since the last call (progress). */
+  onBytes?: (bytes: number) => void;
+}
+
+export interface RemoteBackend {
+  /** The remote's URL for messages, never with credentials. */
+  readonly url: string;
+  /**
+   * Which of `keys` exist on the remote. Batched: one listing per key prefix or a bounded number of
+   * parallel existence checks, never a sequential round trip per key.
+   */
+  existing(keys: readonly RemoteKey[], opts?: TransferOptions): Promise<Set<RemoteKey>>;
+  /** Every key under `prefix` (`objects/`, `runs/`), in no particular order. */
+  list(prefix: string, opts?: TransferOptions): AsyncIterable<RemoteKey>;
+  /**
+   * Uploads a local file so that it appears under `key` atomically: a reader of the remote never sees
+   * part of it under that key (temp name + rename, or a single/multipart PUT that completes at once).
+   */
+  upload(localFile: string, key: RemoteKey, size: number, opts?: TransferOptions): Promise<void>;
+  /**
+   * Downloads `key` into `localFile`, a temp path the caller owns (created or truncated). The caller
+   * verifies the bytes and renames them into place. Throws RemoteError kind 'not-found' when absent.
+   */
+  download(key: RemoteKey, localFile: string, opts?: TransferOptions): Promise<void>;
+  /** Deletes keys; a key that is already gone is not an error. */
+  delete(keys: readonly RemoteKey[], opts?: TransferOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Why a remote operation failed, as data the transfer layer acts on:
+ * - transient: worth retrying with backoff (connection reset, timeout, 5xx, server restarting);
+ * - everything else fails at once with the message and hint shown to the user.
+ */
+export type RemoteErrorKind = 'transient' | 'auth' | 'host-key' | 'not-found' | 'no-container' | 'config' | 'other';
+
+export class RemoteError extends Error {
+  constructor(
+    readonly kind: RemoteErrorKind,
+    message: string,
+    /** What the user can do about it, e.g. "check the bucket name with `orchestrator remote list`". */
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RemoteError';
+  }
+}
+
+/** One configured remote as read from the project config: its URL and DVC-style options. */
+export interface RemoteConfig {
+  name: string;
+  url: string;
+  /** DVC's option names: `endpointurl`, `region`, `profile`, `port`, `user`, `keyfile`, `known_hosts`, ... */
+  options: Readonly<Record<string, string>>;
+}
