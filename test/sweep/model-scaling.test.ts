@@ -157,7 +157,7 @@ describe('the FINN-T Model Scaling study (examples/model-scaling, stand-in build
     const lut = (id: string) => full.rows.find((r) => r.variant === id)!.LUT;
     expect(pivot.rows[1]!.values).toEqual([lut('num_heads=2,head_dim=16,seq_len=512,bits=2'), lut('num_heads=2,head_dim=32,seq_len=512,bits=2')]);
     const md = (await p.runOk(['sweep', 'show', 'scaling', '--grid', 'heads', '--pivot', 'num_heads', 'head_dim', 'LUT', '--md'], 0, { env, timeoutMs })).stdout.trim().split('\n');
-    expect(md[0]).toBe('| num_heads \\ head_dim | head_dim=16 | head_dim=32 |');
+    expect(md[0]).toBe('| model.num_heads \\ model.head_dim | model.head_dim=16 | model.head_dim=32 |');
     expect(md[1]).toBe('| ---: | ---: | ---: |');
 
     const csv = (await p.runOk(['sweep', 'show', 'scaling', '--csv', '--no-variant', '--only', 'head_dim', 'num_heads', 'LUT', 'duration', '--sort-by', 'head_dim:desc', '--sort-by', 'num_heads', '--where', 'seq_len=512,bits=2'], 0, { env, timeoutMs })).stdout.trim().split('\n');
