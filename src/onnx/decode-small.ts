@@ -22,7 +22,9 @@ type Obj = Record<string, unknown>;
 const TO_OBJECT: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: false, arrays: true };
 
 function decode(t: protobuf.Type, buf: Uint8Array): Obj {
-  return t.toObject(t.decode(buf), TO_OBJECT);
+  // A plain Uint8Array view, not a Buffer: protobufjs's Buffer reader clamps a string that runs past
+  // the end instead of failing; its plain reader checks every length. Both slice bytes as views.
+  return t.toObject(t.decode(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)), TO_OBJECT);
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v instanceof Uint8Array ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8') : '');
