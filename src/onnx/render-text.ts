@@ -16,7 +16,8 @@ export function renderSummary(s: ModelSummary): string {
   out.push(`  ${s.nodeCount} nodes: ${Object.entries(s.nodesByOpType).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${v} ${k}`).join(', ')}`);
   const w = s.weightTotals;
   out.push(`  weights: ${bytes(w.bytes)} at annotated widths (${bytes(w.carrierBytes)} as stored in ${w.initializers} initializers)`);
-  for (const [k, v] of Object.entries(s.metadata)) out.push(`  metadata ${k} = ${v}`);
+  // Long values (FINN keeps paths; the test stand-ins keep their whole state) are cut: --json has them whole.
+  for (const [k, v] of Object.entries(s.metadata)) out.push(`  metadata ${k} = ${v.length > 100 ? `${v.slice(0, 100)}... (${v.length} characters)` : v}`);
   for (const c of s.children) out.push(`  partition ${c.node} -> ${c.model}${c.error ? `: ${c.error}` : c.summary ? ` (${c.summary.kind}, ${c.summary.nodeCount} nodes)` : ''}`);
   if (s.reports.found.length > 0) out.push(`  reports: ${s.reports.found.join(', ')}`);
   for (const e of s.reports.errors) out.push(`  report problem: ${e}`);
