@@ -9,8 +9,8 @@ export function finnDatatypeBits(name: string): number | undefined {
   if (n === 'TERNARY') return 2;
   if (n === 'FLOAT32') return 32;
   if (n === 'FLOAT16' || n === 'BFLOAT16') return 16;
-  const int = /^(?:U?INT|SCALEDINT)(\d+)$/.exec(n);
-  if (int) return Number(int[1]);
+  const int = /^(?:U?INT(\d+)|SCALEDINT<(\d+)>)$/.exec(n);
+  if (int) return Number(int[1] ?? int[2]);
   const fixed = /^FIXED<(\d+),\s*-?\d+>$/.exec(n);
   if (fixed) return Number(fixed[1]);
   const float = /^FLOAT<(\d+),\s*(\d+)(?:,\s*-?\d+)?>$/.exec(n);

@@ -23,12 +23,14 @@ const FIXED64 = new Set(['double', 'fixed64', 'sfixed64']);
 const FIXED32 = new Set(['float', 'fixed32', 'sfixed32']);
 
 /** Wire types a field may arrive with: its own, and 2 for a (packed) repeated scalar. */
-function wireTypes(f: FieldDescriptor): number[] {
-  const scalar = VARINT.has(f.type) ? 0 : FIXED64.has(f.type) ? 1 : FIXED32.has(f.type) ? 5 : isEnum(f.type) ? 0 : 2;
+function wireTypes(f: FieldDescriptor, owner: MessageDescriptor): number[] {
+  const scalar = VARINT.has(f.type) ? 0 : FIXED64.has(f.type) ? 1 : FIXED32.has(f.type) ? 5 : isEnum(f.type, owner) ? 0 : 2;
   return f.rule === 'repeated' && scalar !== 2 ? [scalar, 2] : [scalar];
 }
 
-function isEnum(type: string): boolean {
+/** An enum named relative to the message that uses it (AttributeProto.type: AttributeType), or from the package. */
+function isEnum(type: string, owner: MessageDescriptor): boolean {
+  if ((owner.nested?.[type] as { values?: unknown } | undefined)?.values) return true;
   const [outer, inner] = type.split('.');
   const o = onnx[outer!] as { values?: unknown; nested?: Record<string, { values?: unknown }> } | undefined;
   if (inner === undefined) return !!o?.values;
@@ -45,7 +47,7 @@ export interface MessageFields {
 function fieldsOf(name: string): MessageFields {
   const m = message(name);
   const byNumber = new Map<number, { name: string; wire: number[] }>();
-  for (const [fname, f] of Object.entries(m.fields)) byNumber.set(f.id, { name: fname, wire: wireTypes(f) });
+  for (const [fname, f] of Object.entries(m.fields)) byNumber.set(f.id, { name: fname, wire: wireTypes(f, m) });
   return {
     id: (field) => {
       const f = m.fields[field];
