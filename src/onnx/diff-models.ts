@@ -15,6 +15,8 @@ export interface ModelDiff {
   attributes: Array<{ node: string; attribute: string; before?: unknown; after?: unknown }>;
   /** Per node with weights: bytes at annotated width before/after, where they differ. */
   weights: Array<{ node: string; before?: number; after?: number }>;
+  /** Per hardware layer: the cycles estimate before/after, where it differs (what a folding change buys). */
+  cycles: Array<{ node: string; before?: number; after?: number }>;
 }
 
 export interface DiffSide {
@@ -80,7 +82,12 @@ export function diffModels(a: ModelSummary, b: ModelSummary): ModelDiff {
   const weights = [...new Set([...wA.keys(), ...wB.keys()])]
     .filter((n) => wA.get(n) !== wB.get(n))
     .map((node) => ({ node, ...(wA.has(node) ? { before: wA.get(node)! } : {}), ...(wB.has(node) ? { after: wB.get(node)! } : {}) }));
-  return { a: side(a, A), b: side(b, B), opTypes, removed, added, datatypes, attributes, weights };
+  const cA = new Map(a.layers.filter((l) => l.cycles !== undefined).map((l) => [l.name, l.cycles!]));
+  const cB = new Map(b.layers.filter((l) => l.cycles !== undefined).map((l) => [l.name, l.cycles!]));
+  const cycles = [...new Set([...cA.keys(), ...cB.keys()])]
+    .filter((n) => cA.get(n) !== cB.get(n))
+    .map((node) => ({ node, ...(cA.has(node) ? { before: cA.get(node)! } : {}), ...(cB.has(node) ? { after: cB.get(node)! } : {}) }));
+  return { a: side(a, A), b: side(b, B), opTypes, removed, added, datatypes, attributes, weights, cycles };
 }
 
 function count(nodes: Map<string, NodeSummary>): Map<string, number> {

@@ -49,6 +49,7 @@ export function renderDiff(d: ModelDiff): string {
   section('datatypes', ['tensor', 'before', 'after'], d.datatypes.map((r) => [r.tensor, r.before, r.after]));
   section('attributes', ['node', 'attribute', 'before', 'after'], d.attributes.map((r) => [r.node, r.attribute, r.before, r.after]));
   section('weight bytes (annotated width)', ['node', 'before', 'after'], d.weights.map((r) => [r.node, r.before, r.after]));
-  if (d.opTypes.length + d.removed.length + d.added.length + d.datatypes.length + d.attributes.length + d.weights.length === 0) out.push('  no differences in nodes, datatypes, attributes or weights');
+  section('cycles estimate', ['layer', 'before', 'after'], d.cycles.map((r) => [r.node, r.before, r.after]));
+  if (d.opTypes.length + d.removed.length + d.added.length + d.datatypes.length + d.attributes.length + d.weights.length + d.cycles.length === 0) out.push('  no differences in nodes, datatypes, attributes or weights');
   return `${out.join('\n')}\n`;
 }

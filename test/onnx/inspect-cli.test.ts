@@ -61,6 +61,7 @@ describe('inspect (CLI)', () => {
       ]),
     );
     expect(d.attributes.filter((a) => a.node.startsWith('StreamingFIFO'))).toEqual([]);
+    expect(d.cycles).toContainEqual({ node: 'MVAU_rtl_0', before: (32 / 2) * (16 / 4) * 8, after: (32 / 4) * (16 / 8) * 8 });
     const text = await runCli(['inspect', 'diff', 'a/specialized/model.onnx', 'b/specialized/model.onnx'], { cwd: dir });
     expect(text.stdout).toMatch(/^ {4}MVAU_rtl_0 +PE +2 +4$/m);
   });
