@@ -82,6 +82,17 @@ describe('inspect (CLI)', () => {
     expect(hw.b.kind).toBe('hardware');
     expect(hw.added.map((n) => n.opType)).toEqual(['finn.custom_op.fpgadataflow:MVAU', 'finn.custom_op.fpgadataflow:MVAU']);
   });
+
+  it('--out DIR writes inspect.html and inspect.json; usage errors are exit 2', async () => {
+    const r = await runCli(['inspect', 'a/hw.onnx', '--out', 'report-out'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^wrote report-out\/inspect\.html$/m);
+    expect((JSON.parse(readFileSync(path.join(dir, 'report-out/inspect.json'), 'utf8')) as ModelSummary).kind).toBe('hardware');
+    expect(readFileSync(path.join(dir, 'report-out/inspect.html'), 'utf8')).toMatch(/^<!doctype html>/);
+    const usage = await runCli(['inspect', 'diff', 'a/hw.onnx'], { cwd: dir });
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toBe('error: inspect diff takes two models: inspect diff A B\n');
+  });
 });
 
 describe('inspect: malformed input is a clear error, exit 2, no stack trace', () => {
@@ -109,17 +120,6 @@ describe('inspect: malformed input is a clear error, exit 2, no stack trace', ()
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-  });
-
-  it('--out DIR writes inspect.html and inspect.json; usage errors are exit 2', async () => {
-    const r = await runCli(['inspect', 'a/hw.onnx', '--out', 'report-out'], { cwd: dir });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^wrote report-out\/inspect\.html$/m);
-    expect((JSON.parse(readFileSync(path.join(dir, 'report-out/inspect.json'), 'utf8')) as ModelSummary).kind).toBe('hardware');
-    expect(readFileSync(path.join(dir, 'report-out/inspect.html'), 'utf8')).toMatch(/^<!doctype html>/);
-    const usage = await runCli(['inspect', 'diff', 'a/hw.onnx'], { cwd: dir });
-    expect(usage.code).toBe(2);
-    expect(usage.stderr).toBe('error: inspect diff takes two models: inspect diff A B\n');
   });
 
   it('a missing file or unknown name, and a directory', async () => {
