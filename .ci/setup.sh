@@ -127,3 +127,17 @@ if ! slurm_ready || [ "$(cat /etc/slurm/slurm.conf 2>/dev/null)" != "$slurm_conf
   fi
 fi
 echo "== slurm $(sinfo --version | awk '{print $2}'): node $(sinfo -h -N -o '%N %T %c CPUs %m MB'), up in $(( $(date +%s) - slurm_started )) s"
+
+# --- ONNX inspection (issue 19): Debian's python3-onnx and python3-numpy build the test models
+# (/usr/bin/python3 only; ../shared/ENVIRONMENT.md), Debian's chromium renders the drawn graph for the
+# browser test (driven by the playwright-core dev dependency; no browser download). Idempotent.
+onnx_missing=()
+/usr/bin/python3 -c 'import onnx, numpy' >/dev/null 2>&1 || onnx_missing+=(python3-onnx python3-numpy)
+[ -x /usr/bin/chromium ] || onnx_missing+=(chromium)
+if [ ${#onnx_missing[@]} -gt 0 ]; then
+  echo "== installing ${onnx_missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${onnx_missing[@]}" >"$log_dir/apt-onnx.log" 2>&1 || { cat "$log_dir/apt-onnx.log"; exit 1; }
+fi
+echo "== python3-onnx $(/usr/bin/python3 -c 'import onnx; print(onnx.__version__)'), $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"

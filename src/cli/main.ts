@@ -369,6 +369,25 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     );
   for (const cmd of finn.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
 
+  program
+    .command('inspect')
+    .description('Inspect an ONNX model (QONNX / FINN-ONNX / hardware): kind, opsets, datatypes, node counts, per-layer folding, weights, FINN reports. `inspect diff A B` compares two.')
+    .argument('<target...>', 'MODEL.onnx | STAGE | STAGE@REV | SWEEP/VARIANT/STAGE, or: diff A B')
+    .option('--json', 'print one JSON document')
+    .option('--html <file>', 'also draw the graph (and its partitions) into a self-contained HTML page')
+    .option('--out <dir>', 'write inspect.html and inspect.json into DIR')
+    .action((args: string[], o: { json?: boolean; html?: string; out?: string }) =>
+      run(async () => {
+        const { inspectCommand, inspectDiffCommand } = await import('./commands/inspect.js');
+        if (args[0] === 'diff' && args.length === 3) return inspectDiffCommand(root(), args[1]!, args[2]!, { json: !!o.json }, io);
+        if (args.length !== 1) {
+          io.err(args[0] === 'diff' ? 'error: inspect diff takes two models: inspect diff A B\n' : 'error: inspect takes one model (or: inspect diff A B)\n');
+          return EXIT.invalid;
+        }
+        return inspectCommand(root(), args[0]!, { json: !!o.json, ...(o.html ? { html: o.html } : {}), ...(o.out ? { out: o.out } : {}) }, io);
+      })(),
+    );
+
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
   return program;
 }

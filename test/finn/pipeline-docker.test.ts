@@ -251,7 +251,9 @@ describe('attention-specific steps (FINN-T reference build) with stand-ins, in D
       for (const { step, transformations } of stepRecords(p, stage)) expect(transformations, `${stage} ${step}`).toEqual(REFERENCE[step] ?? []);
     }
     // The hw stage's model carries every transformation of both stages, in order.
-    const hwModel = JSON.parse(p.read('build/hw/model.onnx'));
+    // The stand-in writes real ONNX; its own state rides in the metadata property standin_state.
+    const inspected = JSON.parse((await p.runOk(['inspect', 'build/hw/model.onnx', '--json'])).stdout) as { metadata: Record<string, string> };
+    const hwModel = JSON.parse(inspected.metadata.standin_state!);
     expect(hwModel.transformations).toEqual([
       ...['step_tidy_up_pre_attention', 'step_streamline_positional', 'step_streamline_attention', 'step_streamline_residual', 'step_streamline_norms'].flatMap((s) => REFERENCE[s]!),
       ...['step_convert_attention_to_hw', 'step_tidy_up_post_attention', 'step_convert_residual_to_hw', 'step_replicate_streams'].flatMap((s) => REFERENCE[s]!),

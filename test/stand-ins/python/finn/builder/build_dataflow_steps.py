@@ -10,6 +10,7 @@ import shutil
 import tempfile
 
 from finn.builder.build_dataflow_config import DataflowOutputType as Out
+from qonnx.core.modelwrapper import ModelWrapper
 
 
 def _history(model, name):
@@ -89,11 +90,15 @@ def step_convert_to_hw(model, cfg):
 
 
 def step_create_dataflow_partition(model, cfg):
-    parent = json.loads(json.dumps(model.model))
-    parent["nodes"] = [{"name": "StreamingDataflowPartition_0", "op_type": "StreamingDataflowPartition", "attrs": {"model": "supported_op_partitions/partition_0.onnx"}}]
-    os.makedirs(os.path.join(cfg.output_dir, "intermediate_models"), exist_ok=True)
-    with open(os.path.join(cfg.output_dir, "intermediate_models", "dataflow_parent.onnx"), "w") as f:
-        json.dump(parent, f, indent=1)
+    # Like FINN's: the parent keeps a StreamingDataflowPartition node pointing at the child (the
+    # hardware part, which the step returns). The child is written next to the parent so the
+    # relative `model` path resolves from it.
+    parent = ModelWrapper(json.loads(json.dumps(model.model)))
+    parent.model["nodes"] = [{"name": "StreamingDataflowPartition_0", "op_type": "StreamingDataflowPartition", "attrs": {"model": "supported_op_partitions/partition_0.onnx", "partition_id": 0}}]
+    intermediate = os.path.join(cfg.output_dir, "intermediate_models")
+    os.makedirs(os.path.join(intermediate, "supported_op_partitions"), exist_ok=True)
+    parent.save(os.path.join(intermediate, "dataflow_parent.onnx"))
+    model.save(os.path.join(intermediate, "supported_op_partitions", "partition_0.onnx"))
     return _history(model, "step_create_dataflow_partition")
 
 

@@ -1,25 +1,26 @@
-"""STAND-IN for qonnx.core.modelwrapper (tests only): the "ONNX" is a JSON document."""
+"""STAND-IN for qonnx.core.modelwrapper (tests only): the model is a JSON document of the stand-in's
+state, saved as a real ONNX file shaped like the step's output (see standin_onnx.py)."""
 import copy
-import json
+
+from qonnx.core import standin_onnx
 
 
 class ModelWrapper:
     def __init__(self, model):
         if isinstance(model, str):
-            with open(model) as f:
-                text = f.read()
+            with open(model, "rb") as f:
+                data = f.read()
             try:
-                model = json.loads(text)
-            except ValueError:
-                raise ValueError(f"{model}: not a stand-in ONNX model (JSON expected)") from None
+                model = standin_onnx.decode_state(data)
+            except ValueError as e:
+                raise ValueError(f"{model}: {e}") from None
         if not isinstance(model, dict) or model.get("standin") != "qonnx-json":
             raise ValueError("not a stand-in ONNX model")
         self.model = copy.deepcopy(model)
 
     def save(self, path):
-        with open(path, "w") as f:
-            json.dump(self.model, f, indent=1, sort_keys=True)
-            f.write("\n")
+        with open(path, "wb") as f:
+            f.write(standin_onnx.encode(self.model))
 
     def transform(self, transformation, make_deepcopy=True, cleanup=True):
         """Like qonnx's: applies `transformation` to a copy; the stand-in records its class name."""
