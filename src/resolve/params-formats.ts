@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { yamlLib } from '../util/yaml-lib.js';
 import { err, ok, type Result } from '../model/result.js';
 import { parsePythonParams } from './python-params.js';
 
@@ -43,4 +44,15 @@ function plainToml(value: unknown): unknown {
     return out;
   }
   return value;
+}
+
+/** Any params or metrics file's text to plain data, by its extension (YAML for unknown ones, as DVC). */
+export function parseDataText(file: string, text: string): Result<unknown, string> {
+  const format = paramsFormat(file);
+  if (format === 'toml' || format === 'python') return parseNonYamlParams(file, text, format);
+  try {
+    return ok(yamlLib().parse(text) as unknown);
+  } catch (e) {
+    return err(`${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
 }
