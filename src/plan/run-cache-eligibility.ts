@@ -10,14 +10,15 @@ export function isCallbackStage(stage: Stage): boolean {
 
 /**
  * Whether a run of `stage` may be recorded in and restored from the run-cache, by DVC's rules
- * (dvc/stage/cache.py `_can_hash`): not a callback stage, not always_changed, at least one dep
- * (params count) and one output, and no `persist` output (its content depends on earlier runs, not
- * only on the inputs). Outputs with `cache: false` do not prevent it: their bytes are kept for the
- * run-cache and restored as copies, as DVC does (`_uncached_outs`), so the recommended
- * `metrics: [{m.json: {cache: false}}]` keeps the run-cache.
+ * (dvc/stage/cache.py `_can_hash`, dvc/stage/__init__.py `Stage.run`): not a callback stage, not
+ * always_changed, at least one dep (params count) and one output, no `persist` output (its content
+ * depends on earlier runs, not only on the inputs), and no plain output with `cache: false`. An
+ * uncached metric or plot does not prevent it: its bytes are kept for the run-cache and restored as
+ * a copy (`_uncached_outs`), so DVC's recommended `metrics: [{m.json: {cache: false}}]` keeps the
+ * run-cache.
  */
 export function runCacheEligible(stage: Stage): boolean {
   if (isCallbackStage(stage) || stage.alwaysChanged) return false;
   if (stage.deps.length + stage.params.length === 0 || stage.outs.length === 0) return false;
-  return stage.outs.every((o) => !o.persist);
+  return stage.outs.every((o) => !o.persist && (o.cache || o.kind !== 'out'));
 }

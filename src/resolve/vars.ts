@@ -185,7 +185,7 @@ export function stageContext(
     } else if (typeof entry === 'string') {
       const [name = '', keyList] = splitVarsEntry(entry);
       const file = path.posix.normalize(path.posix.join(wdir, name));
-      if (keyList === undefined && loaded.has(file)) return;
+      if (keyList === undefined && (loaded.has(file) || files.includes(file))) return; // already loaded whole
       const read = data.load(file);
       if (!read.ok) {
         diagnostics.push(...pointAt(read.error, at(i)));

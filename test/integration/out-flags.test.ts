@@ -28,8 +28,8 @@ describe('output flags', () => {
     await p.runOk(['repro']);
     expect(p.lockText()).toContain('cache: false');
     const hash = p.lock().stages.build!.outs!.find((o) => o.path === 'build/x')!.hash;
-    // Issue 15: as DVC does, an uncached output's bytes are kept for the run-cache (restored as a copy).
-    expect(objectExists(p, hash)).toBe(true);
+    // As in DVC, a plain output with cache: false keeps the stage out of the run-cache: nothing stored.
+    expect(objectExists(p, hash)).toBe(false);
 
     p.write('pipeline.yaml', pipeline(''));
     const s = await status(p);
