@@ -73,7 +73,9 @@ function projectFrom(name: string): { project: Project; stages: string[] } {
       })),
     };
   }
-  const sources = Object.fromEntries(reads.filter((r) => !produced(r) && !(r in all)).map((r) => [r, `source of ${r}\n`]));
+  // A dep with outputs of other stages under it is the directory holding them, not a source file.
+  const holdsOutputs = (p: string) => outs.some((o) => under(o, p));
+  const sources = Object.fromEntries(reads.filter((r) => !produced(r) && !holdsOutputs(r) && !(r in all)).map((r) => [r, `source of ${r}\n`]));
   const project = createProject({ ...all, ...sources, '.standin.json': JSON.stringify(spec, null, 1) });
   return { project, stages: stages.map((s) => s.name) };
 }
@@ -87,7 +89,7 @@ function reran(p: Project, stages: string[], before: Record<string, number>): st
 async function changeAndRepro(p: Project, stages: string[], change: () => void): Promise<string[]> {
   const before = p.counts(...stages);
   change();
-  await p.runOk(['repro']);
+  await p.runOk(['repro'], 0, CLI_TIMEOUT);
   return reran(p, stages, before);
 }
 
@@ -102,6 +104,12 @@ interface Case {
   paramChanges: { file: string; key: string[]; value: unknown; expected: string[] }[];
   codeChanges: { file: string; expected: string[] }[];
 }
+
+/** Large pipelines (lk-demo-experiment expands to 134 stages) on a busy machine: per test, and per CLI call. */
+const TIMEOUT = 900_000;
+const CLI_TIMEOUT = { timeoutMs: 600_000 };
+
+const DATASETS = ['ml-100k', 'ml-latest-small', 'ml-1m', 'ml-10m', 'ml-20m', 'ml-25m', 'ml-32m'];
 
 const CASES: Case[] = [
   {
@@ -141,36 +149,48 @@ const CASES: Case[] = [
     ],
     codeChanges: [{ file: 'src/evaluate.py', expected: ['evaluate'] }],
   },
+  {
+    // foreach and matrix over inline vars, `${item}` in output keys (`- eval-report.${item}.ipynb:`).
+    name: 'lk-demo-experiment',
+    paramChanges: [{ file: 'params.yaml', key: ['random', 'seed'], value: 1, expected: [] }],
+    codeChanges: [
+      {
+        file: 'pipelines/bias.toml',
+        expected: DATASETS.flatMap((d) => [`generate-recs@${d}-bias`]).concat(DATASETS.map((d) => `eval-report@${d}`), DATASETS.map((d) => `report-html@${d}`)),
+      },
+    ],
+  },
 ];
+
 
 describe.each(CASES)('public DVC project $name (dvc.yaml verbatim, commands replaced by stand-ins)', (c) => {
   it('loads, runs every stage once, then reruns nothing', async () => {
     const { project: p, stages } = projectFrom(c.name);
-    await p.runOk(['repro']);
+    await p.runOk(['repro'], 0, CLI_TIMEOUT);
     expect(p.counts(...stages)).toEqual(Object.fromEntries(stages.map((s) => [s, 1])));
-    await p.runOk(['repro']);
+    await p.runOk(['repro'], 0, CLI_TIMEOUT);
     expect(p.counts(...stages)).toEqual(Object.fromEntries(stages.map((s) => [s, 1])));
-    const status = JSON.parse((await p.runOk(['status', '--json'])).stdout) as { upToDate: boolean };
+    const status = JSON.parse((await p.runOk(['status', '--json'], 0, CLI_TIMEOUT)).stdout) as { upToDate: boolean };
     expect(status.upToDate).toBe(true);
-  });
+  }, TIMEOUT);
 
   it('reruns exactly the stages a param change reaches', async () => {
     const { project: p, stages } = projectFrom(c.name);
-    await p.runOk(['repro']);
+    await p.runOk(['repro'], 0, CLI_TIMEOUT);
     for (const change of c.paramChanges) {
       const ran = await changeAndRepro(p, stages, () => editYaml(p, change.file, change.key, change.value));
       expect({ change: `${change.file}:${change.key.join('.')}`, ran }).toEqual({ change: `${change.file}:${change.key.join('.')}`, ran: change.expected });
     }
-  });
+  }, TIMEOUT);
 
   it('reruns exactly the stages a code change reaches', async () => {
     const { project: p, stages } = projectFrom(c.name);
-    await p.runOk(['repro']);
+    await p.runOk(['repro'], 0, CLI_TIMEOUT);
     for (const change of c.codeChanges) {
       const ran = await changeAndRepro(p, stages, () => p.write(change.file, `${p.read(change.file)}# edited\n`));
       expect({ change: change.file, ran }).toEqual({ change: change.file, ran: change.expected });
     }
-  });
+  }, TIMEOUT);
 });
 
 describe('public DVC projects: top-level sections', () => {

@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
 
 const root = process.env.ORCHESTRATOR_ROOT;
 const stage = process.env.ORCHESTRATOR_STAGE;
@@ -24,6 +23,8 @@ const feed = (abs) => {
   else hash.update(readFileSync(abs));
 };
 for (const dep of spec.deps) feed(path.join(root, dep));
+// Loaded only when needed: most stand-in runs track no params, and start-up time adds up over 134 stages.
+const parse = spec.params.length > 0 ? (await import('yaml')).parse : undefined;
 for (const { file, key } of spec.params) {
   const data = parse(readFileSync(path.join(root, file), 'utf8'));
   const value = key === '' ? data : key.split('.').reduce((v, k) => (v == null ? v : v[k]), data);
