@@ -105,3 +105,13 @@ describe('params and vars in TOML and Python', () => {
     expect(stageNamed(pipeline, 's').cmd).toEqual(['run 4 0.01 7']);
   });
 });
+
+describe('setting params (repro -S, sweeps)', () => {
+  test('TOML and Python params files are read but not written: a clear error, the file untouched', async () => {
+    const { editParamsText } = await import('../../src/sweep/params-edit.js');
+    for (const file of ['params.toml', 'params.py']) {
+      const edited = editParamsText(file, 'x = 1\n', [{ key: { file, key: 'x', add: false }, value: 2 }]);
+      expect(edited.ok ? edited.value : edited.error).toBe(`${file}: only YAML and JSON params files can be set from the command line or a sweep; edit this file by hand`);
+    }
+  });
+});
