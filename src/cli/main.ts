@@ -309,11 +309,12 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .description('Params that differ between two states: git revisions (default HEAD), the workspace (default new side), or sweep variants SWEEP/VARIANT.')
     .argument('[revs...]', 'OLD [NEW]: HEAD, a commit or tag, workspace, SWEEP/VARIANT')
     .option('--all', 'also unchanged params')
-    .option('--json', 'print one JSON document')
-    .action((revs: string[], o: { all?: boolean; json?: boolean }) =>
+    .option('--json', "print one JSON document, DVC's shape: {file: {key: {old, new}}}")
+    .option('--md', "DVC's Markdown table")
+    .action((revs: string[], o: { all?: boolean; json?: boolean; md?: boolean }) =>
       run(async () => {
         const { paramsDiffCommand } = await import('./commands/params.js');
-        return paramsDiffCommand(root(), revs, { all: !!o.all, json: !!o.json }, io);
+        return paramsDiffCommand(root(), revs, { all: !!o.all, json: !!o.json, md: !!o.md }, io);
       })(),
     );
   const metrics = program.command('metrics').description("Metrics: the stages' metrics: files (YAML or JSON, nested keys flattened with dots).");
@@ -321,7 +322,7 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .command('show')
     .description('Metrics of the workspace, a git revision, or a sweep variant SWEEP/VARIANT.')
     .argument('[rev]', 'workspace (default), a git revision, or SWEEP/VARIANT')
-    .option('--json', 'print one JSON document')
+    .option('--json', "print one JSON document, DVC's shape: {rev: {data: {file: {data}}}}")
     .action((rev: string | undefined, o: { json?: boolean }) =>
       run(async () => {
         const { metricsShowCommand } = await import('./commands/metrics.js');
@@ -333,11 +334,12 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .description('Metrics that differ between two states (default: HEAD and the workspace), with the numeric change.')
     .argument('[revs...]', 'OLD [NEW]: HEAD, a commit or tag, workspace, SWEEP/VARIANT')
     .option('--all', 'also unchanged metrics')
-    .option('--json', 'print one JSON document')
-    .action((revs: string[], o: { all?: boolean; json?: boolean }) =>
+    .option('--json', "print one JSON document, DVC's shape: {file: {key: {old, new, diff}}}")
+    .option('--md', "DVC's Markdown table")
+    .action((revs: string[], o: { all?: boolean; json?: boolean; md?: boolean }) =>
       run(async () => {
         const { metricsDiffCommand } = await import('./commands/metrics.js');
-        return metricsDiffCommand(root(), revs, { all: !!o.all, json: !!o.json }, io);
+        return metricsDiffCommand(root(), revs, { all: !!o.all, json: !!o.json, md: !!o.md }, io);
       })(),
     );
   for (const group of [sweep, params, metrics]) for (const cmd of group.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');

@@ -46,20 +46,37 @@ export const slurmSchema = z.strictObject(
   { error: 'a slurm mapping' },
 );
 
+/** DVC's output annotations (dvc/annotations.py): documentation only, accepted as DVC accepts them. */
+const annotationOptions = {
+  desc: text('a description').optional(),
+  type: text('a type name').optional(),
+  labels: stringList('a list of labels', 'a label').optional(),
+  meta: z.unknown().optional(),
+};
+/**
+ * DVC's per-output flags (dvc/schema.py OUT_PSTAGE_DETAILED_SCHEMA). `remote`, `push` and `checkpoint`
+ * are accepted without effect here; `inertKeys` in resolve names them once for status and doctor.
+ */
 const outOptions = {
+  ...annotationOptions,
   cache: bool().optional(),
   persist: bool().optional(),
-  desc: text('a description').optional(),
+  checkpoint: bool().optional(),
+  remote: text('a remote name').optional(),
+  push: bool().optional(),
 };
 const plotOptions = {
   ...outOptions,
   x: text('a field name').optional(),
   y: text('a field name').optional(),
+  x_label: text('an axis label').optional(),
+  y_label: text('an axis label').optional(),
   template: text('a template name').optional(),
   title: text('a title').optional(),
+  header: bool().optional(),
 };
 
-const outputEntry = (options: z.ZodObject) =>
+const outputEntry = <T extends z.ZodType>(options: T) =>
   z.union(
     [
       path(),
@@ -69,7 +86,9 @@ const outputEntry = (options: z.ZodObject) =>
     ],
     { error: 'a path or {path: {options}}' },
   );
-const outputList = (options: z.ZodObject) => z.array(outputEntry(options), { error: 'a list of paths' });
+const outputList = <T extends z.ZodType>(options: T) => z.array(outputEntry(options), { error: 'a list of paths' });
+/** A stage's plot may carry one set of properties or, as DVC allows, a list of them. */
+const plotEntryOptions = z.union([z.strictObject(plotOptions), z.array(z.strictObject(plotOptions))], { error: 'plot properties or a list of them' });
 
 const paramsEntry = z.union(
   [
@@ -112,7 +131,7 @@ export const stageBodySchema = z.strictObject(
     params: z.array(paramsEntry, { error: 'a list of parameters' }).optional(),
     outs: outputList(z.strictObject(outOptions)).optional(),
     metrics: outputList(z.strictObject(outOptions)).optional(),
-    plots: outputList(z.strictObject(plotOptions)).optional(),
+    plots: outputList(plotEntryOptions).optional(),
     env: envMap.optional(),
     executor: executorSchema.optional(),
     container: containerSchema.optional(),
@@ -123,6 +142,7 @@ export const stageBodySchema = z.strictObject(
     frozen: bool().optional(),
     absolute_paths: bool().optional(),
     desc: text('a description').optional(),
+    meta: z.unknown().optional(),
   },
   { error: 'a stage definition (mapping)' },
 );
@@ -234,6 +254,23 @@ export const pipelineFileSchema = z.strictObject(
       .optional(),
     stages: z.record(z.string(), z.unknown(), { error: 'a mapping of stage names to stages' }).optional(),
     sweeps: sweepsSchema.optional(),
+    // DVC's top-level sections (dvc/schema.py MULTI_STAGE_SCHEMA). `params`/`metrics` feed
+    // `params diff` and `metrics show/diff`; `plots`, `artifacts`, `datasets` are accepted without effect.
+    params: stringList('a list of params files', 'a params file').optional(),
+    metrics: stringList('a list of metrics files', 'a metrics file').optional(),
+    plots: z
+      .array(z.union([path(), z.record(z.string(), z.union([z.record(z.string(), z.unknown()), z.null()]))], { error: 'a path or {name: {plot definition}}' }), {
+        error: 'a list of plots',
+      })
+      .optional(),
+    artifacts: z
+      .record(
+        z.string(),
+        z.strictObject({ path: path(), ...annotationOptions }, { error: 'an artifact definition with a path' }),
+        { error: 'a mapping of artifact names to definitions' },
+      )
+      .optional(),
+    datasets: z.unknown().optional(),
     cache: z
       .strictObject(
         {

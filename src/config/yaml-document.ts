@@ -46,6 +46,15 @@ export function parseYamlSource(file: string, text: string): Result<YamlSource, 
   }
 }
 
+/**
+ * A source for data read from another format (TOML, Python params): `value` is the data; spans inside
+ * it fall back to the start of the file, since there is no YAML node to point at.
+ */
+export function plainSource(file: string, text: string, value: unknown): YamlSource {
+  const { doc, lineCounter } = parseWithPositions('');
+  return { file, text, doc, lineCounter, value };
+}
+
 /** The line holding `offset`, without its line break. */
 function lineAt(text: string, offset: number): string {
   const start = text.lastIndexOf('\n', offset - 1) + 1;

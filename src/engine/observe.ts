@@ -4,6 +4,7 @@ import type { Stage } from '../model/stage.js';
 import { stageFingerprint, type StageFingerprint } from '../plan/fingerprint.js';
 import { inputChanges, type ObservedHash, type StageObservation } from '../plan/plan-stage.js';
 import type { Workspace } from './workspace.js';
+import { runCacheEligible } from '../plan/run-cache-eligibility.js';
 
 /** A stage's observation plus the raw hashes and fingerprint the run/commit steps reuse. */
 export interface ObservedStage {
@@ -60,7 +61,7 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
     }
     fingerprint = stageFingerprint({ ...input, root: execRoot });
     const inputsChanged = !lock || inputChanges(observation, lock).length > 0;
-    if (ctx.useRunCache && inputsChanged && !stage.alwaysChanged) {
+    if (ctx.useRunCache && inputsChanged && runCacheEligible(stage)) {
       const entry = await ws.runCache.get(fingerprint.key);
       if (entry && declaresExactly(stage, entry.outs) && (await allInCache(ws, entry.outs))) {
         observation.runCacheKey = entry.key;

@@ -10,6 +10,7 @@ import type { ObservedEnvironment } from '../model/environment.js';
 import { paramsByFile, type StageFingerprint } from '../plan/fingerprint.js';
 import { checkedWritePath, resolvesInsideWorkspace } from '../workspace/safe-path.js';
 import type { Workspace } from './workspace.js';
+import { runCacheEligible } from '../plan/run-cache-eligibility.js';
 
 /** Removes the outputs a stage will recreate (all but `persist` ones), so stale files never survive a run. */
 export async function removeOutputs(ws: Workspace, stage: Stage): Promise<void> {
@@ -48,13 +49,17 @@ export async function commitOutputs(
     return { ok: false, failure: { kind: 'missing-output', paths: missing.map((o) => o.path) } };
   }
   const outs: LockedOut[] = [];
+  const recordRun = runCacheEligible(stage);
   for (const out of stage.outs) {
     const h = hashes.get(out.path)!;
-    if (out.cache) await ws.store.commit(path.join(ws.root, out.path), h);
+    // An uncached output's bytes are still stored when the run is recorded, so a run-cache hit can
+    // bring them back (as copies), as DVC does for `cache: false` outputs.
+    if (out.cache || recordRun) await ws.store.commit(path.join(ws.root, out.path), h);
     outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }), persist: out.persist });
   }
-  if (stage.outs.every((o) => o.cache)) {
-    ws.runCache.record({ key: fingerprint.key, stage: stage.name, fingerprint: fingerprint.text, outs, created: new Date().toISOString() });
+  if (recordRun) {
+    const runOuts = outs.map((o) => ({ path: o.path, hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}) }));
+    ws.runCache.record({ key: fingerprint.key, stage: stage.name, fingerprint: fingerprint.text, outs: runOuts, created: new Date().toISOString() });
   }
   const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
   return { ok: true, entry: lockEntry(stage, environment, deps, outs) };
@@ -64,12 +69,14 @@ export async function commitOutputs(
  * Brings outputs back from the cache; outputs whose bytes already match are left untouched. Each
  * destination is checked the moment before it is written (see `checkedWritePath`).
  */
-export async function restoreOutputs(ws: Workspace, outs: readonly LockedPath[]): Promise<void> {
+export async function restoreOutputs(ws: Workspace, outs: readonly LockedPath[], uncached: ReadonlySet<string> = new Set()): Promise<void> {
   for (const out of outs) {
     const current = await ws.hasher.hashPath(out.path);
     if (current?.hash === out.hash) continue;
     const abs = checkedWritePath(ws.root, out.path);
-    const restored = await ws.store.restore(out.hash, abs, { linkTypes: ws.linkTypes });
+    // An uncached output is the user's file, as if tracked by git: always a copy, never a link into the cache.
+    const linkTypes = uncached.has(out.path) ? (['copy'] as const) : ws.linkTypes;
+    const restored = await ws.store.restore(out.hash, abs, { linkTypes });
     await ws.hasher.recordKnownUnder(out.path, restored);
   }
 }
@@ -82,9 +89,14 @@ export function lockEntryFromRunCache(
   entry: RunCacheEntry,
 ): LockEntry {
   const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
-  // The entry's fingerprint included the flags, so they are the stage's (run-cache entries exist only when every out is cached).
-  const persist = new Map(stage.outs.map((o) => [o.path, o.persist]));
-  return lockEntry(stage, environment, deps, entry.outs.map((o) => ({ ...o, persist: persist.get(o.path) ?? false })));
+  // The entry's fingerprint included the flags, so they are the stage's.
+  const flags = new Map(stage.outs.map((o) => [o.path, o]));
+  return lockEntry(
+    stage,
+    environment,
+    deps,
+    entry.outs.map((o) => ({ ...o, ...(flags.get(o.path)?.cache === false ? { cache: false } : {}), persist: flags.get(o.path)?.persist ?? false })),
+  );
 }
 
 function lockEntry(stage: Stage, environment: ObservedEnvironment, deps: LockedPath[], outs: LockedOut[]): LockEntry {

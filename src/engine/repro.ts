@@ -288,7 +288,7 @@ async function restoreStage(
   const { ws } = ctx;
   if (plan.restoreFrom === 'run-cache') {
     const entry = (await ws.runCache.get(plan.runCacheKey!))!;
-    await restoreOutputs(ws, entry.outs);
+    await restoreOutputs(ws, entry.outs, new Set(stage.outs.filter((o) => !o.cache).map((o) => o.path)));
     // A run-cache hit needs a fingerprint, which needs the environment.
     if (!environment.ok) throw new Error('restore from the run-cache without an environment');
     ws.lock.set(stage.name, lockEntryFromRunCache(stage, environment.value, depHashes, entry));

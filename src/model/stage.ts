@@ -110,4 +110,12 @@ export interface Pipeline {
   resources: Record<string, number>;
   /** `cache: {type: ...}`; absent means the safe default. */
   linkTypes?: LinkType[];
+  /** DVC's top-level `params:`: params files (root-relative) that `params diff` shows besides the stages' own. */
+  paramsFiles?: string[];
+  /** DVC's top-level `metrics:`: metrics files (root-relative) that `metrics show/diff` read besides the stages' own. */
+  metricsFiles?: string[];
+  /** Vars files templating read (top-level and stage `vars:`), root-relative: `params diff` shows them, as DVC does. */
+  varsFiles?: string[];
+  /** Accepted DVC keys with no behaviour here (`artifacts`, `outs: push`, ...), sorted; status and doctor name them. */
+  inertKeys?: string[];
 }

@@ -5,6 +5,8 @@ export type ChangeReason =
   | { kind: 'no-lock-entry' }
   | { kind: 'forced' }
   | { kind: 'always-changed' }
+  /** Neither deps nor outs (DVC's callback stage): runs every time. */
+  | { kind: 'callback' }
   | { kind: 'interrupted' }
   | { kind: 'cmd-changed'; old: string[]; new: string[] }
   | { kind: 'wdir-changed'; old: string; new: string }

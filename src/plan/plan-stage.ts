@@ -5,6 +5,7 @@ import type { ChangeReason, OutFlagChange, StagePlan } from './change-reason.js'
 import type { EnvironmentObservation, ObservedEnvironment, ToolVersion } from '../model/environment.js';
 import { paramsByFile } from './fingerprint.js';
 import { getOwn, setOwn } from '../util/null-record.js';
+import { isCallbackStage, runCacheEligible } from './run-cache-eligibility.js';
 
 /** A hash as observed on disk (or predicted); `undefined` in a map means the path does not exist. */
 export interface ObservedHash {
@@ -50,6 +51,7 @@ export function planStage(obs: StageObservation, opts: PlanOptions): StagePlan {
   const forcing: ChangeReason[] = [];
   if (opts.force) forcing.push({ kind: 'forced' });
   if (stage.alwaysChanged) forcing.push({ kind: 'always-changed' });
+  if (isCallbackStage(stage)) forcing.push({ kind: 'callback' });
   if (obs.interrupted) forcing.push({ kind: 'interrupted' });
   const reasons = [...forcing, ...inputReasons, ...upstream, ...outReasons];
 
@@ -60,7 +62,7 @@ export function planStage(obs: StageObservation, opts: PlanOptions): StagePlan {
     return restorable ? { stage: name, action: 'restore', reasons, restoreFrom: 'lock' } : { stage: name, action: 'run', reasons };
   }
   // Without a described environment there is no fingerprint, so no run-cache entry can be for it.
-  if (opts.useRunCache && obs.runCacheKey && obs.environment.ok) {
+  if (opts.useRunCache && obs.runCacheKey && obs.environment.ok && runCacheEligible(stage)) {
     return { stage: name, action: 'restore', reasons, restoreFrom: 'run-cache', runCacheKey: obs.runCacheKey };
   }
   return { stage: name, action: 'run', reasons };

@@ -3,7 +3,7 @@ import { err, ok, type Result } from '../model/result.js';
 import { keySpanAt, spanAt, type YamlPath, type YamlSource } from '../config/yaml-document.js';
 import { foreachTemplateSchema, matrixSchema } from '../config/schema.js';
 import { kindOf, pathString, validateAt } from '../config/zod-diagnostics.js';
-import { interpolateString, interpolationDiagnostic } from './interpolate.js';
+import { interpolateString, interpolateTree, interpolationDiagnostic } from './interpolate.js';
 import { isMapping } from './params-files.js';
 import type { Scope } from './expression.js';
 import { MAX_STAGES } from './limits.js';
@@ -43,9 +43,16 @@ export function expandStage(name: string, raw: unknown, scope: Scope, source: Ya
   return ok([{ name, templateName: name, bodyPath: stagePath, body: raw, scope }]);
 }
 
-/** A `${expr}` string evaluated to a collection; anything else is returned as written. */
+/**
+ * A `${expr}` string evaluated to a collection; a written list or mapping has every `${...}` inside
+ * it (keys too) interpolated, as DVC resolves foreach and matrix data (`context.resolve`).
+ */
 function resolveCollection(value: unknown, scope: Scope, source: YamlSource, path: YamlPath): Result<unknown, Diagnostic[]> {
-  if (typeof value !== 'string') return ok(value);
+  if (typeof value !== 'string') {
+    const templated = interpolateTree(value, scope, () => 'plain');
+    if (templated.issues.length > 0) return err(templated.issues.map((issue) => interpolationDiagnostic(source, path, issue)));
+    return ok(templated.value);
+  }
   const rendered = interpolateString(value, scope, 'plain');
   if (!rendered.ok) return err(rendered.error.map((issue) => interpolationDiagnostic(source, path, { ...issue, path: [] })));
   return ok(rendered.value);
@@ -105,13 +112,11 @@ function expandMatrix(name: string, raw: Record<string, unknown>, scope: Scope, 
       })),
     );
   }
+  // As DVC's MatrixDefinition: `${key}` is the generated name's suffix, `${item.<axis>}` each value.
   return ok(
-    combos.map((combo) => ({
-      name: `${name}@${combo.parts.join('-')}`,
-      templateName: name,
-      bodyPath: ['stages', name],
-      body,
-      scope: { ...scope, item: combo.item },
-    })),
+    combos.map((combo) => {
+      const key = combo.parts.join('-');
+      return { name: `${name}@${key}`, templateName: name, bodyPath: ['stages', name], body, scope: { ...scope, key, item: combo.item } };
+    }),
   );
 }

@@ -178,6 +178,32 @@ const isEnvironment = (v: unknown): boolean => v !== null && typeof v === 'objec
 
 const isMapping = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** DVC's key grammar (dvc/parsing/interpolate.py get_parser): words without `.`, `[`, `]`, joined by `.word` or `[word]`. */
+const DVC_KEY = /^[^.[\]]+(?:\.[^.[\]]+|\[[^.[\]]+\])*$/;
+
+/**
+ * Looks `${...}` up as DVC does, as a plain key path: `item[key]` is the field named `key` (not the
+ * variable), `a.0`/`a[0]` index lists, and words may hold `-` or spaces (`${data.train-split}`).
+ * Undefined when the text is not such a path or names nothing; the caller then evaluates it as an
+ * expression (arithmetic, `??`, `[i]` with a variable), which DVC does not have.
+ */
+export function selectPath(text: string, scope: Scope): { value: unknown } | undefined {
+  const trimmed = text.trim();
+  if (!DVC_KEY.test(trimmed)) return undefined;
+  const parts = trimmed.replace(/\[/g, '.').replace(/\]/g, '').split('.').map((p) => p.trim());
+  let current: unknown = scope;
+  for (const [i, part] of parts.entries()) {
+    if (i > 0 && isEnvironment(current)) return undefined; // `${env.X}` keeps its own messages
+    if (Array.isArray(current)) {
+      if (!/^\d+$/.test(part) || Number(part) >= current.length) return undefined;
+      current = current[Number(part)];
+    } else if (isMapping(current) && Object.hasOwn(current, part)) {
+      current = current[part];
+    } else return undefined;
+  }
+  return isEnvironment(current) ? undefined : { value: current };
+}
+
 export function evaluate(expr: Expr, scope: Scope): Result<unknown, ExprError> {
   switch (expr.kind) {
     case 'literal':

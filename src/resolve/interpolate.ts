@@ -1,7 +1,7 @@
 import type { Diagnostic, DiagnosticCode } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
-import { spanAt, spanInScalar, type YamlPath, type YamlSource } from '../config/yaml-document.js';
-import { evaluate, parseExpression, type Scope } from './expression.js';
+import { keySpanAt, spanAt, spanInScalar, type YamlPath, type YamlSource } from '../config/yaml-document.js';
+import { evaluate, parseExpression, selectPath, type Scope } from './expression.js';
 import { cmdText, scalarToString } from './cmd-unpack.js';
 
 /** A templating problem, located by path (relative to the interpolated value) and offset in the string. */
@@ -12,6 +12,8 @@ export interface InterpolationIssue {
   /** Offset of the `${` in the string value, and the length of the `${...}` text. */
   offset?: number;
   length?: number;
+  /** The problem is in the mapping key that `path` ends in, not in its value. */
+  inKey?: boolean;
 }
 
 type Segment = { kind: 'text'; text: string } | { kind: 'expr'; source: string; offset: number; length: number };
@@ -104,6 +106,8 @@ export function interpolateString(
 
 function evaluateSegment(segment: Extract<Segment, { kind: 'expr' }>, scope: Scope): Result<unknown, Omit<InterpolationIssue, 'path'>> {
   const at = { offset: segment.offset, length: segment.length };
+  const selected = selectPath(segment.source, scope);
+  if (selected) return ok(selected.value);
   const parsed = parseExpression(segment.source);
   if (!parsed.ok) return err({ ...parsed.error, ...at });
   const value = evaluate(parsed.value, scope);
@@ -111,7 +115,8 @@ function evaluateSegment(segment: Extract<Segment, { kind: 'expr' }>, scope: Sco
 }
 
 /**
- * Interpolates every string inside `value` (keys stay as written). `modeAt` picks cmd mode by path.
+ * Interpolates every string inside `value`, mapping keys included, as DVC does (`- ${file}:` in
+ * params, `- report.${item}.ipynb: {cache: false}` in outs). `modeAt` picks cmd mode by path.
  * Failed strings are left as written so validation can still report unknown keys.
  */
 export function interpolateTree(
@@ -136,8 +141,13 @@ export function interpolateTree(
   }
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      const child = interpolateTree(item, scope, modeAt, [...path, key]);
+    for (const [written, item] of Object.entries(value)) {
+      const key = interpolateKey(written, scope, [...path, written], issues);
+      if (Object.hasOwn(out, key)) {
+        issues.push({ code: 'invalid-interpolation', message: `key "${written}" renders to "${key}", which this mapping already has`, path: [...path, written], inKey: true });
+        continue;
+      }
+      const child = interpolateTree(item, scope, modeAt, [...path, written]);
       issues.push(...child.issues);
       // defineProperty: a YAML key named __proto__ must stay a plain key.
       Object.defineProperty(out, key, { value: child.value, enumerable: true, writable: true, configurable: true });
@@ -147,9 +157,24 @@ export function interpolateTree(
   return { value, issues };
 }
 
+/** A mapping key with `${...}` rendered to a string (a key must be a scalar); the written key on failure. */
+function interpolateKey(written: string, scope: Scope, path: YamlPath, issues: InterpolationIssue[]): string {
+  if (!written.includes('${')) return written;
+  const rendered = interpolateString(written, scope, 'plain');
+  if (!rendered.ok) {
+    issues.push(...rendered.error.map((issue) => ({ ...issue, path, inKey: true })));
+    return written;
+  }
+  const text = scalarToString(rendered.value);
+  if (text.ok) return text.value;
+  issues.push({ code: 'invalid-interpolation', message: `key "${written}" ${text.error}; a key must be a string or number`, path, inKey: true });
+  return written;
+}
+
 /** Points an issue at its `${` inside the YAML scalar (or at the node when there is no offset). */
 export function interpolationDiagnostic(source: YamlSource, basePath: YamlPath, issue: InterpolationIssue): Diagnostic {
   const path = [...basePath, ...issue.path];
+  if (issue.inKey) return { code: issue.code, message: issue.message, span: keySpanAt(source, path) };
   const span =
     issue.offset === undefined ? spanAt(source, path) : spanInScalar(source, path, issue.offset, issue.length ?? 2);
   return { code: issue.code, message: issue.message, span };

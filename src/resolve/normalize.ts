@@ -45,7 +45,7 @@ export function normalizeStage(
 
   const stage: ResolvedStage = {
     name: instance.name,
-    cmd: typeof body.cmd === 'string' ? [body.cmd] : body.cmd,
+    cmd: typeof body.cmd === 'string' ? commandLines(body.cmd) : body.cmd,
     wdir,
     deps,
     params,
@@ -68,6 +68,16 @@ export function normalizeStage(
   return ok(stage);
 }
 
+/**
+ * A `cmd` string runs line by line, stopping at the first failing line, as DVC's `cmd.splitlines()`
+ * (dvc/stage/run.py); a list is taken as written. Line breaks as Python's `str.splitlines`.
+ */
+export function commandLines(cmd: string): string[] {
+  const lines = cmd.split(/\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
 /** Joins `p` onto the stage's wdir and normalizes; reports paths that leave the workspace. */
 function workspacePath(ctx: Context, wdir: string, p: string, where: YamlPath): string | undefined {
   const fail = (why: string) => {
@@ -86,12 +96,23 @@ function workspacePath(ctx: Context, wdir: string, p: string, where: YamlPath): 
   return joined;
 }
 
-type OutputEntry = string | Record<string, { cache?: boolean; persist?: boolean }>;
+type OutputFlags = { cache?: boolean; persist?: boolean };
+type OutputEntry = string | Record<string, OutputFlags | OutputFlags[]>;
+
+/** A plot's list of property sets (DVC allows several) is cached unless one says otherwise. */
+function flagsOf(options: OutputFlags | OutputFlags[]): OutputFlags {
+  if (!Array.isArray(options)) return options;
+  return {
+    cache: options.every((o) => o.cache !== false),
+    persist: options.some((o) => o.persist === true),
+  };
+}
 
 function outputs(ctx: Context, wdir: string, entries: OutputEntry[] | undefined, field: string, kind: OutKind): OutSpec[] {
   const specs: OutSpec[] = [];
   (entries ?? []).forEach((entry, i) => {
-    const [declared, options] = typeof entry === 'string' ? [entry, {}] : (Object.entries(entry)[0] ?? ['', {}]);
+    const [declared, raw] = typeof entry === 'string' ? [entry, {}] : (Object.entries(entry)[0] ?? ['', {}]);
+    const options = flagsOf(raw);
     const where = [...ctx.instance.bodyPath, field, i];
     const resolved = workspacePath(ctx, wdir, declared, where);
     if (resolved === undefined) return;

@@ -1,11 +1,13 @@
 import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import type { ProjectFiles } from '../config/project-files.js';
-import { parseYamlSource, type YamlSource } from '../config/yaml-document.js';
+import { parseYamlSource, plainSource, type YamlSource } from '../config/yaml-document.js';
+import { paramsFormat, parseNonYamlParams } from './params-formats.js';
 import { didYouMean } from '../config/did-you-mean.js';
 
 /**
- * Reads params and vars files (YAML or JSON) once each. Missing files come back as a `file-missing`
+ * Reads params and vars files once each: YAML and JSON (with positions), TOML and Python (DVC's
+ * rules, see python-params.ts; positions point at the file). Missing files come back as a `file-missing`
  * diagnostic without a span: the caller knows which pipeline.yaml entry referenced the file.
  */
 export class DataFiles {
@@ -27,16 +29,17 @@ export class DataFiles {
   }
 
   private read(file: string): Result<YamlSource, Diagnostic[]> {
-    if (!/\.(ya?ml|json)$/i.test(file)) {
-      return err([{ code: 'invalid-value', message: `${file}: unsupported file type (expected .yaml, .yml or .json)` }]);
-    }
     const outside = this.files.outsideRoot?.(file);
     if (outside !== undefined) {
       return err([{ code: 'path-escapes-workspace', message: `${file} resolves to ${outside}, outside the workspace (through a symlink); params and vars are read only from inside it` }]);
     }
     const text = this.files.readText(file);
     if (text === undefined) return err([{ code: 'file-missing', message: `${file}: file not found` }]);
-    return parseYamlSource(file, text);
+    const format = paramsFormat(file);
+    if (format === 'yaml' || format === 'json') return parseYamlSource(file, text);
+    const parsed = parseNonYamlParams(file, text, format);
+    if (!parsed.ok) return err([{ code: 'yaml-syntax', message: parsed.error, span: { file, line: 1, col: 1, endLine: 1, endCol: 1 } }]);
+    return ok(plainSource(file, text, parsed.value));
   }
 }
 

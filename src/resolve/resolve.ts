@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import type { Pipeline } from '../model/stage.js';
@@ -7,7 +8,10 @@ import { defaultsSchema, pipelineFileSchema, stageBodySchema, type Defaults } fr
 import { kindOf, validateAt } from '../config/zod-diagnostics.js';
 import { interpolateTree, interpolationDiagnostic } from './interpolate.js';
 import { isMapping, type DataFiles } from './params-files.js';
-import { buildContext } from './vars.js';
+import { buildContext, fullyLoadedFiles, stageContext } from './vars.js';
+import { inertStageKeys, inertTopLevelKeys } from './inert-keys.js';
+import { interpolateString } from './interpolate.js';
+import { scalarToString } from './cmd-unpack.js';
 import { expandStage } from './expand.js';
 import { normalizeStage, type ResolvedStage } from './normalize.js';
 import type { Scope } from './expression.js';
@@ -41,6 +45,14 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
   if (!context.ok) return err(finish([...diagnostics, ...context.error]));
   const scope = context.value;
 
+  const loadedVars = fullyLoadedFiles(vars, data);
+  const varsFiles = new Set([...loadedVars, ...vars.filter((v): v is string => typeof v === 'string').map((v) => v.split(':')[0]!)]);
+  varsFiles.delete('params.yaml');
+  const inert = new Set(inertTopLevelKeys(raw));
+  const topFiles = (field: 'params' | 'metrics') => topLevelFiles(source, top?.[field], field, scope, diagnostics);
+  const paramsFiles = topFiles('params');
+  const metricsFiles = topFiles('metrics');
+
   const defaults = resolveDefaults(source, raw.defaults, scope, diagnostics);
   const resolved: ResolvedStage[] = [];
   const seen = new Map<string, string>();
@@ -69,7 +81,21 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
         continue;
       }
       seen.set(instance.name, name);
-      const templated = interpolateTree(instance.body, instance.scope, (path) => (path[0] === 'cmd' ? 'cmd' : 'plain'));
+      let stageScope = instance.scope;
+      let stageBody = instance.body;
+      if (Object.hasOwn(stageBody, 'vars')) {
+        const { vars: own, ...rest } = stageBody;
+        const wdir = typeof rest.wdir === 'string' ? renderedWdir(rest.wdir, stageScope) : '.';
+        const extended = stageContext(source, [...instance.bodyPath, 'vars'], own, stageScope, data, wdir, loadedVars);
+        if (!extended.ok) {
+          diagnostics.push(...extended.error);
+          continue;
+        }
+        stageScope = extended.value.scope;
+        stageBody = rest;
+        for (const f of extended.value.files) varsFiles.add(f);
+      }
+      const templated = interpolateTree(stageBody, stageScope, (path) => (path[0] === 'cmd' ? 'cmd' : 'plain'));
       diagnostics.push(...templated.issues.map((issue) => interpolationDiagnostic(source, instance.bodyPath, issue)));
       const body = validateAt(stageBodySchema, { source, basePath: instance.bodyPath, data: templated.value });
       const problems = body.ok ? [] : body.error;
@@ -81,6 +107,7 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
       }
       diagnostics.push(...problems);
       if (!body.ok || !defaults) continue;
+      for (const key of inertStageKeys(body.value)) inert.add(key);
       const stage = normalizeStage(instance, body.value, defaults, source, data);
       if (stage.ok) resolved.push(stage.value);
       else diagnostics.push(...stage.error);
@@ -88,7 +115,40 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
   }
   if (diagnostics.length === 0) diagnostics.push(...findProtectedOutputs(resolved, [source.file, ...data.requested()]));
   if (diagnostics.length > 0) return err(finish(diagnostics));
-  return ok({ stages: resolved, resources, ...(top?.cache?.type ? { linkTypes: top.cache.type } : {}) });
+  return ok({
+    stages: resolved,
+    resources,
+    ...(top?.cache?.type ? { linkTypes: top.cache.type } : {}),
+    ...(paramsFiles.length > 0 ? { paramsFiles } : {}),
+    ...(metricsFiles.length > 0 ? { metricsFiles } : {}),
+    ...(varsFiles.size > 0 ? { varsFiles: [...varsFiles].sort() } : {}),
+    ...(inert.size > 0 ? { inertKeys: [...inert].sort() } : {}),
+  });
+}
+
+/** The wdir a stage's `vars` files are relative to (templated with the outer scope, as DVC does). */
+function renderedWdir(wdir: string, scope: Scope): string {
+  const rendered = interpolateString(wdir, scope, 'plain');
+  const text = rendered.ok ? scalarToString(rendered.value) : undefined;
+  return text?.ok ? text.value : '.';
+}
+
+/** DVC's top-level `params:`/`metrics:` lists, templated like everything else, as normalized root-relative paths. */
+function topLevelFiles(source: YamlSource, entries: readonly string[] | undefined, field: string, scope: Scope, diagnostics: Diagnostic[]): string[] {
+  const files: string[] = [];
+  (entries ?? []).forEach((entry, i) => {
+    const templated = interpolateTree(entry, scope, () => 'plain');
+    diagnostics.push(...templated.issues.map((issue) => interpolationDiagnostic(source, [field, i], issue)));
+    if (templated.issues.length > 0) return;
+    const text = scalarToString(templated.value);
+    const file = text.ok ? path.posix.normalize(text.value) : '';
+    if (!text.ok || file === '..' || file.startsWith('../') || path.posix.isAbsolute(file)) {
+      diagnostics.push({ code: 'path-escapes-workspace', message: `${field}[${i}]: "${String(templated.value)}" is not a path inside the workspace`, span: spanAt(source, [field, i]) });
+      return;
+    }
+    files.push(file);
+  });
+  return [...new Set(files)].sort();
 }
 
 function tooManyStages(source: YamlSource, name: string): Diagnostic {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { keySpanAt, spanAt, type YamlPath, type YamlSource } from '../config/yaml-document.js';
@@ -142,4 +143,94 @@ function originOf(keyPath: string[], origins: Map<string, Origin>): Origin | und
 
 function describe(origin: Origin): string {
   return origin.label.startsWith('vars[') ? `${origin.source.file} ${origin.label}` : origin.label;
+}
+
+/** Files the top-level context loaded whole: a stage's `vars` may list them again (DVC allows it). */
+export function fullyLoadedFiles(vars: readonly unknown[], data: DataFiles): Set<string> {
+  const files = new Set<string>();
+  if (data.load('params.yaml').ok) files.add('params.yaml');
+  for (const entry of vars) if (typeof entry === 'string' && !entry.includes(':')) files.add(entry);
+  return files;
+}
+
+/**
+ * A stage's own `vars:` (DVC's EntryDefinition.resolve_stage): files relative to the stage's wdir and
+ * inline mappings, merged into a copy of the stage's scope. Redefining a variable, `item` or `key` is
+ * an error, as is `${...}` inside `vars` (DVC: "interpolating is not allowed").
+ */
+export function stageContext(
+  pipeline: YamlSource,
+  varsPath: YamlPath,
+  vars: unknown,
+  scope: Scope,
+  data: DataFiles,
+  wdir: string,
+  loaded: ReadonlySet<string>,
+): Result<{ scope: Scope; files: string[] }, Diagnostic[]> {
+  const at = (...rest: YamlPath) => spanAt(pipeline, [...varsPath, ...rest]);
+  if (!Array.isArray(vars)) return err([{ code: 'invalid-type', message: `${varsPath.join('.')}: expected a list of files or mappings`, span: at() }]);
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+  const merged: Scope = { ...scope };
+  vars.forEach((entry, i) => {
+    if (JSON.stringify(entry ?? null).includes('${')) {
+      diagnostics.push({ code: 'invalid-interpolation', message: `${[...varsPath, i].join('.')}: interpolating is not allowed in vars`, span: at(i) });
+      return;
+    }
+    let values: Record<string, unknown>;
+    let label: string;
+    if (isMapping(entry)) {
+      values = entry;
+      label = `${varsPath.join('.')}[${i}]`;
+    } else if (typeof entry === 'string') {
+      const [name = '', keyList] = splitVarsEntry(entry);
+      const file = path.posix.normalize(path.posix.join(wdir, name));
+      if (keyList === undefined && (loaded.has(file) || files.includes(file))) return; // already loaded whole
+      const read = data.load(file);
+      if (!read.ok) {
+        diagnostics.push(...pointAt(read.error, at(i)));
+        return;
+      }
+      const all = read.value.value ?? {};
+      if (!isMapping(all)) {
+        diagnostics.push(notMapping(read.value, file));
+        return;
+      }
+      files.push(file);
+      label = file;
+      values = keyList === undefined ? all : {};
+      for (const key of keyList ?? []) {
+        if (Object.hasOwn(all, key)) values[key] = all[key];
+        else diagnostics.push({ code: 'missing-param', message: `"${key}" not found in ${file}${didYouMean(key, Object.keys(all))}`, span: at(i) });
+      }
+    } else {
+      diagnostics.push({ code: 'invalid-type', message: `${[...varsPath, i].join('.')}: expected a file name or a mapping of variables`, span: at(i) });
+      return;
+    }
+    diagnostics.push(...mergeStageVars(merged, values, [], label, at(i)));
+  });
+  return diagnostics.length > 0 ? err(diagnostics) : ok({ scope: merged, files });
+}
+
+/** Copy-on-write merge: mappings merge key by key, a value already defined is an error (DVC's MergeError). */
+function mergeStageVars(target: Scope, incoming: Record<string, unknown>, keyPath: string[], label: string, span: Diagnostic['span']): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  for (const [key, value] of Object.entries(incoming)) {
+    const here = [...keyPath, key];
+    if (!Object.hasOwn(target, key)) {
+      Object.defineProperty(target, key, { value: structuredClone(value), enumerable: true, writable: true, configurable: true });
+      continue;
+    }
+    const existing = target[key];
+    if (keyPath.length > 0 || !['item', 'key', ENV_ROOT].includes(key)) {
+      if (isMapping(existing) && isMapping(value)) {
+        const copy: Scope = { ...existing };
+        Object.defineProperty(target, key, { value: copy, enumerable: true, writable: true, configurable: true });
+        diagnostics.push(...mergeStageVars(copy, value, here, label, span));
+        continue;
+      }
+    }
+    diagnostics.push({ code: 'invalid-value', message: `cannot redefine "${here.join('.')}" from ${label}: it is already defined`, span });
+  }
+  return diagnostics;
 }

@@ -33,9 +33,10 @@ export function parseMetricsText(file: string, text: string): Result<Record<stri
   }
 }
 
-/** The pipeline's metrics files (`metrics:` of every stage), root-relative, sorted. */
+/** The pipeline's metrics files (`metrics:` of every stage, and DVC's top-level `metrics:` list), root-relative, sorted. */
 export function metricsPaths(pipeline: Pipeline): string[] {
-  return [...new Set(pipeline.stages.flatMap((s) => s.outs.filter((o) => o.kind === 'metric').map((o) => o.path)))].sort();
+  const fromStages = pipeline.stages.flatMap((s) => s.outs.filter((o) => o.kind === 'metric').map((o) => o.path));
+  return [...new Set([...fromStages, ...(pipeline.metricsFiles ?? [])])].sort();
 }
 
 export interface MetricsFile {

@@ -17,6 +17,8 @@ export interface ParamAssignment {
  */
 export function editParamsText(file: string, text: string, assignments: readonly ParamAssignment[]): Result<string, string> {
   if (/\.json$/i.test(file)) return editJson(file, text, assignments);
+  // Read as params (DVC's formats), but not written: editing them would need a TOML or Python writer.
+  if (/\.(toml|py)$/i.test(file)) return err(`${file}: only YAML and JSON params files can be set from the command line or a sweep; edit this file by hand`);
   return editInPlace(text, assignments) ?? editDocument(file, text, assignments);
 }
 

@@ -10,6 +10,8 @@ export function describeReason(r: ChangeReason): string {
       return 'forced (-f)';
     case 'always-changed':
       return 'always_changed is set';
+    case 'callback':
+      return 'has neither deps nor outs, so it runs every time (as DVC runs a callback stage)';
     case 'interrupted':
       return 'an earlier run was interrupted while this stage ran';
     case 'cmd-changed':

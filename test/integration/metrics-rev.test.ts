@@ -45,14 +45,16 @@ describe('metrics at a git revision whose metrics files git does not hold', () =
     const p = project();
     await commitBaselineThenChange(p);
 
-    const shown = JSON.parse((await p.runOk(['metrics', 'show', 'HEAD', '--json'])).stdout) as { metrics: Record<string, unknown> };
-    expect(shown.metrics['build/metrics.yaml']).toEqual({ acc: 0.5 });
+    // DVC's document: {rev: {data: {file: {data} | {error: {type, msg}}}}}.
+    const shown = JSON.parse((await p.runOk(['metrics', 'show', 'HEAD', '--json'])).stdout) as { HEAD: { data: Record<string, unknown> } };
+    expect(shown.HEAD.data['build/metrics.yaml']).toEqual({ data: { acc: 0.5 } });
     // A git-ignored, cache: false metrics file cannot come back: said so, not shown as `-` silently.
-    expect(shown.metrics['summary.json']).toEqual({ error: 'not in git at HEAD, and not cached (cache: false)' });
+    expect(shown.HEAD.data['summary.json']).toEqual({ error: { type: 'OSError', msg: 'not in git at HEAD, and not cached (cache: false)' } });
     expect((await p.runOk(['metrics', 'show', 'HEAD'])).stdout).toMatch(/^build\/metrics\.yaml +acc +0\.5$/m);
 
     const diff = JSON.parse((await p.runOk(['metrics', 'diff', '--json'])).stdout) as unknown;
-    expect(diff).toEqual({ old: 'HEAD', new: 'workspace', metrics: { 'build/metrics.yaml': { acc: { old: 0.5, new: 0.75, diff: 0.25 } }, 'summary.json': { lut: { old: null, new: 120 } } } });
+    // DVC's document: {file: {key: {old, new, diff}}}.
+    expect(diff).toEqual({ 'build/metrics.yaml': { acc: { old: 0.5, new: 0.75, diff: 0.25 } }, 'summary.json': { lut: { old: null, new: 120 } } });
     expect((await p.runOk(['metrics', 'diff'])).stdout).toMatch(/^build\/metrics\.yaml +acc +0\.5 +0\.75 +0\.25$/m);
   });
 
@@ -66,8 +68,8 @@ describe('metrics at a git revision whose metrics files git does not hold', () =
     chmodSync(object, 0o644);
     writeFileSync(object, 'acc: 0.99\n');
 
-    const shown = JSON.parse((await p.runOk(['metrics', 'show', 'HEAD', '--json'])).stdout) as { metrics: Record<string, { error?: string }> };
-    expect(shown.metrics['build/metrics.yaml']!.error).toMatch(/^not in git at HEAD; cache object [0-9a-f]{64} is corrupt/);
+    const shown = JSON.parse((await p.runOk(['metrics', 'show', 'HEAD', '--json'])).stdout) as { HEAD: { data: Record<string, { error?: { msg: string } }> } };
+    expect(shown.HEAD.data['build/metrics.yaml']!.error?.msg).toMatch(/^not in git at HEAD; cache object [0-9a-f]{64} is corrupt/);
     expect(p.exists(`.orchestrator/cache/objects/${hash!.slice(0, 2)}/${hash!.slice(2)}`)).toBe(false);
     expect(p.listFiles('.orchestrator/cache/quarantine')).toHaveLength(1);
   });

@@ -28,6 +28,7 @@ describe('output flags', () => {
     await p.runOk(['repro']);
     expect(p.lockText()).toContain('cache: false');
     const hash = p.lock().stages.build!.outs!.find((o) => o.path === 'build/x')!.hash;
+    // As in DVC, a plain output with cache: false keeps the stage out of the run-cache: nothing stored.
     expect(objectExists(p, hash)).toBe(false);
 
     p.write('pipeline.yaml', pipeline(''));

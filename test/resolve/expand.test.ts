@@ -120,9 +120,11 @@ describe('matrix', () => {
     ]);
   });
 
-  test('${key} is not defined in a matrix; axes must be non-empty lists', () => {
-    expect(resolveErr({ 'pipeline.yaml': lines('stages:', '  s:', '    matrix: {a: [1]}', '    cmd: echo ${key}') }).map((d) => d.message)).toEqual([
-      'undefined variable "key"',
+  // follows dvc tests/func/parsing/test_matrix.py::test_matrix_key_present (DVC's MatrixDefinition sets `key`)
+  test('${key} in a matrix is the generated name suffix; axes must be non-empty lists', () => {
+    expect(summary({ 'pipeline.yaml': lines('stages:', '  s:', '    matrix: {a: [1, 2], b: [x]}', '    cmd: echo ${key}') })).toEqual([
+      ['s@1-x', 'echo 1-x'],
+      ['s@2-x', 'echo 2-x'],
     ]);
     const matrixErrors = (matrix: string) =>
       resolveErr({ 'params.yaml': 'x: 1\n', 'pipeline.yaml': lines('stages:', '  s:', `    matrix: ${matrix}`, '    cmd: echo') }).map((d) => d.message);

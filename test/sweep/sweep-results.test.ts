@@ -94,23 +94,20 @@ describe('params and metrics diff', () => {
     expect(p.read('params.yaml')).toContain('  bits: 8          # weight bits');
 
     const params = JSON.parse((await p.runOk(['params', 'diff', '--json'])).stdout) as unknown;
-    expect(params).toEqual({ old: 'HEAD', new: 'workspace', params: { 'params.yaml': { 'model.bits': { old: 4, new: 8, diff: 4 }, seed: { old: 7, new: 9, diff: 2 } } } });
+    // DVC's documents (issue 15): no wrapper object around them.
+    expect(params).toEqual({ 'params.yaml': { 'model.bits': { old: 4, new: 8, diff: 4 }, seed: { old: 7, new: 9, diff: 2 } } });
     const text = (await p.runOk(['params', 'diff'])).stdout;
     expect(text.split('\n')).toEqual([expect.stringMatching(/^Path +Param +HEAD +workspace$/), expect.stringMatching(/^params\.yaml +model\.bits +4 +8$/), expect.stringMatching(/^params\.yaml +seed +7 +9$/), '']);
 
     const metrics = JSON.parse((await p.runOk(['metrics', 'diff', '--json'])).stdout) as unknown;
-    expect(metrics).toEqual({ old: 'HEAD', new: 'workspace', metrics: { 'metrics.yaml': { lut: { old: 128, new: 256, diff: 128 }, 'resources.bram': { old: 4, new: 8, diff: 4 } } } });
+    expect(metrics).toEqual({ 'metrics.yaml': { lut: { old: 128, new: 256, diff: 128 }, 'resources.bram': { old: 4, new: 8, diff: 4 } } });
     const shown = JSON.parse((await p.runOk(['metrics', 'show', '--json'])).stdout) as unknown;
-    expect(shown).toEqual({ ref: 'workspace', metrics: { 'metrics.yaml': { lut: 256, 'resources.ff': 128, 'resources.bram': 8 } } });
+    expect(shown).toEqual({ workspace: { data: { 'metrics.yaml': { data: { lut: 256, resources: { ff: 128, bram: 8 } } } } } });
     expect((await p.runOk(['metrics', 'show', 'HEAD'])).stdout).toMatch(/^metrics\.yaml +lut +128$/m);
 
     await p.runOk(['sweep', 'run', 'small', '-j', '2']);
     const between = JSON.parse((await p.runOk(['metrics', 'diff', 'small/num_heads=1,bits=2', 'small/num_heads=2,bits=4', '--json'])).stdout) as unknown;
-    expect(between).toEqual({
-      old: 'small/num_heads=1,bits=2',
-      new: 'small/num_heads=2,bits=4',
-      metrics: { 'metrics.yaml': { lut: { old: 32, new: 128, diff: 96 }, 'resources.bram': { old: 2, new: 4, diff: 2 } } },
-    });
+    expect(between).toEqual({ 'metrics.yaml': { lut: { old: 32, new: 128, diff: 96 }, 'resources.bram': { old: 2, new: 4, diff: 2 } } });
     const paramsBetween = (await p.runOk(['params', 'diff', 'small/num_heads=1,bits=2', 'small/num_heads=2,bits=4'])).stdout;
     expect(paramsBetween).toMatch(/^params\.yaml +model\.bits +2 +4$/m);
     expect(paramsBetween).toMatch(/^params\.yaml +model\.emb_dim +16 +32$/m);

@@ -30,6 +30,8 @@ export async function doctorCommand(root: string, flags: DoctorFlags, io: Io): P
     if (loaded.ok) {
       pipeline = loaded.value;
       rows.push({ name: 'pipeline.yaml', status: 'ok', detail: `${pipeline.stages.length} stage${pipeline.stages.length === 1 ? '' : 's'}` });
+      const inert = pipeline.inertKeys ?? [];
+      if (inert.length > 0) rows.push({ name: 'DVC keys', status: 'warn', detail: `accepted as in DVC, without effect here: ${inert.join(', ')}`, hint: 'see "DVC compatibility" in the README' });
     } else {
       for (const d of loaded.error) io.err(`${renderDiagnostic(d, files)}\n`);
       rows.push({ name: 'pipeline.yaml', status: 'fail', detail: `${loaded.error.length} error${loaded.error.length === 1 ? '' : 's'} (shown above)`, hint: 'fix them; checks that need the pipeline were skipped' });

@@ -1,9 +1,8 @@
 import { parseOverrides, writeParams } from '../../sweep/set-params.js';
-import { diffJson, diffValues } from '../../sweep/diff.js';
-import { flatten, type Scalar } from '../../sweep/metrics-files.js';
+import { dvcDiff, renderDiffMarkdown, selectKeys } from '../../report/dvc-diff.js';
+import { parseDataText } from '../../resolve/params-formats.js';
 import { refReader, resolveRef, type Ref } from '../../sweep/refs.js';
 import { renderText } from '../../sweep/table.js';
-import { parse as parseYaml } from 'yaml';
 import { EXIT, type Io } from '../io.js';
 import { loadProject, type Project } from '../project.js';
 
@@ -26,45 +25,81 @@ export async function diffRefs(root: string, refs: readonly string[], io: Io): P
   return [resolved[0]!, resolved[1]!];
 }
 
-/** The params files the pipeline reads: every stage's, plus params.yaml. */
-export function paramsFiles(project: Project): string[] {
-  const files = new Set(project.pipeline.stages.flatMap((s) => s.params.map((p) => p.file)));
-  if (project.files.readText('params.yaml') !== undefined) files.add('params.yaml');
-  return [...files].sort();
+/**
+ * What `params diff` compares, as DVC's `params show` collects it: each stage's tracked keys per
+ * file, whole files for params.yaml (when present), the top-level `params:` list and the vars files
+ * templating read. `undefined` keys = the whole file.
+ */
+export function paramsSpec(project: Project): Map<string, string[] | undefined> {
+  const spec = new Map<string, string[] | undefined>();
+  const whole = (file: string) => spec.set(file, undefined);
+  for (const p of project.pipeline.stages.flatMap((s) => s.params)) {
+    if (p.key === '') whole(p.file);
+    else if (!spec.has(p.file)) spec.set(p.file, [p.key]);
+    else spec.get(p.file)?.push(p.key);
+  }
+  if (project.files.readText('params.yaml') !== undefined) whole('params.yaml');
+  for (const file of [...(project.pipeline.paramsFiles ?? []), ...(project.pipeline.varsFiles ?? [])]) whole(file);
+  return new Map([...spec].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-async function paramsAt(root: string, ref: Ref, files: readonly string[]): Promise<Map<string, Record<string, Scalar>>> {
+/** The params files the pipeline reads (see `paramsSpec`), sorted. */
+export function paramsFiles(project: Project): string[] {
+  return [...paramsSpec(project).keys()];
+}
+
+/** Each file's tracked part at `ref`; a file missing or unreadable there is left out and reported on stderr. */
+async function paramsAt(root: string, ref: Ref, spec: ReadonlyMap<string, string[] | undefined>, io: Io): Promise<Map<string, unknown>> {
   const read = refReader(root, ref);
-  const out = new Map<string, Record<string, Scalar>>();
-  for (const file of files) {
-    const text = await read(file);
-    if (text === undefined) continue;
+  const out = new Map<string, unknown>();
+  for (const [file, keys] of spec) {
+    let text: string | undefined;
     try {
-      out.set(file, flatten(parseYaml(text) as unknown));
-    } catch {
-      out.set(file, {});
+      text = await read(file);
+    } catch (e) {
+      io.err(`warning: ${file} at ${ref.label}: ${(e as Error).message}\n`);
+      continue;
     }
+    if (text === undefined) continue;
+    const parsed = parseDataText(file, text);
+    if (!parsed.ok) {
+      io.err(`warning: ${parsed.error} (at ${ref.label})\n`);
+      continue;
+    }
+    out.set(file, keys === undefined ? (parsed.value ?? {}) : selectKeys(parsed.value, keys));
   }
   return out;
 }
 
-export async function paramsDiffCommand(root: string, refs: string[], flags: { json: boolean; all: boolean }, io: Io): Promise<number> {
+export interface DiffFlags {
+  json: boolean;
+  all: boolean;
+  md: boolean;
+}
+
+/** `--json` prints DVC's document `{file: {key: {old, new, diff?}}}`; `--md` DVC's Markdown table. */
+export async function paramsDiffCommand(root: string, refs: string[], flags: DiffFlags, io: Io): Promise<number> {
   const project = loadProject(root, io);
   if (typeof project === 'number') return project;
   const sides = await diffRefs(root, refs, io);
   if (typeof sides === 'number') return sides;
-  const files = paramsFiles(project);
-  const [oldSide, newSide] = await Promise.all(sides.map((r) => paramsAt(root, r, files)));
-  const rows = diffValues(oldSide!, newSide!, { all: flags.all });
+  const spec = paramsSpec(project);
+  const [oldSide, newSide] = await Promise.all(sides.map((r) => paramsAt(root, r, spec, io)));
+  const diff = dvcDiff(oldSide!, newSide!, flags.all);
   if (flags.json) {
-    io.out(`${JSON.stringify({ old: sides[0].label, new: sides[1].label, params: diffJson(rows) }, null, 2)}\n`);
+    io.out(`${JSON.stringify(diff, null, 2)}\n`);
     return EXIT.ok;
   }
+  if (flags.md) {
+    io.out(renderDiffMarkdown(diff, { title: 'Param', oldLabel: sides[0].label, newLabel: sides[1].label, changes: false }));
+    return EXIT.ok;
+  }
+  const rows = Object.entries(diff).flatMap(([file, entries]) => Object.entries(entries).map(([key, e]) => [file, key, e.old, e.new]));
   if (rows.length === 0) {
     io.out(`No params changed between ${sides[0].label} and ${sides[1].label}.\n`);
     return EXIT.ok;
   }
-  io.out(`${renderText({ columns: ['Path', 'Param', sides[0].label, sides[1].label], rows: rows.map((r) => [r.file, r.key, r.old, r.new]) })}\n`);
+  io.out(`${renderText({ columns: ['Path', 'Param', sides[0].label, sides[1].label], rows })}\n`);
   return EXIT.ok;
 }
 
