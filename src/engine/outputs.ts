@@ -9,6 +9,7 @@ import type { Stage } from '../model/stage.js';
 import type { ObservedEnvironment } from '../model/environment.js';
 import { paramsByFile, type StageFingerprint } from '../plan/fingerprint.js';
 import { checkedWritePath, resolvesInsideWorkspace } from '../workspace/safe-path.js';
+import { ignoreOutput } from '../workspace/gitignore.js';
 import type { Workspace } from './workspace.js';
 
 /** Removes the outputs a stage will recreate (all but `persist` ones), so stale files never survive a run. */
@@ -50,7 +51,10 @@ export async function commitOutputs(
   const outs: LockedOut[] = [];
   for (const out of stage.outs) {
     const h = hashes.get(out.path)!;
-    if (out.cache) await ws.store.commit(path.join(ws.root, out.path), h);
+    if (out.cache) {
+      await ws.store.commit(path.join(ws.root, out.path), h);
+      ignoreOutput(ws.root, out.path);
+    }
     outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }), persist: out.persist });
   }
   if (stage.outs.every((o) => o.cache)) {
@@ -71,6 +75,7 @@ export async function restoreOutputs(ws: Workspace, outs: readonly LockedPath[])
     const abs = checkedWritePath(ws.root, out.path);
     const restored = await ws.store.restore(out.hash, abs, { linkTypes: ws.linkTypes });
     await ws.hasher.recordKnownUnder(out.path, restored);
+    ignoreOutput(ws.root, out.path);
   }
 }
 
