@@ -11,6 +11,8 @@ export interface ObservedStage {
   depHashes: Map<string, PathHash | undefined>;
   /** Undefined while some dep is missing or the environment cannot be described. */
   fingerprint?: StageFingerprint;
+  /** The lock entry came from dvc.lock just now (a run saves pipeline.lock for it). */
+  adopted: boolean;
 }
 
 export interface ObserveContext {
@@ -27,7 +29,12 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
     ws.hasher.hashPaths(stage.deps.map((d) => d.path)),
     ws.hasher.hashPaths(stage.outs.map((o) => o.path)),
   ]);
-  const lock = ws.lock.getAdoptingFlags(stage);
+  let lock = ws.lock.getAdoptingFlags(stage);
+  let adopted = false;
+  if (!lock && ws.dvcLock) {
+    lock = await ws.dvcLock.adopt(stage, ctx.environment, depHashes, outHashes);
+    adopted = lock !== undefined;
+  }
   const observation: StageObservation = {
     stage,
     lock,
@@ -59,7 +66,7 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
       }
     }
   }
-  return { observation, depHashes, fingerprint };
+  return { observation, depHashes, adopted, ...(fingerprint ? { fingerprint } : {}) };
 }
 
 async function allInCache(ws: Workspace, outs: ReadonlyArray<{ hash: string; cache?: boolean }>): Promise<boolean> {

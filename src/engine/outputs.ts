@@ -92,7 +92,7 @@ export function lockEntryFromRunCache(
   return lockEntry(stage, environment, deps, entry.outs.map((o) => ({ ...o, persist: persist.get(o.path) ?? false })));
 }
 
-function lockEntry(stage: Stage, environment: ObservedEnvironment, deps: LockedPath[], outs: LockedOut[]): LockEntry {
+export function lockEntry(stage: Stage, environment: ObservedEnvironment, deps: LockedPath[], outs: LockedOut[]): LockEntry {
   const tools = Object.keys(environment.tools).length > 0 ? { tools: environment.tools } : {};
   return { cmd: stage.cmd, wdir: stage.wdir, env: environment.env, environment: environment.id, ...tools, deps, params: paramsByFile(stage), outs };
 }

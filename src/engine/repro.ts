@@ -187,6 +187,7 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?
   const environment = await ctx.toolVersions.observe(executor, stage, opts.signal);
   const interrupted = ctx.pendingInterrupted.delete(stage.name);
   const observed = await observeStage(stage, { ws, environment, interrupted, useRunCache: opts.useRunCache });
+  if (observed.adopted) ctx.lockSaver.request();
   let plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
   const restoreFailure = ctx.restoreFailures.get(stage.name);
   if (restoreFailure !== undefined) {
