@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseResourceOverrides } from '../schedule/capacity.js';
@@ -59,6 +59,13 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
   // The project root is found upward from where the command starts (as git and DVC find theirs).
   const start = () => path.resolve(program.opts<{ C?: string }>().C ?? '.');
   const root = () => findProjectRoot(start());
+  // As `git -C`: a folder that does not exist is an error, never a search upward from its parent.
+  program.hook('preAction', () => {
+    const dir = program.opts<{ C?: string }>().C;
+    if (dir !== undefined && !statSync(path.resolve(dir), { throwIfNoEntry: false })?.isDirectory()) {
+      program.error(`error: -C ${dir}: no such directory`, { exitCode: EXIT.invalid, code: 'orchestrator.badDir' });
+    }
+  });
   const run = (fn: () => Promise<number>) => async () => setExit(await fn());
 
   program

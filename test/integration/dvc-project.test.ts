@@ -116,6 +116,14 @@ describe('project root found upward', () => {
     expect(p.exists('sub/.orchestrator')).toBe(false);
   });
 
+  // git's `-C` (DVC has `--cd`): a folder that does not exist is an error, not a search from its parent
+  it('rejects -C of a folder that does not exist (exit 2) instead of finding the project above it', async () => {
+    const p = twoFileProject();
+    const r = await p.run(['-C', p.abs('nope'), 'status'], { noChdirFlag: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/-C .*nope: no such directory/);
+  });
+
   // tests/func/test_scm.py::test_init_sub_dir — the nearest marker wins (.orchestrator/ below a .git)
   it('takes the nearest folder holding .orchestrator/, .dvc/ or .git', async () => {
     const p = createProject({ 'inner/pipeline.yaml': yamlLines('stages:', '  i:', `    cmd: ${tick('i', '..')}`), 'inner/deep/.keep': '' });
