@@ -55,7 +55,5 @@ export function putInDvcCache(root: string, bytes: Buffer, layout: 3 | 2, suffix
 export function putDirInDvcCache(root: string, relDir: string, files: string[], layout: 3 | 2): string {
   const listing = files.sort().map((f) => ({ md5: putInDvcCache(root, readFileSync(path.join(root, relDir, f)), layout), relpath: f }));
   const text = `[${listing.map((e) => `{"md5": "${e.md5}", "relpath": "${e.relpath}"}`).join(', ')}]`;
-  const bytes = Buffer.from(text);
-  const md5 = createHash('md5').update(bytes).digest('hex');
-  return putInDvcCache(root, bytes, layout, '.dir').replace(/\.dir$/, '') === md5 ? `${md5}.dir` : '';
+  return putInDvcCache(root, Buffer.from(text), layout, '.dir');
 }
