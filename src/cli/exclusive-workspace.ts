@@ -21,7 +21,7 @@ export async function withExclusiveWorkspace(
   const linkTypes = cacheLinkTypes(project, io);
   if (typeof linkTypes === 'number') return linkTypes;
   return holdWorkspaceLock(project, io, opts, async () => {
-    const opened = await openWorkspace(root, { linkTypes });
+    const opened = await openWorkspace(root, { linkTypes, dvcLock: 'write' });
     if (!opened.ok) return report(opened.error, files, io);
     try {
       return await fn(opened.value);

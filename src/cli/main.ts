@@ -1,8 +1,9 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseResourceOverrides } from '../schedule/capacity.js';
+import { findProjectRoot } from '../workspace/project-root.js';
 import { describeIoError } from '../util/io-error.js';
 import { EXIT, processIo, type Io } from './io.js';
 
@@ -55,7 +56,16 @@ Files: pipeline.yaml and params.yaml (yours), pipeline.lock (commit it), .orches
 state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log`,
     );
 
-  const root = () => path.resolve(program.opts<{ C?: string }>().C ?? '.');
+  // The project root is found upward from where the command starts (as git and DVC find theirs).
+  const start = () => path.resolve(program.opts<{ C?: string }>().C ?? '.');
+  const root = () => findProjectRoot(start());
+  // As `git -C`: a folder that does not exist is an error, never a search upward from its parent.
+  program.hook('preAction', () => {
+    const dir = program.opts<{ C?: string }>().C;
+    if (dir !== undefined && !statSync(path.resolve(dir), { throwIfNoEntry: false })?.isDirectory()) {
+      program.error(`error: -C ${dir}: no such directory`, { exitCode: EXIT.invalid, code: 'orchestrator.badDir' });
+    }
+  });
   const run = (fn: () => Promise<number>) => async () => setExit(await fn());
 
   program
@@ -200,6 +210,17 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     );
 
   // Further commands register here, each in its own block: doctor (Docker/FINN checks), finn.
+
+  program
+    .command('init')
+    .description('Make this folder a project: create .orchestrator/ (cache, logs, state; git-ignored except its config).')
+    .option('-f, --force', 'initialise again: rewrite .orchestrator/.gitignore (the cache is kept)')
+    .action((o: { force?: boolean }) =>
+      run(async () => {
+        const { initCommand } = await import('./commands/init.js');
+        return initCommand(start(), { force: !!o.force }, io);
+      })(),
+    );
 
   // Sweeps: sweep run/show/list/apply/rm; params diff; metrics show/diff.
   const sweep = program.command('sweep').description('Parameter sweeps: each variant in its own workspace under .orchestrator/sweeps/, all sharing the cache.');

@@ -19,7 +19,9 @@ export type CheckoutItem =
 export async function checkout(ws: Workspace, stages: readonly Stage[], opts: { force: boolean }): Promise<CheckoutItem[]> {
   const items: CheckoutItem[] = [];
   for (const stage of stages) {
-    const entry = ws.lock.get(stage.name);
+    // A DVC project checked out before its first run here: dvc.lock's outs, imported from DVC's cache.
+    const dvcOuts = ws.lock.get(stage.name) ? undefined : await ws.dvcLock?.outsOnly(stage);
+    const entry = ws.lock.get(stage.name) ?? (dvcOuts ? { outs: dvcOuts } : undefined);
     if (!entry) {
       items.push({ stage: stage.name, path: '', result: 'no-lock-entry' });
       continue;

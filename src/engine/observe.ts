@@ -14,6 +14,8 @@ export interface ObservedStage {
   fingerprint?: StageFingerprint;
   /** The directory the stage's command runs in: the workspace root, or its canonical stage root. */
   execRoot: string;
+  /** The lock entry came from dvc.lock just now (a run saves pipeline.lock for it). */
+  adopted: boolean;
 }
 
 export interface ObserveContext {
@@ -35,7 +37,12 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
     ws.hasher.hashPaths(stage.deps.map((d) => d.path)),
     ws.hasher.hashPaths(stage.outs.map((o) => o.path)),
   ]);
-  const lock = ws.lock.getAdoptingFlags(stage);
+  let lock = ws.lock.getAdoptingFlags(stage);
+  let adopted = false;
+  if (!lock && ws.dvcLock) {
+    lock = await ws.dvcLock.adopt(stage, ctx.environment, depHashes, outHashes);
+    adopted = lock !== undefined;
+  }
   const observation: StageObservation = {
     stage,
     lock,
@@ -68,7 +75,7 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
       }
     }
   }
-  return { observation, depHashes, execRoot, ...(fingerprint ? { fingerprint } : {}) };
+  return { observation, depHashes, execRoot, adopted, ...(fingerprint ? { fingerprint } : {}) };
 }
 
 async function allInCache(ws: Workspace, outs: ReadonlyArray<{ hash: string; cache?: boolean }>): Promise<boolean> {

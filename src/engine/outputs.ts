@@ -9,6 +9,7 @@ import type { Stage } from '../model/stage.js';
 import type { ObservedEnvironment } from '../model/environment.js';
 import { paramsByFile, type StageFingerprint } from '../plan/fingerprint.js';
 import { checkedWritePath, resolvesInsideWorkspace } from '../workspace/safe-path.js';
+import { ignoreOutput } from '../workspace/gitignore.js';
 import type { Workspace } from './workspace.js';
 import { runCacheEligible } from '../plan/run-cache-eligibility.js';
 
@@ -55,6 +56,7 @@ export async function commitOutputs(
     // An uncached output's bytes are still stored when the run is recorded, so a run-cache hit can
     // bring them back (as copies), as DVC does for `cache: false` outputs.
     if (out.cache || recordRun) await ws.store.commit(path.join(ws.root, out.path), h);
+    if (out.cache) ignoreOutput(ws.root, out.path);
     outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }), persist: out.persist });
   }
   if (recordRun) {
@@ -78,6 +80,7 @@ export async function restoreOutputs(ws: Workspace, outs: readonly LockedPath[],
     const linkTypes = uncached.has(out.path) ? (['copy'] as const) : ws.linkTypes;
     const restored = await ws.store.restore(out.hash, abs, { linkTypes });
     await ws.hasher.recordKnownUnder(out.path, restored);
+    ignoreOutput(ws.root, out.path);
   }
 }
 
@@ -99,7 +102,7 @@ export function lockEntryFromRunCache(
   );
 }
 
-function lockEntry(stage: Stage, environment: ObservedEnvironment, deps: LockedPath[], outs: LockedOut[]): LockEntry {
+export function lockEntry(stage: Stage, environment: ObservedEnvironment, deps: LockedPath[], outs: LockedOut[]): LockEntry {
   const tools = Object.keys(environment.tools).length > 0 ? { tools: environment.tools } : {};
   return { cmd: stage.cmd, wdir: stage.wdir, env: environment.env, environment: environment.id, ...tools, deps, params: paramsByFile(stage), outs };
 }

@@ -1,5 +1,6 @@
 import { fsProjectFiles, type ProjectFiles } from '../config/project-files.js';
 import { loadPipeline } from '../config/load.js';
+import { collectPipelineFiles } from '../config/pipeline-files.js';
 import { buildGraph, type StageGraph } from '../graph/stage-graph.js';
 import { selectStages, type SelectOptions } from '../graph/select.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -13,6 +14,8 @@ export interface Project {
   files: ProjectFiles;
   /** Every config file the loader read or looked for (pipeline.yaml, params and vars files): what watch mode watches. */
   configFiles: string[];
+  /** The pipeline files: `pipeline.yaml`, or every `dvc.yaml` of the repository (root-relative). */
+  pipelineFiles: string[];
   pipeline: Pipeline;
   graph: StageGraph;
 }
@@ -37,13 +40,15 @@ export function loadProject(root: string, env: Record<string, string | undefined
     outsideRoot: (rel) => inner.outsideRoot?.(rel),
   };
   const problem = (diagnostics: readonly Diagnostic[]) => err({ diagnostics, files, configFiles: [...read].sort() });
-  const loaded = loadPipeline(files, { env });
+  const pipelineFiles = collectPipelineFiles(root);
+  for (const file of pipelineFiles) read.add(file);
+  const loaded = loadPipeline(files, { env, pipelineFiles });
   if (!loaded.ok) return problem(loaded.error);
   const graph = buildGraph(loaded.value.stages);
   if (!graph.ok) return problem(graph.error);
   const escapes = findSymlinkEscapes(root, loaded.value.stages);
   if (escapes.length > 0) return problem(escapes);
-  return ok({ root, files, configFiles: [...read].sort(), pipeline: loaded.value, graph: graph.value });
+  return ok({ root, files, configFiles: [...read].sort(), pipelineFiles, pipeline: loaded.value, graph: graph.value });
 }
 
 /** The stages `targets` name (all when none), in topological order. */

@@ -217,6 +217,7 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?
   const interrupted = ctx.pendingInterrupted.delete(stage.name);
   const rootFor = ctx.stageRoots ? (s: Stage, key: string) => ctx.stageRoots!.rootFor(s, key) : undefined;
   const observed = await observeStage(stage, { ws, environment, interrupted, useRunCache: opts.useRunCache, ...(rootFor ? { rootFor } : {}) });
+  if (observed.adopted) ctx.lockSaver.request();
   // Forced: each fingerprint once per run, however many workspaces of a sweep share it.
   const force = opts.force && !(observed.fingerprint && opts.coordinator?.hasBuilt(observed.fingerprint.key));
   let plan = planStage(observed.observation, { force, useRunCache: opts.useRunCache });

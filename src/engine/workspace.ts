@@ -4,6 +4,7 @@ import { RunCache } from '../cache/run-cache.js';
 import { Hasher } from '../hash/hasher.js';
 import { StatCache } from '../hash/stat-cache.js';
 import { LockStore } from '../lock/lock-store.js';
+import { DvcLockReader } from './dvc-lock-adopt.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { workspaceLayout, type WorkspaceLayout } from '../workspace/layout.js';
@@ -18,12 +19,20 @@ export interface Workspace {
   store: ObjectStore;
   runCache: RunCache;
   linkTypes: readonly LinkType[];
+  /** DVC's dvc.lock, read for stages pipeline.lock has no entry for yet (see DvcLockReader). */
+  dvcLock?: DvcLockReader;
 }
 
 export interface OpenWorkspaceOptions {
   linkTypes?: readonly LinkType[] | undefined;
   /** Another workspace's cache (sweep variants share the main workspace's objects and run-cache). */
   cacheDir?: string;
+  /**
+   * How dvc.lock is used for stages without a pipeline.lock entry: `read` (default) verifies it and
+   * says a stage is up to date; `write` (a run, a checkout) also records the entry in pipeline.lock
+   * and stores the outputs in the cache; `off` ignores it (sweep variants).
+   */
+  dvcLock?: 'read' | 'write' | 'off';
 }
 
 export async function openWorkspace(root: string, opts: OpenWorkspaceOptions = {}): Promise<Result<Workspace, Diagnostic[]>> {
@@ -31,7 +40,7 @@ export async function openWorkspace(root: string, opts: OpenWorkspaceOptions = {
   const lock = await LockStore.load(root);
   if (!lock.ok) return err(lock.error);
   const statCache = await StatCache.load(layout.statCache);
-  return ok({
+  const ws: Workspace = {
     root,
     layout,
     lock: lock.value,
@@ -40,7 +49,10 @@ export async function openWorkspace(root: string, opts: OpenWorkspaceOptions = {
     store: new ObjectStore(opts.cacheDir ?? layout.cache),
     runCache: new RunCache(opts.cacheDir ?? layout.cache),
     linkTypes: opts.linkTypes ?? DEFAULT_LINK_TYPES,
-  });
+  };
+  const dvcLock = opts.dvcLock ?? 'read';
+  if (dvcLock !== 'off') ws.dvcLock = new DvcLockReader(ws, dvcLock);
+  return ok(ws);
 }
 
 /** Writes pending run-cache entries, persists the stat cache and stops hashing workers. Safe to call on every exit path. */

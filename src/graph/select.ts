@@ -19,7 +19,7 @@ export function selectStages(graph: StageGraph, targets: readonly string[], opts
   const roots = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   for (const target of targets) {
-    const matched = graph.order.filter((name) => name === target || name.startsWith(`${target}@`));
+    const matched = graph.order.filter(matcher(target));
     if (matched.length === 0) {
       diagnostics.push({ code: 'unknown-target', message: `unknown stage "${target}"`, hint: suggestion(target, graph.order) });
     }
@@ -35,6 +35,20 @@ export function selectStages(graph: StageGraph, targets: readonly string[], opts
     walk(expandable, (name) => (graph.stages.get(name)!.frozen ? [] : graph.upstream.get(name)!.map((e) => e.from)), selected);
   }
   return ok(graph.order.filter((name) => selected.has(name)));
+}
+
+/**
+ * DVC's addressing: `stage`, `:stage` and `dvc.yaml:stage` name a stage of the root's pipeline file,
+ * `sub/dvc.yaml:stage` one of another file, and a pipeline file alone (`sub/dvc.yaml`) all its stages.
+ */
+function matcher(target: string): (name: string) => boolean {
+  const fileOnly = /(^|\/)(dvc|pipeline)\.yaml$/.test(target);
+  if (fileOnly) {
+    const root = !target.includes('/');
+    return (name) => (root ? !/^[^@]*\.yaml:/.test(name) : name.startsWith(`${target}:`));
+  }
+  const named = target.replace(/^(?:(?:\.\/)?(?:dvc|pipeline)\.yaml)?:/, '').replace(/^\.\//, '');
+  return (name) => name === named || name.startsWith(`${named}@`);
 }
 
 function walk(start: Iterable<string>, next: (name: string) => string[], into: Set<string>): void {

@@ -26,10 +26,11 @@ export function normalizeStage(
   defaults: Defaults,
   source: YamlSource,
   data: DataFiles,
+  base = '.',
 ): Result<ResolvedStage, Diagnostic[]> {
   const ctx: Context = { instance, source, data, diagnostics: [] };
   const at = (...rest: YamlPath) => [...instance.bodyPath, ...rest];
-  const wdir = workspacePath(ctx, '.', body.wdir ?? '.', at('wdir')) ?? '.';
+  const wdir = workspacePath(ctx, base, body.wdir ?? '.', at('wdir')) ?? base;
   const deps: DepSpec[] = [];
   (body.deps ?? []).forEach((dep, i) => {
     const resolved = workspacePath(ctx, wdir, dep, at('deps', i));

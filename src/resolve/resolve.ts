@@ -22,6 +22,13 @@ import { findReservedKeys } from './reserved-keys.js';
 export interface ResolveOptions {
   /** What `${env.NAME}` reads; the caller injects it (the CLI passes process.env). Default: empty. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Root-relative folder of the pipeline file (`.` at the root): its wdir, deps, outs, params and
+   * vars paths start there, as DVC resolves each dvc.yaml against its own folder.
+   */
+  base?: string;
+  /** Put before every stage name (`sub/dvc.yaml:`), so stages of several files share one namespace. */
+  stagePrefix?: string;
 }
 
 /** pipeline.yaml (already parsed) + params files -> concrete stages, or every problem found. */
@@ -41,7 +48,8 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
   const stages = top?.stages ?? (isMapping(raw.stages) ? raw.stages : {});
   const resources = top?.resources ?? {};
 
-  const context = buildContext(source, vars, data, opts.env);
+  const base = opts.base ?? '.';
+  const context = buildContext(source, vars, data, opts.env, base);
   if (!context.ok) return err(finish([...diagnostics, ...context.error]));
   const scope = context.value;
 
@@ -108,8 +116,8 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
       diagnostics.push(...problems);
       if (!body.ok || !defaults) continue;
       for (const key of inertStageKeys(body.value)) inert.add(key);
-      const stage = normalizeStage(instance, body.value, defaults, source, data);
-      if (stage.ok) resolved.push(stage.value);
+      const stage = normalizeStage(instance, body.value, defaults, source, data, base);
+      if (stage.ok) resolved.push(opts.stagePrefix ? { ...stage.value, name: `${opts.stagePrefix}${stage.value.name}` } : stage.value);
       else diagnostics.push(...stage.error);
     }
   }

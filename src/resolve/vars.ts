@@ -32,17 +32,21 @@ export function buildContext(
   vars: readonly unknown[],
   data: DataFiles,
   env: Readonly<Record<string, string | undefined>> = {},
+  base = '.',
 ): Result<Scope, Diagnostic[]> {
   const diagnostics: Diagnostic[] = [];
   const entries: Entry[] = [];
-  const defaultParams = data.load('params.yaml');
+  // A pipeline file's params.yaml and vars files are next to it (DVC: relative to the dvc.yaml's folder).
+  const inBase = (file: string) => (base === '.' ? file : path.posix.normalize(path.posix.join(base, file)));
+  const defaultParamsFile = inBase('params.yaml');
+  const defaultParams = data.load(defaultParamsFile);
   if (defaultParams.ok) {
     const values = defaultParams.value.value ?? {};
-    if (isMapping(values)) entries.push({ values, origin: { source: defaultParams.value, basePath: [], label: 'params.yaml' } });
-    else diagnostics.push(notMapping(defaultParams.value, 'params.yaml'));
+    if (isMapping(values)) entries.push({ values, origin: { source: defaultParams.value, basePath: [], label: defaultParamsFile } });
+    else diagnostics.push(notMapping(defaultParams.value, defaultParamsFile));
   } else if (!defaultParams.error.every((d) => d.code === 'file-missing')) {
     // Nothing in pipeline.yaml names params.yaml: point at the file itself.
-    diagnostics.push(...pointAt(defaultParams.error, { file: 'params.yaml', line: 1, col: 1, endLine: 1, endCol: 1 }));
+    diagnostics.push(...pointAt(defaultParams.error, { file: defaultParamsFile, line: 1, col: 1, endLine: 1, endCol: 1 }));
   }
 
   vars.forEach((entry, i) => {
@@ -52,8 +56,9 @@ export function buildContext(
       return;
     }
     if (typeof entry !== 'string') return; // the schema already reported it
-    const [file = '', keyList] = splitVarsEntry(entry);
-    if (file === 'params.yaml' && keyList === undefined) return; // always loaded first
+    const [declared = '', keyList] = splitVarsEntry(entry);
+    const file = inBase(declared);
+    if (file === defaultParamsFile && keyList === undefined) return; // always loaded first
     const loaded = data.load(file);
     if (!loaded.ok) {
       diagnostics.push(...pointAt(loaded.error, at));

@@ -289,7 +289,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     const stages = project.graph.order.map((n) => project.graph.stages.get(n)!);
     const problems = staticChecks(stages, r.executors, r.capacity);
     if (problems.length > 0) return problems.map((d) => renderDiagnostic(d, project.files)).join('\n');
-    const opened = await openWorkspace(p.root, { cacheDir: workspaceLayout(r.main.root).cache, linkTypes: r.linkTypes });
+    const opened = await openWorkspace(p.root, { cacheDir: workspaceLayout(r.main.root).cache, linkTypes: r.linkTypes, dvcLock: 'off' });
     if (!opened.ok) return opened.error.map((d) => d.message).join('\n');
     const ws = opened.value;
     // Holding the sweep lock, every running marker in a variant workspace is a dead run's: the same

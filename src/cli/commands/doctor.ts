@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { loadPipeline } from '../../config/load.js';
+import { collectPipelineFiles } from '../../config/pipeline-files.js';
 import { fsProjectFiles } from '../../config/project-files.js';
 import type { CheckResult, DoctorContext } from '../../doctor/check.js';
 import { doctorCheckLoaders } from '../../doctor/registry.js';
@@ -22,19 +21,23 @@ export async function doctorCommand(root: string, flags: DoctorFlags, io: Io): P
   const rows: CheckResult[] = [];
   const files = fsProjectFiles(root);
   let pipeline: DoctorContext['pipeline'];
-  if (!existsSync(path.join(root, 'pipeline.yaml'))) {
-    rows.push({ name: 'pipeline.yaml', status: 'skip', detail: `none in ${root}; only checks that need no pipeline ran` });
+  const pipelineFiles = collectPipelineFiles(root);
+  // pipeline.yaml, or a DVC project's dvc.yaml files (named as one row either way).
+  const rowName = pipelineFiles[0] === undefined || pipelineFiles[0] === 'pipeline.yaml' ? 'pipeline.yaml' : 'dvc.yaml';
+  if (pipelineFiles.length === 0) {
+    rows.push({ name: rowName, status: 'skip', detail: `none in ${root}; only checks that need no pipeline ran` });
   } else {
     // As every other command: `${env.NAME}` reads this process's environment.
-    const loaded = loadPipeline(files, { env: process.env });
+    const loaded = loadPipeline(files, { env: process.env, pipelineFiles });
     if (loaded.ok) {
       pipeline = loaded.value;
-      rows.push({ name: 'pipeline.yaml', status: 'ok', detail: `${pipeline.stages.length} stage${pipeline.stages.length === 1 ? '' : 's'}` });
+      const inFiles = rowName === 'dvc.yaml' ? ` in ${pipelineFiles.length} dvc.yaml file${pipelineFiles.length === 1 ? '' : 's'}` : '';
+      rows.push({ name: rowName, status: 'ok', detail: `${pipeline.stages.length} stage${pipeline.stages.length === 1 ? '' : 's'}${inFiles}` });
       const inert = pipeline.inertKeys ?? [];
       if (inert.length > 0) rows.push({ name: 'DVC keys', status: 'warn', detail: `accepted as in DVC, without effect here: ${inert.join(', ')}`, hint: 'see "DVC compatibility" in the README' });
     } else {
       for (const d of loaded.error) io.err(`${renderDiagnostic(d, files)}\n`);
-      rows.push({ name: 'pipeline.yaml', status: 'fail', detail: `${loaded.error.length} error${loaded.error.length === 1 ? '' : 's'} (shown above)`, hint: 'fix them; checks that need the pipeline were skipped' });
+      rows.push({ name: rowName, status: 'fail', detail: `${loaded.error.length} error${loaded.error.length === 1 ? '' : 's'} (shown above)`, hint: 'fix them; checks that need the pipeline were skipped' });
     }
   }
 
