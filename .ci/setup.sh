@@ -127,3 +127,13 @@ if ! slurm_ready || [ "$(cat /etc/slurm/slurm.conf 2>/dev/null)" != "$slurm_conf
   fi
 fi
 echo "== slurm $(sinfo --version | awk '{print $2}'): node $(sinfo -h -N -o '%N %T %c CPUs %m MB'), up in $(( $(date +%s) - slurm_started )) s"
+
+# --- Chromium for the browser tests of the HTML pages (plots, report): Debian's package, driven by the
+# playwright-core dev dependency (`npx playwright install` cannot download browsers here). Idempotent.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >"$log_dir/apt-chromium.log" 2>&1 || { cat "$log_dir/apt-chromium.log"; exit 1; }
+fi
+echo "== $(chromium --version 2>/dev/null | head -n 1)"

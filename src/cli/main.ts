@@ -310,7 +310,32 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
         return metricsDiffCommand(root(), revs, { all: !!o.all, json: !!o.json, md: !!o.md }, io);
       })(),
     );
-  for (const group of [sweep, params, metrics]) for (const cmd of group.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
+  // Plots (DVC's plots show/diff) as one self-contained HTML file.
+  const plots = program.command('plots').description("Plots: the pipeline's plots: (DVC's fields and templates) rendered to one self-contained HTML file.");
+  const plotsOptions = (c: Command) =>
+    c
+      .option('--json', 'print the Vega-Lite specs with their data inlined (one JSON document); write no HTML')
+      .option('-o, --out <dir>', 'folder for index.html (default: .orchestrator/plots)');
+  plotsOptions(plots.command('show').description('Draw the workspace\'s plots (all, or those whose id or file is a TARGET).').argument('[targets...]', 'plot ids or plot files')).action(
+    (targets: string[], o: { json?: boolean; out?: string }) =>
+      run(async () => {
+        const { plotsShowCommand } = await import('./commands/plots.js');
+        return plotsShowCommand(root(), { json: !!o.json, out: o.out, targets }, io);
+      })(),
+  );
+  plotsOptions(
+    plots
+      .command('diff')
+      .description('Draw plots of several states in one figure each: none given = HEAD and the workspace, one = it and the workspace.')
+      .argument('[revs...]', 'git revisions, workspace, SWEEP/VARIANT')
+      .option('--targets <target...>', 'only these plot ids or files'),
+  ).action((revs: string[], o: { json?: boolean; out?: string; targets?: string[] }) =>
+    run(async () => {
+      const { plotsDiffCommand } = await import('./commands/plots.js');
+      return plotsDiffCommand(root(), revs, { json: !!o.json, out: o.out, targets: o.targets ?? [] }, io);
+    })(),
+  );
+  for (const group of [sweep, params, metrics, plots]) for (const cmd of group.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
 
   program
     .command('doctor')
