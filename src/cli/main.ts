@@ -335,6 +335,18 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
       return plotsDiffCommand(root(), revs, { json: !!o.json, out: o.out, targets: o.targets ?? [] }, io);
     })(),
   );
+  program
+    .command('report')
+    .description('One self-contained HTML page about a run: DAG, decisions and reasons, timeline, failures with log tails, metrics, params, plots.')
+    .option('--run <id>', 'the run to report (default: the latest; ids: ls .orchestrator/runs)')
+    .option('--json', 'print the report data as one JSON document; write no HTML')
+    .option('-o, --out <dir>', 'folder for index.html (default: .orchestrator/report)')
+    .action((o: { run?: string; json?: boolean; out?: string }) =>
+      run(async () => {
+        const { reportCommand } = await import('./commands/report.js');
+        return reportCommand(root(), { run: o.run, json: !!o.json, out: o.out }, io);
+      })(),
+    );
   for (const group of [sweep, params, metrics, plots]) for (const cmd of group.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
 
   program
