@@ -207,6 +207,8 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .command('run')
     .description('Run a sweep declared under sweeps: in pipeline.yaml, or the cartesian product of -S axes. Rerunning resumes: finished variants are up to date.')
     .argument('[name]', 'a sweep in pipeline.yaml (or the name to give a -S sweep)')
+    .argument('[targets...]', 'stop at these stages (and their upstream) in every variant')
+    .option('-f, --force', 'run the selected stages even when up to date (each distinct configuration once)')
     .option('-S, --set-param <key=values>', "an axis: -S model.bits=2,4,8, -S 'model.seq_len=range(32,513,32)', -S 'x=choice(a,b)'; repeatable", collect, [])
     .addOption(new Option('-j, --jobs <n>', 'stages at once, over all variants').default(availableParallelism(), 'number of CPUs').argParser(positiveInt))
     .addOption(resourcesOption('set a capacity, as for repro'))
@@ -216,10 +218,10 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .option('--dry', 'list the variants and their params, run nothing')
     .option('--json', 'with --dry: print one JSON document')
     .action(
-      (name: string | undefined, o: { setParam: string[]; jobs: number; resources?: Record<string, number>; runCache: boolean; wait: boolean; verbose?: boolean; dry?: boolean; json?: boolean }) =>
+      (name: string | undefined, targets: string[], o: { setParam: string[]; force?: boolean; jobs: number; resources?: Record<string, number>; runCache: boolean; wait: boolean; verbose?: boolean; dry?: boolean; json?: boolean }) =>
         run(async () => {
           const { sweepRunCommand } = await import('./commands/sweep.js');
-          return sweepRunCommand(root(), name, { set: o.setParam, jobs: o.jobs, resources: o.resources ?? {}, runCache: o.runCache, wait: o.wait, verbose: !!o.verbose, dry: !!o.dry, json: !!o.json }, io);
+          return sweepRunCommand(root(), name, { set: o.setParam, targets, force: !!o.force, jobs: o.jobs, resources: o.resources ?? {}, runCache: o.runCache, wait: o.wait, verbose: !!o.verbose, dry: !!o.dry, json: !!o.json }, io);
         })(),
     );
   sweep
@@ -229,14 +231,44 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .option('--json', 'print one JSON document')
     .option('--csv', 'CSV')
     .option('--md', 'Markdown table')
-    .option('--sort-by <column>', 'sort rows by a column (numbers numerically, missing values last)')
+    .option('--sort-by <column>', 'sort rows by a column (numbers numerically, missing values last); repeat for more keys, COLUMN:desc for one descending', collect, [])
     .option('--desc', 'with --sort-by: descending')
-    .option('--only <key...>', 'only these params/metrics columns (a key also selects key.*), in this order')
-    .action((name: string | undefined, o: { json?: boolean; csv?: boolean; md?: boolean; sortBy?: string; desc?: boolean; only?: string[] }) =>
-      run(async () => {
-        const { sweepShowCommand } = await import('./commands/sweep.js');
-        return sweepShowCommand(root(), name, { json: !!o.json, csv: !!o.csv, md: !!o.md, desc: !!o.desc, ...(o.sortBy ? { sortBy: o.sortBy } : {}), ...(o.only ? { only: o.only } : {}) }, io);
-      })(),
+    .option('--only <key...>', 'only these columns (a key also selects key.*), in this order')
+    .option('--where <conditions>', "only rows where every condition holds: 'model.seq_len=512,model.bits=2' (also != < <= > >=)")
+    .option('--pivot <keys...>', 'ROWKEY COLKEY VALUE: one row per ROWKEY value, one column per COLKEY value')
+    .option('--grid <name>', "only the rows of one grid of the sweep")
+    .option('--baseline', 'add the main workspace as the first row')
+    .option('--no-variant', 'leave out the variant id column')
+    .action(
+      (
+        name: string | undefined,
+        o: { json?: boolean; csv?: boolean; md?: boolean; sortBy: string[]; desc?: boolean; only?: string[]; where?: string; pivot?: string[]; grid?: string; baseline?: boolean; variant: boolean },
+      ) =>
+        run(async () => {
+          const { sweepShowCommand } = await import('./commands/sweep.js');
+          if (o.pivot && o.pivot.length !== 3) {
+            io.err('error: --pivot takes three columns: ROWKEY COLKEY VALUE\n');
+            return 2;
+          }
+          return sweepShowCommand(
+            root(),
+            name,
+            {
+              json: !!o.json,
+              csv: !!o.csv,
+              md: !!o.md,
+              desc: !!o.desc,
+              sortBy: o.sortBy,
+              baseline: !!o.baseline,
+              variantColumn: o.variant,
+              ...(o.only ? { only: o.only } : {}),
+              ...(o.where !== undefined ? { where: o.where } : {}),
+              ...(o.pivot ? { pivot: o.pivot as [string, string, string] } : {}),
+              ...(o.grid !== undefined ? { grid: o.grid } : {}),
+            },
+            io,
+          );
+        })(),
     );
   sweep
     .command('list')

@@ -193,22 +193,44 @@ const sweepAxes = z.record(
   { error: 'a mapping of parameter keys to values' },
 );
 
+const sweepGrid = z.strictObject(
+  {
+    desc: text('a description').optional(),
+    axes: sweepAxes.optional(),
+    zip: z.array(sweepAxes, { error: 'a list of mappings whose axes advance together' }).optional(),
+    fixed: z.record(z.string(), z.unknown(), { error: 'a mapping of parameter keys to one value each' }).optional(),
+  },
+  { error: 'a grid (mapping with axes, zip, fixed)' },
+);
+
+/** `metrics_files:` — a prefix per file: a path, or {path, key} to take one section of the file. */
+const sweepMetricsFile = z.union(
+  [
+    z.string(),
+    z.strictObject({ path: z.string({ error: 'a file path' }), key: z.string({ error: 'a dotted key inside the file' }).optional() }, { error: 'a mapping with path and key' }),
+  ],
+  { error: 'a file path, or a mapping with path and key' },
+);
+
 export const sweepSchema = z
   .strictObject(
     {
       desc: text('a description').optional(),
       axes: sweepAxes.optional(),
       zip: z.array(sweepAxes, { error: 'a list of mappings whose axes advance together' }).optional(),
+      grids: z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, { error: 'a grid name of letters, digits, _ . -' }), sweepGrid, { error: 'a mapping of grid names to grids' }).optional(),
       derived: z.record(z.string(), z.unknown(), { error: 'a mapping of parameter keys to values or ${...} expressions' }).optional(),
       variants: z
         .array(z.record(z.string(), z.unknown(), { error: 'a mapping of parameter keys to values' }), { error: 'a list of variants' })
         .min(1, { error: 'at least one variant' })
         .optional(),
+      columns: z.record(z.string(), z.string({ error: 'a column of the table (a param or metric key)' }), { error: 'a mapping of column names to table columns' }).optional(),
+      metrics_files: z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_-]*$/, { error: 'a prefix of letters, digits, _ -' }), sweepMetricsFile, { error: 'a mapping of column prefixes to files' }).optional(),
     },
-    { error: 'a sweep definition (mapping with axes, zip, derived, variants)' },
+    { error: 'a sweep definition (mapping with axes, zip, grids, derived, variants, columns, metrics_files)' },
   )
-  .refine((s) => s.axes !== undefined || s.zip !== undefined || s.variants !== undefined, {
-    error: 'at least one of axes, zip or variants',
+  .refine((s) => s.axes !== undefined || s.zip !== undefined || s.variants !== undefined || s.grids !== undefined, {
+    error: 'at least one of axes, zip, grids or variants',
   });
 export type SweepBody = z.infer<typeof sweepSchema>;
 

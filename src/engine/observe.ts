@@ -12,10 +12,17 @@ export interface ObservedStage {
   depHashes: Map<string, PathHash | undefined>;
   /** Undefined while some dep is missing or the environment cannot be described. */
   fingerprint?: StageFingerprint;
+  /** The directory the stage's command runs in: the workspace root, or its canonical stage root. */
+  execRoot: string;
 }
 
 export interface ObserveContext {
   ws: Workspace;
+  /**
+   * Where a stage that embeds absolute paths runs, by its path-free fingerprint (see `StageRoots`);
+   * without it such a stage runs in the workspace and its fingerprint holds the workspace root.
+   */
+  rootFor?: (stage: Stage, pathFreeKey: string) => string;
   environment: EnvironmentObservation;
   interrupted: boolean;
   useRunCache: boolean;
@@ -45,13 +52,14 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
     observation.lockOutsInCache = await allInCache(ws, lock.outs);
   }
   let fingerprint: StageFingerprint | undefined;
+  let execRoot = ws.root;
   if (ctx.environment.ok && [...depHashes.values()].every((h) => h !== undefined)) {
-    fingerprint = stageFingerprint({
-      stage,
-      depHashes: new Map([...depHashes].map(([p, h]) => [p, h!.hash])),
-      environment: ctx.environment.value,
-      root: ws.root,
-    });
+    const input = { stage, depHashes: new Map([...depHashes].map(([p, h]) => [p, h!.hash])), environment: ctx.environment.value, root: ws.root };
+    if (stage.absolutePaths && ctx.rootFor) {
+      // One directory per path-free fingerprint: every workspace with these inputs runs (and finds) it there.
+      execRoot = ctx.rootFor(stage, stageFingerprint({ ...input, stage: { ...stage, absolutePaths: false } }).key);
+    }
+    fingerprint = stageFingerprint({ ...input, root: execRoot });
     const inputsChanged = !lock || inputChanges(observation, lock).length > 0;
     if (ctx.useRunCache && inputsChanged && runCacheEligible(stage)) {
       const entry = await ws.runCache.get(fingerprint.key);
@@ -60,7 +68,7 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
       }
     }
   }
-  return { observation, depHashes, fingerprint };
+  return { observation, depHashes, execRoot, ...(fingerprint ? { fingerprint } : {}) };
 }
 
 async function allInCache(ws: Workspace, outs: ReadonlyArray<{ hash: string; cache?: boolean }>): Promise<boolean> {

@@ -7,7 +7,15 @@ import type { NodeOutcome, ResourceLimits, Slot } from '../schedule/scheduler.js
 import { RunningMarkers } from '../workspace/running-markers.js';
 import type { ReproListener } from './events.js';
 import { observeStage } from './observe.js';
-import { commitOutputs, lockEntryFromRunCache, removeOutputs, restoreOutputs } from './outputs.js';
+import { cp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Hasher } from '../hash/hasher.js';
+import { StatCache } from '../hash/stat-cache.js';
+import type { PathHash } from '../hash/types.js';
+import type { ObservedEnvironment } from '../model/environment.js';
+import type { StageFingerprint } from '../plan/fingerprint.js';
+import { checkedWritePath } from '../workspace/safe-path.js';
+import { commitOutputs, lockEntryFromRunCache, removeOutputs, restoreOutputs, type CommitResult } from './outputs.js';
 import { describeKnownFailure, isCacheObjectProblem } from './known-failure.js';
 import { StageLog } from './stage-log.js';
 import { ToolVersions } from './tool-versions.js';
@@ -42,6 +50,12 @@ export interface ReproOptions {
  */
 export class BuildCoordinator {
   private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly built = new Set<string>();
+
+  /** Whether a build of this fingerprint ended in this run (a forced run builds each fingerprint once). */
+  hasBuilt(key: string): boolean {
+    return this.built.has(key);
+  }
 
   /** `release` for the first claimer; `'retry'` (after the builder finished) for the others. */
   async claim(key: string): Promise<{ release: () => void } | 'retry'> {
@@ -55,6 +69,7 @@ export class BuildCoordinator {
     return {
       release: () => {
         this.inFlight.delete(key);
+        this.built.add(key);
         release();
       },
     };
@@ -74,6 +89,20 @@ export interface ReproContext {
   onEvent: ReproListener;
   /** Tool probes shared by several runners (sweep variants); by default each runner probes once per run. */
   toolVersions?: ToolVersions;
+  /** Canonical directories for stages that embed absolute paths (sweeps: built once for all variants). */
+  stageRoots?: StageRoots;
+}
+
+/**
+ * A stage marked `absolute_paths` writes its directory into its outputs, so its outputs can only be
+ * shared between runs at the same path. With StageRoots it runs at one directory per path-free
+ * fingerprint: every workspace whose inputs for it are equal gets the same directory, the same
+ * fingerprint and so the same cache entry, built once.
+ */
+export interface StageRoots {
+  rootFor(stage: Stage, pathFreeKey: string): string;
+  /** Makes `root` hold the workspace's files as the stage would see them, minus its own outputs. */
+  prepare(ws: Workspace, stage: Stage, root: string): Promise<void>;
 }
 
 /**
@@ -186,8 +215,11 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?
   const executor = ctx.executors.get(stage.executor)!;
   const environment = await ctx.toolVersions.observe(executor, stage, opts.signal);
   const interrupted = ctx.pendingInterrupted.delete(stage.name);
-  const observed = await observeStage(stage, { ws, environment, interrupted, useRunCache: opts.useRunCache });
-  let plan = planStage(observed.observation, { force: opts.force, useRunCache: opts.useRunCache });
+  const rootFor = ctx.stageRoots ? (s: Stage, key: string) => ctx.stageRoots!.rootFor(s, key) : undefined;
+  const observed = await observeStage(stage, { ws, environment, interrupted, useRunCache: opts.useRunCache, ...(rootFor ? { rootFor } : {}) });
+  // Forced: each fingerprint once per run, however many workspaces of a sweep share it.
+  const force = opts.force && !(observed.fingerprint && opts.coordinator?.hasBuilt(observed.fingerprint.key));
+  let plan = planStage(observed.observation, { force, useRunCache: opts.useRunCache });
   const restoreFailure = ctx.restoreFailures.get(stage.name);
   if (restoreFailure !== undefined) {
     ctx.restoreFailures.delete(stage.name);
@@ -294,6 +326,10 @@ async function executeStage(
 
   // Reattaching keeps the running execution's outputs; a fresh start clears stale ones first.
   if (!attach) await removeOutputs(ws, stage);
+  // A stage at its canonical root runs there; its outputs come back through the cache.
+  const execRoot = observed.execRoot;
+  const elsewhere = execRoot !== ws.root && ctx.stageRoots !== undefined;
+  if (elsewhere && !attach) await ctx.stageRoots!.prepare(ws, stage, execRoot);
   const log = StageLog.open(ws.layout.logs, stage.name, ctx.runId);
   log.line(`# stage ${stage.name}, run ${ctx.runId}, started ${new Date(started).toISOString()}`);
   for (const c of stage.cmd) log.line(`$ ${c}`);
@@ -315,11 +351,11 @@ async function executeStage(
   if (attach) settleInterrupted(ctx, stage.name);
   const request: ExecRequest = {
     stage,
-    root: ws.root,
+    root: execRoot,
     runId: ctx.runId,
     // Built on demand: the local executor passes only the stage's own variables to its shell.
     get env() {
-      return commandEnv(stage, ws.root, ctx.runId);
+      return commandEnv(stage, execRoot, ctx.runId);
     },
     logFile: log.file,
     followOutput,
@@ -356,7 +392,9 @@ async function executeStage(
       ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure: outcome.failure, durationMs: elapsed(), logFile: log.file });
       return 'failed';
     }
-    const committed = await commitOutputs(ws, stage, observed.depHashes, observed.fingerprint, environment.value);
+    const committed = elsewhere
+      ? await commitFromStageRoot(ws, execRoot, stage, observed.depHashes, observed.fingerprint, environment.value)
+      : await commitOutputs(ws, stage, observed.depHashes, observed.fingerprint, environment.value);
     if (!committed.ok) {
       log.line(`# failed: ${describeFailure(committed.failure)}`);
       ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure: committed.failure, durationMs: elapsed(), logFile: log.file });
@@ -370,6 +408,34 @@ async function executeStage(
   } finally {
     markers.remove(stage.name);
     log.close();
+  }
+}
+
+/**
+ * Commits the outputs a stage wrote at its canonical root (hashed there, into the shared cache),
+ * then places them in the workspace from the cache, verified, as a restore would.
+ */
+async function commitFromStageRoot(
+  ws: Workspace,
+  root: string,
+  stage: Stage,
+  depHashes: ReadonlyMap<string, PathHash | undefined>,
+  fingerprint: StageFingerprint,
+  environment: ObservedEnvironment,
+): Promise<CommitResult> {
+  const at: Workspace = { ...ws, root, hasher: new Hasher({ root, statCache: StatCache.inMemory() }) };
+  try {
+    const committed = await commitOutputs(at, stage, depHashes, fingerprint, environment);
+    if (!committed.ok) return committed;
+    await restoreOutputs(ws, committed.entry.outs.filter((o) => o.cache !== false));
+    for (const o of committed.entry.outs.filter((x) => x.cache === false)) {
+      const dest = checkedWritePath(ws.root, o.path);
+      await rm(dest, { recursive: true, force: true });
+      await cp(path.join(root, o.path), dest, { recursive: true });
+    }
+    return committed;
+  } finally {
+    await at.hasher.close();
   }
 }
 

@@ -5,7 +5,7 @@ import type { StagePlan } from '../plan/change-reason.js';
 import { schedule, type NodeOutcome } from '../schedule/scheduler.js';
 import type { ReproEvent, ReproListener } from './events.js';
 import { recoverInterrupted } from './recover.js';
-import { stageRunner, type ReproOptions, type StageRunner } from './repro.js';
+import { stageRunner, type ReproOptions, type StageRoots, type StageRunner } from './repro.js';
 import { newRunId } from './run-id.js';
 import { RunRecorder } from './run-record.js';
 import { interruptedStages, predictPlan } from './status.js';
@@ -40,6 +40,8 @@ export interface RunRequest {
   runId?: string;
   /** Tool probes shared by several workspaces (a sweep probes once for all its variants). */
   toolVersions?: ToolVersions;
+  /** Canonical directories for `absolute_paths` stages (a sweep's variants share them). */
+  stageRoots?: StageRoots;
 }
 
 /** One run in one workspace, from the crash recovery to the run record. */
@@ -81,13 +83,14 @@ export class WorkspaceRun {
 
   /** The stage runner of this run; its events go to the run record, then to `onEvent`. */
   stages(onEvent: ReproListener): StageRunner {
-    const { ws, pipeline, graph, executors, toolVersions } = this.req;
+    const { ws, pipeline, graph, executors, toolVersions, stageRoots } = this.req;
     this.runner ??= stageRunner({
       ws,
       pipeline,
       graph,
       executors,
       ...(toolVersions ? { toolVersions } : {}),
+      ...(stageRoots ? { stageRoots } : {}),
       runId: this.runId,
       interrupted: this.interrupted,
       reattach: this.adoptable,

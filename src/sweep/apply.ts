@@ -12,14 +12,15 @@ export interface ApplyOutcome {
   /** Stages whose lock entry and outputs now match the variant's. */
   restored: string[];
   /** Stages that must be rebuilt here: they embed absolute paths, or the variant never built them. */
-  rebuild: { stage: string; why: 'absolute-paths' | 'not-built' | 'not-in-cache' }[];
+  rebuild: { stage: string; why: 'not-built' | 'not-in-cache' }[];
 }
 
 /**
  * Brings a variant's outputs into the main workspace, whose params already equal the variant's:
  * its lock entries are taken over and their outputs restored from the shared cache (outputs declared
- * `cache: false` are copied from the variant's workspace). Stages with `absolute_paths` are left to
- * `repro`: their outputs name the variant's directory.
+ * `cache: false` are copied from the variant's workspace). Stages with `absolute_paths` too: a
+ * sweep builds them at their canonical stage root (`.orchestrator/stage-roots/`), which their
+ * outputs name and which stays, so the restored outputs are exactly the variant's and stay valid.
  */
 export async function applyVariantOutputs(ws: Workspace, pipeline: Pipeline, variantRoot: string): Promise<Result<ApplyOutcome, string>> {
   const variantLock = await LockStore.load(variantRoot);
@@ -27,10 +28,6 @@ export async function applyVariantOutputs(ws: Workspace, pipeline: Pipeline, var
   const outcome: ApplyOutcome = { restored: [], rebuild: [] };
   for (const stage of pipeline.stages) {
     const entry = variantLock.value.get(stage.name);
-    if (stage.absolutePaths) {
-      outcome.rebuild.push({ stage: stage.name, why: 'absolute-paths' });
-      continue;
-    }
     // Only an entry for exactly the outputs the stage declares is applied: nothing else is written.
     if (!entry || !sameOutPaths(stage, entry.outs)) {
       outcome.rebuild.push({ stage: stage.name, why: 'not-built' });

@@ -36,7 +36,7 @@ async function gitFiles(root: string): Promise<string[] | undefined> {
 }
 
 /** Files (and symlinks) at or under `rel`, root-relative; nothing when it does not exist. */
-async function walk(root: string, rel: string): Promise<string[]> {
+export async function walk(root: string, rel: string): Promise<string[]> {
   const out: string[] = [];
   const visit = async (r: string): Promise<void> => {
     let st;

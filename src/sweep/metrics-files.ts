@@ -85,3 +85,26 @@ export function mergeMetrics(files: readonly MetricsFile[]): Record<string, Scal
   for (const f of files) for (const [k, v] of Object.entries(f.values)) setOwn(out, counts.get(k)! > 1 ? `${f.path}:${k}` : k, v);
   return out;
 }
+
+/**
+ * The sweep's `metrics_files:`: each file flattened under its prefix (`breakdown.MVAU.LUT`), only
+ * its `key` section when given. A missing or unreadable file contributes nothing.
+ */
+export async function readTableFiles(files: readonly { prefix: string; path: string; key?: string }[], read: (rel: string) => Promise<string | undefined>): Promise<Record<string, Scalar>> {
+  const out: Record<string, Scalar> = {};
+  for (const f of files) {
+    const text = await read(f.path).catch(() => undefined);
+    if (text === undefined) continue;
+    let value: unknown;
+    try {
+      value = parseYaml(text) as unknown;
+    } catch {
+      continue;
+    }
+    if (f.key !== undefined) {
+      for (const part of f.key.split('.')) value = isMapping(value) ? value[part] : undefined;
+    }
+    if (value !== undefined) flatten(value, f.prefix, out);
+  }
+  return out;
+}

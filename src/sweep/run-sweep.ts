@@ -22,7 +22,9 @@ import { workspaceLayout } from '../workspace/layout.js';
 import type { ExecutorKind } from '../model/stage.js';
 import { paramKeyLabel } from './axis.js';
 import { listInputFiles, syncInputs } from './inputs.js';
-import { mergeMetrics, metricsPaths, readMetrics, workspaceReader } from './metrics-files.js';
+import { mergeMetrics, metricsPaths, readMetrics, readTableFiles, workspaceReader } from './metrics-files.js';
+import { sweepStageRoots } from './stage-roots.js';
+import { selectStages } from '../graph/select.js';
 import { byFile, editParamsText } from './params-edit.js';
 import type { SweepSpec, Variant } from './spec.js';
 import { sweepDir, SweepRecordWriter, variantRoot, type SweepRecord, type VariantRecord } from './state.js';
@@ -33,6 +35,10 @@ export interface SweepRunRequest {
   main: Project;
   spec: SweepSpec;
   variants: Variant[];
+  /** Stop at these stages (and their upstream) in every variant; empty: every stage. */
+  targets: readonly string[];
+  /** Run the selected stages even when up to date (each distinct fingerprint once per sweep run). */
+  force: boolean;
   origin: SweepRecord['origin'];
   previous: SweepRecord | undefined;
   argv: string[];
@@ -47,6 +53,16 @@ export interface SweepRunRequest {
   write: (text: string) => void;
   /** Receives the event sink, so a signal handler can print "interrupting". */
   emit?: (send: (e: ReproEvent) => void) => void;
+  /** A live view instead of printed lines (a terminal): gets every variant's events and progress. */
+  view?: SweepView;
+}
+
+/** What a live view of a sweep is told; `variant-done` when a variant's record is final. */
+export interface SweepView {
+  start(variants: { id: string; stages: string[] }[]): void;
+  onEvent(variant: string, e: ReproEvent): void;
+  variantDone(variant: string, record: VariantRecord): void;
+  stop(): Promise<void>;
 }
 
 export interface SweepRunResult {
@@ -85,6 +101,9 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     ...(spec.desc !== undefined ? { desc: spec.desc } : {}),
     origin: req.origin,
     argv: req.argv,
+    ...(req.targets.length > 0 ? { targets: [...req.targets] } : {}),
+    ...(spec.columns.length > 0 ? { columns: spec.columns } : {}),
+    ...(spec.metricsFiles.length > 0 ? { metricsFiles: spec.metricsFiles } : {}),
     sweptKeys: unique(req.variants.flatMap((v) => v.swept.map((a) => paramKeyLabel(a.key)))),
     derivedKeys: unique(req.variants.flatMap((v) => v.derived.map((a) => paramKeyLabel(a.key)))),
     updated: new Date().toISOString(),
@@ -95,8 +114,9 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
         id: v.id,
         params: Object.fromEntries(v.swept.map((a) => [paramKeyLabel(a.key), a.value])),
         derived: Object.fromEntries(v.derived.map((a) => [paramKeyLabel(a.key), a.value])),
+        grids: v.grids,
         status: 'pending',
-        ...(before?.durationMs !== undefined ? { durationMs: before.durationMs } : {}),
+        ...(before?.stageSeconds ? { stageSeconds: before.stageSeconds } : {}),
         ...(before?.metrics ? { metrics: before.metrics } : {}),
       };
     }),
@@ -105,9 +125,16 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
   const writer = new SweepRecordWriter(main.root, record);
   await writer.save();
 
-  const printer = createReproPrinter({ root: main.root, write: req.write, timestamps: req.timestamps, verbose: req.verbose });
-  const say = (text: string) => req.write(`${req.timestamps ? `${new Date().toISOString().slice(11, 19)} ` : ''}${text}\n`);
+  const lines = createReproPrinter({ root: main.root, write: req.write, timestamps: req.timestamps, verbose: req.verbose });
+  const view = req.view;
+  const printer = (e: ReproEvent) => {
+    if (!view || e.type === 'interrupting') lines(e);
+  };
+  const say = (text: string) => {
+    if (!view) req.write(`${req.timestamps ? `${new Date().toISOString().slice(11, 19)} ` : ''}${text}\n`);
+  };
   req.emit?.(printer);
+  const stageRoots = sweepStageRoots(main.root);
 
   const paramsFiles = new Set(req.variants.flatMap((v) => [...v.swept, ...v.derived].map((a) => a.key.file)));
   const inputs = await listInputFiles(main.root, main.pipeline, paramsFiles);
@@ -129,6 +156,8 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     return p;
   });
 
+  view?.start(prepared.map((p) => ({ id: p.variant.id, stages: p.stages })));
+  for (const p of prepared) if (!p.project && p.record.status === 'failed') view?.variantDone(p.variant.id, p.record);
   const byId = new Map(prepared.map((p) => [p.variant.id, p]));
   const order: string[] = [];
   const upstream = new Map<string, string[]>();
@@ -150,14 +179,19 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     if (!p.ws || !p.project) return;
     const statuses = Object.values(p.stageStatus);
     const complete = p.stages.every((s) => ['ran', 'restored', 'up to date'].includes(p.stageStatus[s] ?? ''));
+    const all = p.project.graph.order;
     p.record.status = complete ? 'succeeded' : statuses.includes('failed') ? 'failed' : 'interrupted';
     if (p.record.status === 'interrupted' && !interrupted) p.record.error ??= { message: 'stopped before it finished' };
     p.record.finished = new Date().toISOString();
-    p.record.stages = Object.fromEntries(p.stages.map((s) => [s, p.stageStatus[s] ?? 'not run']));
-    if (p.started !== undefined && p.finished !== undefined && statuses.some((s) => s !== 'up to date')) p.record.durationMs = p.finished - p.started;
+    p.record.stages = Object.fromEntries(all.map((s) => [s, p.stages.includes(s) ? (p.stageStatus[s] ?? 'not run') : 'not selected']));
+    if (p.started !== undefined && p.finished !== undefined && statuses.some((s) => s !== 'up to date')) p.record.wallMs = p.finished - p.started;
     if (p.record.status === 'succeeded') delete p.record.error;
+    if (p.record.status === 'failed' && p.record.error?.log) {
+      const last = await lastLogLine(path.join(req.main.root, p.record.error.log));
+      if (last !== undefined) p.record.error.lastLine = last;
+    }
     const files = await readMetrics(metricsPaths(p.project.pipeline), workspaceReader(p.root));
-    p.record.metrics = mergeMetrics(files);
+    p.record.metrics = { ...mergeMetrics(files), ...(await readTableFiles(spec.metricsFiles, workspaceReader(p.root))) };
     try {
       await (p.run ? p.run.closeStages() : p.ws.lock.flush());
     } catch (e) {
@@ -167,13 +201,14 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     await closeWorkspace(p.ws);
     await p.run?.finishRecord(p.record.status === 'succeeded' ? 'succeeded' : p.record.status === 'failed' ? 'failed' : 'interrupted');
     finishedVariants++;
+    view?.variantDone(p.variant.id, p.record);
     const summary = p.run?.summary() ?? '';
-    const took = p.record.durationMs !== undefined && statuses.some((s) => s !== 'up to date') ? ` in ${duration(p.record.durationMs)}` : '';
+    const took = p.record.wallMs !== undefined && statuses.some((s) => s !== 'up to date') ? ` in ${duration(p.record.wallMs)}` : '';
     say(`[${finishedVariants}/${prepared.length}] ${p.variant.id}: ${p.record.status} (${summary})${took}`);
     await writer.save();
   };
 
-  const options: ReproOptions = { force: false, jobs: req.jobs, keepGoing: true, useRunCache: req.useRunCache, signal: req.signal, coordinator };
+  const options: ReproOptions = { force: req.force, jobs: req.jobs, keepGoing: true, useRunCache: req.useRunCache, signal: req.signal, coordinator };
   const result = await schedule(
     order,
     upstream,
@@ -218,6 +253,7 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
   if (interrupted) for (const p of prepared) if (!p.project && p.record.status === 'pending') p.record.status = 'interrupted';
   delete record.pid;
   await writer.save();
+  await view?.stop();
   return { record, interrupted };
 
   async function prepareVariant(
@@ -258,21 +294,26 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     const ws = opened.value;
     // Holding the sweep lock, every running marker in a variant workspace is a dead run's: the same
     // recovery as repro's, so an execution still running (a Slurm job, a local stage) is adopted.
-    const run = await WorkspaceRun.open({ ws, pipeline: project.pipeline, graph: project.graph, selected: project.graph.order, executors: r.executors, argv: r.argv, runId, toolVersions });
+    const selected = selectStages(project.graph, r.targets);
+    if (!selected.ok) return selected.error.map((d) => d.message).join('\n');
+    const run = await WorkspaceRun.open({ ws, pipeline: project.pipeline, graph: project.graph, selected: selected.value, executors: r.executors, argv: r.argv, runId, toolVersions, stageRoots });
     await run.recover();
     const onEvent = (e: ReproEvent) => {
       if (e.type === 'interrupting') return;
       const status = stageStatusOf(e);
       if (status) p.stageStatus[e.stage] = status;
+      if (e.type === 'stage-succeeded') (p.record.stageSeconds ??= nullRecord())[e.stage] = Math.round(e.durationMs / 10) / 100;
+      view?.onEvent(p.variant.id, e);
       if (e.type === 'stage-failed' && !p.record.error) {
-        p.record.error = { stage: e.stage, message: describeFailure(e.failure), ...(e.logFile ? { log: path.relative(r.main.root, e.logFile) } : {}) };
+        const exitCode = e.failure.kind === 'exit-code' ? e.failure.code : undefined;
+        p.record.error = { stage: e.stage, message: describeFailure(e.failure), ...(exitCode !== undefined ? { exitCode } : {}), ...(e.logFile ? { log: path.relative(r.main.root, e.logFile) } : {}) };
       }
       printer({ ...e, stage: `${p.variant.id}/${e.stage}` } as ReproEvent);
     };
     p.ws = ws;
     p.project = project;
     p.run = run;
-    p.stages = project.graph.order;
+    p.stages = selected.value;
     p.runner = run.stages(onEvent);
     return undefined;
   }
@@ -293,6 +334,14 @@ function stageStatusOf(e: ReproEvent): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** The last line a stage's command wrote (the orchestrator's own `# ...` lines skipped). */
+async function lastLogLine(file: string): Promise<string | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('# ') && !l.startsWith('$ '));
+  return lines.at(-1)?.slice(0, 500);
 }
 
 function unique<T>(items: readonly T[]): T[] {

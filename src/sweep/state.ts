@@ -22,14 +22,19 @@ export interface VariantRecord {
   params: Record<string, unknown>;
   /** Derived values by key label. */
   derived: Record<string, unknown>;
+  /** The grids (and `variants`) of the sweep that contain this configuration. */
+  grids?: string[];
   status: VariantStatus;
   started?: string;
   finished?: string;
-  /** Wall time of the run that completed it (first stage start to last stage end). */
-  durationMs?: number;
-  /** Per stage: ran, restored, up to date, failed, cancelled, not run. */
+  /** Wall time of the last run that did something (first stage start to last stage end; interleaved with other variants). */
+  wallMs?: number;
+  /** Seconds each stage's command took when this variant last executed it (restores take none). */
+  stageSeconds?: Record<string, number>;
+  /** Per stage: ran, restored, up to date, failed, cancelled, not run, not selected. */
   stages?: Record<string, string>;
-  error?: { stage?: string; message: string; log?: string };
+  /** Why it failed: the stage, in words, the exit code and the last line the command wrote. */
+  error?: { stage?: string; message: string; exitCode?: number; lastLine?: string; log?: string };
   /** Flattened metrics of the variant's `metrics:` files, read when it finished. */
   metrics?: Record<string, Scalar>;
 }
@@ -43,6 +48,12 @@ export interface SweepRecord {
   origin: 'pipeline' | 'command-line';
   /** The command that ran it, to repeat it. */
   argv: string[];
+  /** `sweep run NAME TARGET...`: the stages it stopped at. */
+  targets?: string[];
+  /** Column aliases of the sweep's `columns:` (alias -> column). */
+  columns?: { alias: string; column: string }[];
+  /** The sweep's `metrics_files:`, read into `metrics` under their prefix. */
+  metricsFiles?: { prefix: string; path: string; key?: string }[];
   /** Column order for tables: swept keys, then derived keys. */
   sweptKeys: string[];
   derivedKeys: string[];

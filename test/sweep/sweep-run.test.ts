@@ -153,6 +153,10 @@ describe('sweep run', () => {
     expect(s.variants.filter((v) => v.status === 'succeeded').map((v) => v.metrics)).toEqual([{ value: 1 }, { value: 3 }]);
     const text = (await p.runOk(['sweep', 'show', 's'])).stdout;
     expect(text).toMatch(/x=2 +2 +failed/);
-    expect(text).toContain('x=2: stage build failed: exited with code 3, log: .orchestrator/sweeps/s/x=2/.orchestrator/logs/');
+    expect(text).toContain('x=2: failed: build: exit 3: x=2 is not synthesizable, log: .orchestrator/sweeps/s/x=2/.orchestrator/logs/');
+    expect(failed.error).toMatchObject({ exitCode: 3, lastLine: 'x=2 is not synthesizable' });
+    // csv carries the reason as a column.
+    const csv = (await p.runOk(['sweep', 'show', 's', '--csv', '--only', 'x', 'error'])).stdout.trim().split('\n');
+    expect(csv).toContain('x=2,2,build: exit 3: x=2 is not synthesizable');
   });
 });

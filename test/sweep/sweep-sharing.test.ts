@@ -4,7 +4,7 @@ import { cleanupProjects, createProject, yamlLines } from '../integration/harnes
 afterEach(cleanupProjects);
 
 describe('sweep sharing and limits', () => {
-  it('never shares a stage marked absolute_paths across variant workspaces', async () => {
+  it('builds a stage marked absolute_paths once for variants whose inputs to it are equal, at one canonical root', async () => {
     const p = createProject({ 'params.yaml': yamlLines('x: 0', 'seed: 1') });
     p.write(
       'pipeline.yaml',
@@ -25,8 +25,13 @@ describe('sweep sharing and limits', () => {
       ),
     );
     await p.runOk(['sweep', 'run', 's', '-j', '2']);
-    expect(p.counts('shared', 'embeds_root')).toEqual({ shared: 1, embeds_root: 3 });
-    for (const x of [1, 2, 3]) expect(p.read(`.orchestrator/sweeps/s/x=${x}/root.txt`)).toBe(`${p.abs(`.orchestrator/sweeps/s/x=${x}`)}\n`);
+    // Before issue 17 it ran once per variant workspace (3 times), each writing its own path.
+    expect(p.counts('shared', 'embeds_root')).toEqual({ shared: 1, embeds_root: 1 });
+    const roots = [1, 2, 3].map((x) => p.read(`.orchestrator/sweeps/s/x=${x}/root.txt`));
+    expect(new Set(roots).size).toBe(1);
+    expect(roots[0]).toMatch(new RegExp(`^${p.abs('.orchestrator/stage-roots/embeds_root-')}[0-9a-f]{16}\n$`));
+    // The directory its outputs name stays, with the outputs in it.
+    expect(p.read(`${roots[0]!.trim().slice(p.dir.length + 1)}/root.txt`)).toBe(roots[0]);
   });
 
   it('keeps every variant within the resource capacities', async () => {

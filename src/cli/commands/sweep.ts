@@ -2,12 +2,14 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { closestMatch } from '../../config/did-you-mean.js';
 import { createExecutors } from '../../exec/registry.js';
-import { DataFiles } from '../../resolve/params-files.js';
+import { DataFiles, lookupDotted } from '../../resolve/params-files.js';
 import { preflight } from '../../engine/preflight.js';
+import { selectStages } from '../../graph/select.js';
 import { resolveCapacity } from '../../schedule/capacity.js';
 import { applyVariantOutputs } from '../../sweep/apply.js';
 import { parseParamKey, parseSetArgument } from '../../sweep/axis.js';
-import { resultColumns, resultTable } from '../../sweep/results.js';
+import { chooseColumns, failureText, filterRows, findColumn, findPick, gridRows, parseWhere, pivot, resultTable, sortRows, toTable, type BaselineValues, type Column, type ColumnPick } from '../../sweep/results.js';
+import { mergeMetrics, metricsPaths, readMetrics, readTableFiles, workspaceReader } from '../../sweep/metrics-files.js';
 import { runSweep } from '../../sweep/run-sweep.js';
 import { writeParams } from '../../sweep/set-params.js';
 import { commandLineSweep, commandLineSweepName, declaredSweeps, expandSweep, withExtraAxes, type Axis, type SweepSpec, type Variant } from '../../sweep/spec.js';
@@ -21,6 +23,9 @@ import { handleInterrupts } from '../interrupt.js';
 
 export interface SweepRunFlags {
   set: string[];
+  /** Stop at these stages (and their upstream) in every variant. */
+  targets: string[];
+  force: boolean;
   jobs: number;
   resources: Record<string, number>;
   runCache: boolean;
@@ -70,9 +75,11 @@ export async function sweepRunCommand(root: string, name: string | undefined, fl
   const expanded = expandSweep(spec, new DataFiles(project.files));
   if (!expanded.ok) return report(expanded.error, project.files, io);
   const variants = expanded.value;
+  const targets = selectStages(project.graph, flags.targets);
+  if (!targets.ok) return report(targets.error, project.files, io);
 
   if (flags.dry) {
-    const rows = variants.map((v) => ({ id: v.id, params: Object.fromEntries([...v.swept, ...v.derived].map((a) => [a.key.file === 'params.yaml' ? a.key.key : `${a.key.file}:${a.key.key}`, a.value])) }));
+    const rows = variants.map((v) => ({ id: v.id, grids: v.grids, params: Object.fromEntries([...v.swept, ...v.derived].map((a) => [a.key.file === 'params.yaml' ? a.key.key : `${a.key.file}:${a.key.key}`, a.value])) }));
     if (flags.json) io.out(`${JSON.stringify({ sweep: spec.name, variants: rows }, null, 2)}\n`);
     else {
       const keys = [...new Set(rows.flatMap((r) => Object.keys(r.params)))];
@@ -123,10 +130,14 @@ async function runLocked(
   const interruption = handleInterrupts(executors.values());
   try {
     io.out(`sweep ${spec.name}: ${variants.length} variant${variants.length === 1 ? '' : 's'}, up to ${flags.jobs} stage${flags.jobs === 1 ? '' : 's'} at once\n`);
+    const view = io.isTTY && !flags.verbose ? await (await import('../../ui/sweep-view.js')).createSweepView(io.out) : undefined;
     const { record, interrupted } = await runSweep({
       main: project,
       spec,
       variants,
+      targets: flags.targets,
+      force: flags.force,
+      ...(view ? { view } : {}),
       origin,
       previous: await readSweep(root, spec.name),
       argv: process.argv.slice(2),
@@ -155,9 +166,15 @@ export interface SweepShowFlags {
   json: boolean;
   csv: boolean;
   md: boolean;
-  sortBy?: string;
+  /** Sort keys in order; `COLUMN:desc` sorts that one descending. */
+  sortBy: string[];
   desc: boolean;
   only?: string[];
+  where?: string;
+  pivot?: [string, string, string];
+  grid?: string;
+  baseline: boolean;
+  variantColumn: boolean;
 }
 
 /** The named sweep's record, or the most recently run one when no name is given. */
@@ -180,39 +197,120 @@ async function recordFor(root: string, name: string | undefined, io: Io): Promis
 export async function sweepShowCommand(root: string, name: string | undefined, flags: SweepShowFlags, io: Io): Promise<number> {
   const record = await recordFor(root, name, io);
   if (typeof record === 'number') return record;
-  const columns = resultColumns(record);
-  for (const key of [...(flags.sortBy ? [flags.sortBy] : []), ...(flags.only ?? [])]) {
-    if (columns.some((c) => c === key || c.startsWith(`${key}.`))) continue;
-    const near = closestMatch(key, columns);
-    io.err(`error: sweep ${record.name} has no column "${key}"${near ? ` (did you mean "${near}"?)` : ''}; columns: ${columns.join(', ')}\n`);
+  const usage = (message: string) => {
+    io.err(`error: ${message}\n`);
     return EXIT.invalid;
+  };
+  const baseline = flags.baseline ? await baselineValues(root, record, io) : undefined;
+  if (typeof baseline === 'number') return baseline;
+  let table = resultTable(record, baseline ? { baseline } : {});
+  if (flags.grid !== undefined) {
+    const grids = [...new Set(record.variants.flatMap((v) => v.grids ?? []))];
+    if (!grids.includes(flags.grid)) {
+      const near = closestMatch(flags.grid, grids);
+      return usage(`sweep ${record.name} has no grid "${flags.grid}"${near ? ` (did you mean "${near}"?)` : ''}; grids: ${grids.join(', ') || 'none'}`);
+    }
+    table = gridRows(table, flags.grid);
   }
-  const { table, rows } = resultTable(record, { ...(flags.sortBy ? { sortBy: flags.sortBy } : {}), descending: flags.desc, ...(flags.only ? { only: flags.only } : {}) });
+  if (flags.where !== undefined) {
+    const conditions = parseWhere(table, flags.where);
+    if (!conditions.ok) return usage(conditions.error);
+    table = filterRows(table, conditions.value);
+  }
+  const sortKeys: { column: Column; descending: boolean }[] = [];
+  for (const key of flags.sortBy) {
+    const m = /^(.*?)(?::(asc|desc))?$/.exec(key)!;
+    const column = findColumn(table, m[1]!);
+    if (!column.ok) return usage(`--sort-by: ${column.error}`);
+    sortKeys.push({ column: column.value, descending: m[2] === undefined ? flags.desc : m[2] === 'desc' });
+  }
+  table = sortRows(table, sortKeys);
+
+  if (flags.pivot) {
+    const keys: Column[] = [];
+    for (const k of flags.pivot) {
+      const column = findColumn(table, k);
+      if (!column.ok) return usage(`--pivot: ${column.error}`);
+      keys.push(column.value);
+    }
+    const pivoted = pivot(table, keys[0]!, keys[1]!, keys[2]!);
+    if (!pivoted.ok) return usage(pivoted.error);
+    const p = pivoted.value;
+    const plain = { columns: p.columns.map((c) => c.label), rows: p.rows };
+    if (flags.json) {
+      const doc = { sweep: record.name, pivot: { rows: p.rowKey.key, columns: p.colKey.key, value: p.valueKey.key }, columnValues: p.columns.slice(1).map((c) => c.value), rows: p.rows.map((r) => ({ key: r[0], values: r.slice(1) })) };
+      io.out(`${JSON.stringify(doc, null, 2)}\n`);
+    } else io.out(`${flags.csv ? renderCsv(plain) : flags.md ? renderMarkdown(plain) : renderText(plain)}\n`);
+    return EXIT.ok;
+  }
+
+  const picks: ColumnPick[] = [];
+  for (const key of flags.only ?? []) {
+    const pick = findPick(table, key);
+    if (!pick.ok) return usage(`--only: ${pick.error}`);
+    picks.push(pick.value);
+  }
+  const columns = chooseColumns(table, picks.length > 0 ? picks : undefined, { hideVariant: !flags.variantColumn });
+  const plain = toTable(table, columns);
   if (flags.json) {
     const byId = new Map(record.variants.map((v) => [v.id, v]));
-    const variants = rows.map((r) => {
+    const variants = table.rows.filter((r) => !r.baseline).map((r) => {
       const v = byId.get(r.variant)!;
-      return { id: v.id, status: r.status, duration_s: r.duration ?? null, params: v.params, derived: v.derived, metrics: v.metrics ?? {}, stages: v.stages ?? {}, ...(v.error ? { error: v.error } : {}) };
+      const duration = r.values.duration;
+      return { id: v.id, status: r.status, grids: v.grids ?? [], duration_s: typeof duration === 'number' ? duration : null, stage_seconds: v.stageSeconds ?? {}, params: v.params, derived: v.derived, metrics: v.metrics ?? {}, stages: v.stages ?? {}, ...(v.error ? { error: { ...v.error, reason: failureText(v.error) } } : {}) };
     });
-    const doc = { sweep: record.name, ...(record.desc ? { desc: record.desc } : {}), origin: record.origin, updated: record.updated, columns: table.columns, rows: table.rows.map((r) => Object.fromEntries(table.columns.map((c, i) => [c, r[i] ?? null]))), variants };
+    const doc = {
+      sweep: record.name,
+      ...(record.desc ? { desc: record.desc } : {}),
+      origin: record.origin,
+      updated: record.updated,
+      columns: plain.columns,
+      columnInfo: columns,
+      rows: plain.rows.map((r) => Object.fromEntries(plain.columns.map((c, i) => [c, r[i] ?? null]))),
+      variants,
+      ...(baseline ? { baseline: { params: baseline.params, metrics: baseline.metrics } } : {}),
+    };
     io.out(`${JSON.stringify(doc, null, 2)}\n`);
     return EXIT.ok;
   }
   if (flags.csv) {
-    io.out(`${renderCsv(table)}\n`);
+    io.out(`${renderCsv(plain)}\n`);
     return EXIT.ok;
   }
   if (flags.md) {
-    io.out(`${renderMarkdown({ columns: table.columns, rows: table.rows.map((r) => r.map((c, i) => (table.columns[i] === 'duration' && typeof c === 'number' ? `${c}s` : c))) })}\n`);
+    io.out(`${renderMarkdown(plain)}\n`);
     return EXIT.ok;
   }
-  io.out(`${renderText({ columns: table.columns, rows: table.rows.map((r) => r.map((c, i) => (table.columns[i] === 'duration' && typeof c === 'number' ? `${c}s` : c))) })}\n`);
-  const failed = rows.filter((r) => r.status === 'failed');
-  for (const r of failed) {
+  // On the terminal, seconds carry their unit, and failures are told under the table (with the log)
+  // rather than in a wide column, unless --only asked for it.
+  const shown = picks.length > 0 ? columns : columns.filter((c) => c.key !== 'error');
+  const text = toTable(table, shown);
+  const withUnits = { columns: text.columns, rows: text.rows.map((r) => r.map((c, i) => (shown[i]!.unit === 's' && typeof c === 'number' ? `${c}s` : c))) };
+  io.out(`${renderText(withUnits)}\n`);
+  for (const r of table.rows.filter((x) => x.status === 'failed')) {
     const error = record.variants.find((v) => v.id === r.variant)?.error;
-    if (error) io.out(`${r.variant}: ${error.stage ? `stage ${error.stage} ` : ''}failed: ${error.message.split('\n')[0]}${error.log ? `, log: ${error.log}` : ''}\n`);
+    if (error) io.out(`${r.variant}: failed: ${failureText(error)}${error.log ? `, log: ${error.log}` : ''}\n`);
   }
   return EXIT.ok;
+}
+
+/** The main workspace's values for the sweep's keys and its metrics (the `--baseline` row). */
+async function baselineValues(root: string, record: SweepRecord, io: Io): Promise<BaselineValues | number> {
+  const project = loadProject(root, io);
+  if (typeof project === 'number') return project;
+  const data = new DataFiles(project.files);
+  const params: Record<string, unknown> = {};
+  for (const label of [...record.sweptKeys, ...record.derivedKeys]) {
+    const key = parseParamKey(label);
+    if (!key.ok) continue;
+    const loaded = data.load(key.value.file);
+    if (!loaded.ok) continue;
+    const found = lookupDotted(loaded.value.value, key.value.key);
+    if (found.ok) params[label] = found.value;
+  }
+  const read = workspaceReader(root);
+  const metrics = { ...mergeMetrics(await readMetrics(metricsPaths(project.pipeline), read)), ...(await readTableFiles(record.metricsFiles ?? [], read)) };
+  return { params, metrics };
 }
 
 export async function sweepListCommand(root: string, flags: { json: boolean }, io: Io): Promise<number> {
@@ -290,7 +388,7 @@ export async function sweepApplyCommand(root: string, name: string, variant: str
       return EXIT.ok;
     }
     io.out(`Applied variant ${variant} of sweep ${record.name}: ${assignments.length} param${assignments.length === 1 ? '' : 's'} written${written.value.length > 0 ? ` to ${written.value.join(', ')}` : ' (already set)'}, ${outcome.value.restored.length} stage${outcome.value.restored.length === 1 ? '' : 's'} restored from the cache.\n`);
-    const why = { 'absolute-paths': 'its outputs embed absolute paths', 'not-built': 'the variant has no lock entry for it', 'not-in-cache': 'its outputs are not in the cache' };
+    const why = { 'not-built': 'the variant has no lock entry for it', 'not-in-cache': 'its outputs are not in the cache' };
     for (const r of outcome.value.rebuild) io.out(`${r.stage}: not restored (${why[r.why]}); run orchestrator repro to build it here\n`);
     return EXIT.ok;
   });
