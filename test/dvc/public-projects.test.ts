@@ -174,11 +174,11 @@ describe.each(CASES)('public DVC project $name (dvc.yaml verbatim, commands repl
 });
 
 describe('public DVC projects: top-level sections', () => {
-  it("example-get-started: artifacts and plots named once by status; top-level metrics: read by metrics show in DVC's shape", async () => {
+  it("example-get-started: artifacts named once by status (plots: are drawn by plots show); top-level metrics: read by metrics show in DVC's shape", async () => {
     const { project: p } = projectFrom('example-get-started');
     await p.runOk(['repro']);
     const status = await p.runOk(['status']);
-    expect(status.stdout.split('\n').filter((l) => l.startsWith('info:'))).toEqual(['info: accepted as in DVC, without effect here: artifacts, plots']);
+    expect(status.stdout.split('\n').filter((l) => l.startsWith('info:'))).toEqual(['info: accepted as in DVC, without effect here: artifacts']);
     const shown = JSON.parse((await p.runOk(['metrics', 'show', '--json'])).stdout) as { workspace: { data: Record<string, { data: { value: number } }> } };
     expect(Object.keys(shown.workspace.data)).toEqual(['eval/metrics.json']);
     expect(typeof shown.workspace.data['eval/metrics.json']!.data.value).toBe('number');

@@ -71,7 +71,7 @@ describe('sweepFigure (pure)', () => {
   });
 });
 
-describe('the FINN-T study example: sweep plot and report --sweep', () => {
+describe('the FINN-T study example: sweep plot, plots show and report --sweep', () => {
   it('draws the four figures of examples/model-scaling and a sortable result table', async () => {
     const files = exampleFiles(EXAMPLE);
     const pipeline = files['pipeline.yaml']!;
@@ -93,6 +93,17 @@ describe('the FINN-T study example: sweep plot and report --sweep', () => {
       ['lut_breakdown', 16],
     ]);
     expect(doc.table.rows).toHaveLength(6);
+    // plots show: the study's four figures join the workspace's plots.
+    const shown = JSON.parse((await p.runOk(['plots', 'show', '--json'])).stdout) as { plots: { id: string; points: number }[] };
+    expect(shown.plots.map((x) => [x.id, x.points])).toEqual([
+      ['scaling/resources_vs_heads', 16],
+      ['scaling/resources_vs_seq_len', 8],
+      ['scaling/resources_vs_bits', 8],
+      ['scaling/lut_breakdown', 16],
+    ]);
+    const { page: plotsPage, errors: plotsErrors } = await openOffline(browser, (await p.runOk(['plots', 'show'])).stdout.trim());
+    expect(plotsErrors).toEqual([]);
+    expect(await countMarks(plotsPage, 'scaling/lut_breakdown', 'rect')).toBe(16);
     const unknown = await p.run(['sweep', 'plot', 'scaling', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('declares no figure "nope"');

@@ -4,7 +4,10 @@ import { writeFileAtomic, mkdirp } from '../../util/atomic-write.js';
 import { resolveRef, type Ref } from '../../sweep/refs.js';
 import { collectPlotDefinitions, selectPlots } from '../../report/plots/definitions.js';
 import { EXIT, type Io } from '../io.js';
-import { loadProject } from '../project.js';
+import { loadProject, report, type Project } from '../project.js';
+import { declaredSweeps } from '../../sweep/spec.js';
+import { readSweep } from '../../sweep/state.js';
+import { resultTable } from '../../sweep/results.js';
 
 export interface PlotsFlags {
   json: boolean;
@@ -51,6 +54,10 @@ async function plotsCommand(root: string, refTexts: string[], flags: PlotsFlags,
   }
   const { loadPlots } = await import('../../report/plots/load.js');
   const loaded = await loadPlots(root, chosen.value, refs);
+  // The figures of every declared sweep that has run here (sweeps.NAME.figures) join the workspace's plots.
+  const figures = flags.targets.length === 0 && refs.length === 1 && refs[0]!.kind === 'workspace' ? await sweepFigures(root, project, io) : [];
+  if (typeof figures === 'number') return figures;
+  for (const f of figures) loaded.plots.push({ id: f.id, kind: 'vega', template: 'sweep-figure', spec: f.spec, points: f.points, series: [] });
   if (flags.json) {
     io.out(`${JSON.stringify({ revs: refs.map((r) => r.label), plots: loaded.plots, errors: loaded.errors }, null, 2)}\n`);
     return EXIT.ok;
@@ -69,4 +76,26 @@ async function plotsCommand(root: string, refTexts: string[], flags: PlotsFlags,
   await writeFileAtomic(file, html);
   io.out(`${file}\n`);
   return EXIT.ok;
+}
+
+async function sweepFigures(root: string, project: Project, io: Io): Promise<{ id: string; spec: Record<string, unknown>; points: number }[] | number> {
+  const declared = declaredSweeps(project.files);
+  if (!declared.ok) return report(declared.error, project.files, io);
+  const out: { id: string; spec: Record<string, unknown>; points: number }[] = [];
+  for (const [name, spec] of declared.value.specs) {
+    if (!spec.figures || Object.keys(spec.figures).length === 0) continue;
+    const record = await readSweep(root, name);
+    if (!record) continue;
+    const table = resultTable(record);
+    const { sweepFigure } = await import('../../report/sweep-figures.js');
+    for (const [figName, fig] of Object.entries(spec.figures)) {
+      const plot = sweepFigure(table, figName, fig);
+      if (!plot.ok) {
+        io.err(`pipeline.yaml: sweeps.${name}.figures.${plot.error.replace(/^figure /, '')}\n`);
+        return EXIT.invalid;
+      }
+      out.push({ id: `${name}/${figName}`, spec: plot.value.spec, points: plot.value.points });
+    }
+  }
+  return out;
 }
