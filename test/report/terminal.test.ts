@@ -1,5 +1,7 @@
 /** Terminal pictures: `dag` as a drawn tree of collapsed groups, and the percent change of `metrics diff`. */
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, cleanupProjects, createProject } from '../integration/harness.js';
 import { asciiDag } from '../../src/graph/ascii.js';
 import { percentChange } from '../../src/cli/commands/metrics.js';
 
@@ -32,5 +34,19 @@ describe('percentChange', () => {
     expect(percentChange(-2, -1)).toBe('+50.0%');
     expect(percentChange(0, 1)).toBe('');
     expect(percentChange('a', 1)).toBe('');
+  });
+});
+
+afterEach(cleanupProjects);
+
+describe('dag on a terminal', () => {
+  it('draws the collapsed tree in a pseudo-terminal (util-linux script) and keeps the plain list when piped', async () => {
+    const p = createProject({
+      'pipeline.yaml': ['stages:', '  prep: {cmd: "true", outs: [p.txt]}', '  build:', '    foreach: [1, 2, 3]', '    do: {cmd: "true", deps: [p.txt], outs: ["o${item}.txt"]}', '  sum: {cmd: "true", deps: [o1.txt, o2.txt]}', ''].join('\n'),
+    });
+    const tty = execFileSync('script', ['-qfec', `node ${CLI} -C ${p.dir} dag`, '/dev/null'], { encoding: 'utf8' }).replace(/\r/g, '');
+    expect(tty.trim().split('\n')).toEqual(['prep', '└─▶ build ×3', '    └─▶ sum']);
+    const piped = await p.runOk(['dag']);
+    expect(piped.stdout).toContain('build@1  <- prep');
   });
 });
