@@ -177,6 +177,35 @@ describe('plots show in Chromium', () => {
   });
 });
 
+describe('plots diff between sweep variants', () => {
+  it('reads each SWEEP/VARIANT workspace: one series per variant', async () => {
+    const p = createProject({
+      'params.yaml': 'k: 1\n',
+      'pipeline.yaml': [
+        'stages:',
+        '  curve:',
+        '    cmd: printf "x,y\\n1,${k}\\n2,$((${k} * 2))\\n" > curve.csv',
+        '    params: [k]',
+        '    plots: [{curve.csv: {x: x, y: y}}]',
+        'sweeps:',
+        '  ks:',
+        '    axes: {k: [1, 3]}',
+        '',
+      ].join('\n'),
+    });
+    await p.runOk(['sweep', 'run', 'ks']);
+    const doc = JSON.parse((await p.runOk(['plots', 'diff', 'ks/k=1', 'ks/k=3', '--json'])).stdout) as { revs: string[]; plots: { id: string; series: string[]; spec: { data: { values: { y: number; rev: string }[] } } }[] };
+    expect(doc.revs).toEqual(['ks/k=1', 'ks/k=3']);
+    expect(doc.plots[0]!.series).toEqual(['ks/k=1', 'ks/k=3']);
+    expect(doc.plots[0]!.spec.data.values.map((v) => [v.rev, v.y])).toEqual([
+      ['ks/k=1', 1],
+      ['ks/k=1', 2],
+      ['ks/k=3', 3],
+      ['ks/k=3', 6],
+    ]);
+  });
+});
+
 describe('plot definitions of public DVC projects render', () => {
   it('iterative/example-get-started (top-level ROC, confusion matrix, precision-recall, image), synthetic data', async () => {
     const dvc = path.join(HERE, '../dvc/fixtures/example-get-started');
