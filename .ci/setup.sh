@@ -128,7 +128,7 @@ if ! slurm_ready || [ "$(cat /etc/slurm/slurm.conf 2>/dev/null)" != "$slurm_conf
 fi
 echo "== slurm $(sinfo --version | awk '{print $2}'): node $(sinfo -h -N -o '%N %T %c CPUs %m MB'), up in $(( $(date +%s) - slurm_started )) s"
 
-# --- ONNX inspection (issue 19): Debian's python3-onnx and python3-numpy build the test models
+# --- ONNX inspection (issue 19) and the HTML pages (plots, report, drawn graphs): Debian's python3-onnx and python3-numpy build the test models
 # (/usr/bin/python3 only; ../shared/ENVIRONMENT.md), Debian's chromium renders the drawn graph for the
 # browser test (driven by the playwright-core dev dependency; no browser download). Idempotent.
 onnx_missing=()

@@ -363,7 +363,62 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
         return metricsDiffCommand(root(), revs, { all: !!o.all, json: !!o.json, md: !!o.md }, io);
       })(),
     );
-  for (const group of [sweep, params, metrics]) for (const cmd of group.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
+  sweep
+    .command('plot')
+    .description("Draw the sweep's declared figures (sweeps.NAME.figures) and its sortable result table in one self-contained HTML file.")
+    .argument('<name>', 'sweep name')
+    .argument('[figures...]', 'only these figures')
+    .option('--json', 'print the figures (Vega-Lite specs with data) and the table as one JSON document; write no HTML')
+    .option('-o, --out <dir>', 'folder for index.html (default: .orchestrator/sweeps-plots/NAME)')
+    .action((name: string, figures: string[], o: { json?: boolean; out?: string }) =>
+      run(async () => {
+        const { sweepPlotCommand } = await import('./commands/sweep-plot.js');
+        return sweepPlotCommand(root(), name, figures, { json: !!o.json, out: o.out }, io);
+      })(),
+    );
+  // Plots (DVC's plots show/diff) as one self-contained HTML file.
+  const plots = program.command('plots').description("Plots: the pipeline's plots: (DVC's fields and templates) rendered to one self-contained HTML file.");
+  const plotsOptions = (c: Command) =>
+    c
+      .option('--json', 'print the Vega-Lite specs with their data inlined (one JSON document); write no HTML')
+      .option('-o, --out <dir>', 'folder for index.html (default: .orchestrator/plots)');
+  plotsOptions(plots.command('show').description('Draw the workspace\'s plots (all, or those whose id or file is a TARGET).').argument('[targets...]', 'plot ids or plot files')).action(
+    (targets: string[], o: { json?: boolean; out?: string }) =>
+      run(async () => {
+        const { plotsShowCommand } = await import('./commands/plots.js');
+        return plotsShowCommand(root(), { json: !!o.json, out: o.out, targets }, io);
+      })(),
+  );
+  plotsOptions(
+    plots
+      .command('diff')
+      .description('Draw plots of several states in one figure each: none given = HEAD and the workspace, one = it and the workspace.')
+      .argument('[revs...]', 'git revisions, workspace, SWEEP/VARIANT')
+      .option('--targets <target...>', 'only these plot ids or files'),
+  ).action((revs: string[], o: { json?: boolean; out?: string; targets?: string[] }) =>
+    run(async () => {
+      const { plotsDiffCommand } = await import('./commands/plots.js');
+      return plotsDiffCommand(root(), revs, { json: !!o.json, out: o.out, targets: o.targets ?? [] }, io);
+    })(),
+  );
+  program
+    .command('report')
+    .description('One self-contained HTML page about a run: DAG, decisions and reasons, timeline, failures with log tails, metrics, params, plots.')
+    .option('--run <id>', 'the run to report (default: the latest; ids: ls .orchestrator/runs)')
+    .option('--sweep <name>', "report a sweep instead: its figures and sortable result table")
+    .option('--json', 'print the report data as one JSON document; write no HTML')
+    .option('-o, --out <dir>', 'folder for index.html (default: .orchestrator/report)')
+    .action((o: { run?: string; sweep?: string; json?: boolean; out?: string }) =>
+      run(async () => {
+        if (o.sweep !== undefined) {
+          const { sweepPlotCommand } = await import('./commands/sweep-plot.js');
+          return sweepPlotCommand(root(), o.sweep, [], { json: !!o.json, out: o.out ?? path.join('.orchestrator', 'report', 'sweeps', o.sweep), title: `Sweep report: ${o.sweep}` }, io);
+        }
+        const { reportCommand } = await import('./commands/report.js');
+        return reportCommand(root(), { run: o.run, json: !!o.json, out: o.out }, io);
+      })(),
+    );
+  for (const group of [sweep, params, metrics, plots]) for (const cmd of group.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
 
   program
     .command('doctor')

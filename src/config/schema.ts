@@ -212,6 +212,22 @@ const sweepMetricsFile = z.union(
   { error: 'a file path, or a mapping with path and key' },
 );
 
+/** `figures:` — a figure over the sweep's table (see src/report/sweep-figures.ts). */
+export const sweepFigure = z.strictObject(
+  {
+    x: z.string({ error: 'a column of the table' }),
+    y: z.union([z.string(), z.array(z.string())], { error: 'a column, or a list of columns' }),
+    color: z.string({ error: 'a column of the table' }).optional(),
+    where: z.string({ error: 'a condition such as "model.bits=2"' }).optional(),
+    grid: z.string({ error: 'a grid name' }).optional(),
+    template: z.enum(['linear', 'scatter', 'bar'], { error: 'linear, scatter or bar' }).optional(),
+    stacked: z.string({ error: 'a metrics prefix, e.g. breakdown' }).optional(),
+    title: z.string({ error: 'a title' }).optional(),
+  },
+  { error: 'a figure (mapping with x, y, color, where, grid, template, stacked, title)' },
+);
+export type SweepFigure = z.infer<typeof sweepFigure>;
+
 export const sweepSchema = z
   .strictObject(
     {
@@ -226,6 +242,7 @@ export const sweepSchema = z
         .optional(),
       columns: z.record(z.string(), z.string({ error: 'a column of the table (a param or metric key)' }), { error: 'a mapping of column names to table columns' }).optional(),
       metrics_files: z.record(z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_-]*$/, { error: 'a prefix of letters, digits, _ -' }), sweepMetricsFile, { error: 'a mapping of column prefixes to files' }).optional(),
+      figures: z.record(z.string(), sweepFigure, { error: 'a mapping of figure names to figures' }).optional(),
     },
     { error: 'a sweep definition (mapping with axes, zip, grids, derived, variants, columns, metrics_files)' },
   )

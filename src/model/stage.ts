@@ -17,7 +17,20 @@ export interface OutSpec {
   cache: boolean;
   /** Do not delete before the stage runs (checkpoints). */
   persist: boolean;
+  /** A plot's DVC properties (`x`, `y`, `template`, ...) as written; several sets make several plots. */
+  plot?: PlotProps[];
   span?: SourceSpan;
+}
+
+/** DVC's plot properties of a stage's `plots:` entry (dvc/schema.py PLOT_PROPS). */
+export interface PlotProps {
+  x?: string;
+  y?: string;
+  template?: string;
+  title?: string;
+  x_label?: string;
+  y_label?: string;
+  header?: boolean;
 }
 
 /** One tracked parameter with its current value (read from the params file at resolve time). */
@@ -114,6 +127,8 @@ export interface Pipeline {
   paramsFiles?: string[];
   /** DVC's top-level `metrics:`: metrics files (root-relative) that `metrics show/diff` read besides the stages' own. */
   metricsFiles?: string[];
+  /** DVC's top-level `plots:` as written: a path, or `{id: {x, y, template, ...}}` (see src/report/plots). */
+  plots?: unknown[];
   /** Vars files templating read (top-level and stage `vars:`), root-relative: `params diff` shows them, as DVC does. */
   varsFiles?: string[];
   /** Accepted DVC keys with no behaviour here (`artifacts`, `outs: push`, ...), sorted; status and doctor name them. */

@@ -4,7 +4,7 @@ import type { StageBody } from '../config/schema.js';
  * DVC keys this tool accepts but gives no behaviour yet. `status` and `doctor` name them once, so a
  * migrated project loads unchanged and its user still learns what is ignored.
  */
-const TOP_LEVEL = ['artifacts', 'datasets', 'plots'] as const;
+const TOP_LEVEL = ['artifacts', 'datasets'] as const;
 const OUTPUT_FLAGS = ['remote', 'push', 'checkpoint'] as const;
 
 export function inertTopLevelKeys(raw: Record<string, unknown>): string[] {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
-import type { ContainerSpec, DepSpec, OutKind, OutSpec, ParamValue, SlurmSpec, Stage } from '../model/stage.js';
+import type { ContainerSpec, DepSpec, OutKind, OutSpec, ParamValue, PlotProps, SlurmSpec, Stage } from '../model/stage.js';
 import { keySpanAt, spanAt, type YamlPath, type YamlSource } from '../config/yaml-document.js';
 import type { Defaults, StageBody } from '../config/schema.js';
 import { pathString } from '../config/zod-diagnostics.js';
@@ -97,7 +97,7 @@ function workspacePath(ctx: Context, wdir: string, p: string, where: YamlPath): 
   return joined;
 }
 
-type OutputFlags = { cache?: boolean; persist?: boolean };
+type OutputFlags = { cache?: boolean; persist?: boolean } & PlotProps;
 type OutputEntry = string | Record<string, OutputFlags | OutputFlags[]>;
 
 /** A plot's list of property sets (DVC allows several) is cached unless one says otherwise. */
@@ -109,6 +109,16 @@ function flagsOf(options: OutputFlags | OutputFlags[]): OutputFlags {
   };
 }
 
+const PLOT_KEYS = ['x', 'y', 'template', 'title', 'x_label', 'y_label', 'header'] as const;
+
+/** The plot properties of each set that has any (flags such as `cache` are not plot properties). */
+function plotProps(options: OutputFlags | OutputFlags[]): PlotProps[] {
+  return (Array.isArray(options) ? options : [options]).flatMap((o) => {
+    const props = Object.fromEntries(PLOT_KEYS.filter((k) => o[k] !== undefined).map((k) => [k, o[k]])) as PlotProps;
+    return Object.keys(props).length > 0 ? [props] : [];
+  });
+}
+
 function outputs(ctx: Context, wdir: string, entries: OutputEntry[] | undefined, field: string, kind: OutKind): OutSpec[] {
   const specs: OutSpec[] = [];
   (entries ?? []).forEach((entry, i) => {
@@ -118,7 +128,8 @@ function outputs(ctx: Context, wdir: string, entries: OutputEntry[] | undefined,
     const resolved = workspacePath(ctx, wdir, declared, where);
     if (resolved === undefined) return;
     const span = typeof entry === 'string' ? spanAt(ctx.source, where) : keySpanAt(ctx.source, [...where, declared]);
-    specs.push({ path: resolved, kind, cache: options.cache ?? true, persist: options.persist ?? false, span });
+    const plot = kind === 'plot' ? plotProps(raw) : [];
+    specs.push({ path: resolved, kind, cache: options.cache ?? true, persist: options.persist ?? false, ...(plot.length > 0 ? { plot } : {}), span });
   });
   return specs;
 }

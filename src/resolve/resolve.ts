@@ -129,6 +129,7 @@ export function resolvePipeline(source: YamlSource, data: DataFiles, opts: Resol
     ...(top?.cache?.type ? { linkTypes: top.cache.type } : {}),
     ...(paramsFiles.length > 0 ? { paramsFiles } : {}),
     ...(metricsFiles.length > 0 ? { metricsFiles } : {}),
+    ...(Array.isArray(top?.plots) && top.plots.length > 0 ? { plots: top.plots } : {}),
     ...(varsFiles.size > 0 ? { varsFiles: [...varsFiles].sort() } : {}),
     ...(inert.size > 0 ? { inertKeys: [...inert].sort() } : {}),
   });

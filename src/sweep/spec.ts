@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closestMatch } from '../config/did-you-mean.js';
 import type { ProjectFiles } from '../config/project-files.js';
-import { sweepsSchema, type SweepBody } from '../config/schema.js';
+import { sweepsSchema, type SweepBody, type SweepFigure } from '../config/schema.js';
 import { keySpanAt, offsetSpan, parseYamlSource, spanAt, type YamlPath, type YamlSource } from '../config/yaml-document.js';
 import { validateAt } from '../config/zod-diagnostics.js';
 import type { Diagnostic, SourceSpan } from '../model/diagnostic.js';
@@ -68,6 +68,8 @@ export interface SweepSpec {
   /** Column aliases for tables, in declaration order: `LUT: post_synth.LUT`. */
   columns: { alias: string; column: string }[];
   metricsFiles: MetricsFileSpec[];
+  /** `figures:` as declared; drawn by `sweep plot` and `report --sweep`. */
+  figures?: Record<string, SweepFigure>;
 }
 
 /**
@@ -213,7 +215,7 @@ function specFromBody(name: string, body: SweepBody, source: YamlSource, diagnos
     metricsFiles.push({ prefix, path: rel, ...(spec.key !== undefined ? { key: spec.key } : {}) });
   }
   if (diagnostics.length > before) return undefined;
-  return { name, ...(body.desc !== undefined ? { desc: body.desc } : {}), grids, derived, explicit, columns, metricsFiles };
+  return { name, ...(body.desc !== undefined ? { desc: body.desc } : {}), grids, derived, explicit, columns, metricsFiles, ...(body.figures ? { figures: body.figures } : {}) };
 }
 
 /** A variant value meant as range()/choice(): those names, or a near miss (`rnage(...)`), which is then an error. */

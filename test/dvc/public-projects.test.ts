@@ -194,13 +194,13 @@ describe.each(CASES)('public DVC project $name (dvc.yaml verbatim, commands repl
 });
 
 describe('public DVC projects: top-level sections', () => {
-  it("example-get-started: artifacts and plots named once by status and doctor; top-level metrics: read by metrics show in DVC's shape", async () => {
+  it("example-get-started: artifacts named once by status (plots: are drawn by plots show); top-level metrics: read by metrics show in DVC's shape", async () => {
     const { project: p } = projectFrom('example-get-started');
     await p.runOk(['repro']);
     const status = await p.runOk(['status']);
-    expect(status.stdout.split('\n').filter((l) => l.startsWith('info:'))).toEqual(['info: accepted as in DVC, without effect here: artifacts, plots']);
+    expect(status.stdout.split('\n').filter((l) => l.startsWith('info:'))).toEqual(['info: accepted as in DVC, without effect here: artifacts']);
     const doctor = JSON.parse((await p.run(['doctor', '--json'])).stdout) as { checks: { name: string; status: string; detail: string }[] };
-    expect(doctor.checks.filter((c) => c.name === 'DVC keys')).toEqual([{ name: 'DVC keys', status: 'warn', detail: 'accepted as in DVC, without effect here: artifacts, plots', hint: 'see "DVC compatibility" in the README' }]);
+    expect(doctor.checks.filter((c) => c.name === 'DVC keys')).toEqual([{ name: 'DVC keys', status: 'warn', detail: 'accepted as in DVC, without effect here: artifacts', hint: 'see "DVC compatibility" in the README' }]);
     const shown = JSON.parse((await p.runOk(['metrics', 'show', '--json'])).stdout) as { workspace: { data: Record<string, { data: { value: number } }> } };
     expect(Object.keys(shown.workspace.data)).toEqual(['eval/metrics.json']);
     expect(typeof shown.workspace.data['eval/metrics.json']!.data.value).toBe('number');

@@ -55,7 +55,7 @@ describe('metrics at a git revision whose metrics files git does not hold', () =
     const diff = JSON.parse((await p.runOk(['metrics', 'diff', '--json'])).stdout) as unknown;
     // DVC's document: {file: {key: {old, new, diff}}}.
     expect(diff).toEqual({ 'build/metrics.yaml': { acc: { old: 0.5, new: 0.75, diff: 0.25 } }, 'summary.json': { lut: { old: null, new: 120 } } });
-    expect((await p.runOk(['metrics', 'diff'])).stdout).toMatch(/^build\/metrics\.yaml +acc +0\.5 +0\.75 +0\.25$/m);
+    expect((await p.runOk(['metrics', 'diff'])).stdout).toMatch(/^build\/metrics\.yaml +acc +0\.5 +0\.75 +0\.25 +\+50\.0%$/m);
   });
 
   it('never shows bytes that do not match the locked hash: a corrupt object is quarantined and reported', async () => {

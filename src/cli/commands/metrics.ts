@@ -81,11 +81,19 @@ export async function metricsDiffCommand(root: string, refs: string[], flags: Di
     io.out(renderDiffMarkdown(diff, { title: 'Metric', oldLabel: sides[0].label, newLabel: sides[1].label, changes: true, precision: 5 }));
     return EXIT.ok;
   }
-  const rows = Object.entries(diff).flatMap(([file, entries]) => Object.entries(entries).map(([key, e]) => [file, key, e.old, e.new, e.diff]));
+  const rows = Object.entries(diff).flatMap(([file, entries]) => Object.entries(entries).map(([key, e]) => [file, key, e.old, e.new, e.diff, percentChange(e.old, e.new)]));
   if (rows.length === 0) {
     io.out(`No metrics changed between ${sides[0].label} and ${sides[1].label}.\n`);
     return EXIT.ok;
   }
-  io.out(`${renderText({ columns: ['Path', 'Metric', sides[0].label, sides[1].label, 'Change'], rows })}\n`);
+  io.out(`${renderText({ columns: ['Path', 'Metric', sides[0].label, sides[1].label, 'Change', '%'], rows })}\n`);
   return EXIT.ok;
+}
+
+/** The relative change for a terminal reader (`+12.5%`); empty when it has no meaning (non-numbers, old 0). */
+export function percentChange(old: unknown, now: unknown): string {
+  if (typeof old !== 'number' || typeof now !== 'number' || old === 0) return '';
+  const pct = ((now - old) / Math.abs(old)) * 100;
+  const text = Math.abs(pct) >= 100 ? pct.toFixed(0) : Math.abs(pct) >= 10 ? pct.toFixed(1) : pct.toFixed(2);
+  return `${pct > 0 ? '+' : ''}${text}%`;
 }
