@@ -256,6 +256,8 @@ export async function openSshBackend(config: RemoteConfig): Promise<RemoteBacken
         reject(mapSshError(err, `${where}: connect`));
       });
       client.connect(cfg);
+      // Many small SFTP requests: without this, Nagle's algorithm holds each one back ~40 ms.
+      client.setNoDelay(true);
     });
     client.on('error', () => undefined); // Later errors surface through the operations (and 'close').
     let sftp: SFTPWrapper;

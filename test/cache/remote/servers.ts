@@ -50,6 +50,18 @@ async function stopChild(child: ChildProcess | undefined, signal: NodeJS.Signals
   await exited;
 }
 
+/** Process ids of the children (and their children) of `pid`, from /proc. */
+function descendants(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return children.flatMap((c) => [...descendants(c), c]);
+}
+
 /** A port nobody listens on right now (bound, then released). */
 export async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -194,7 +206,17 @@ export async function startSshServer(): Promise<SshServer> {
       return log;
     },
     requests: (kind) => (existsSync(sftpLog) ? readFileSync(sftpLog, 'utf8').match(new RegExp(`^${kind} "`, 'gm')) ?? [] : []).length,
-    kill: () => stopChild(child, 'SIGKILL'),
+    // The listener and the per-connection processes it forked: a crashed server drops every session.
+    async kill() {
+      for (const pid of descendants(child?.pid)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Exited meanwhile.
+        }
+      }
+      await stopChild(child, 'SIGKILL');
+    },
     async restart() {
       await start();
     },
