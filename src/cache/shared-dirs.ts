@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { chmodSync, mkdirSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 
 /** rwxrwsr-x: the group may add entries, and new folders keep the folder's group (setgid). */
@@ -19,4 +19,18 @@ export async function makeSharedDirs(dir: string, group: boolean): Promise<strin
     if (d === first || d === path.dirname(d)) break;
   }
   return first;
+}
+
+/** `makeSharedDirs` for the synchronous write paths (small objects, run-cache entries). */
+export function makeSharedDirsSync(dir: string, group: boolean): void {
+  const first = mkdirSync(dir, { recursive: true });
+  if (!group || first === undefined) return;
+  for (let d = dir; ; d = path.dirname(d)) {
+    try {
+      chmodSync(d, GROUP_DIR_MODE);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+    }
+    if (d === first || d === path.dirname(d)) break;
+  }
 }
