@@ -14,6 +14,7 @@ import {
 import { removeSection, setOption, unsetOption } from '../../config/ini.js';
 import { schemeOf, SUPPORTED_SCHEMES } from '../../cache/remote/registry.js';
 import { EXIT, type Io } from '../io.js';
+import path from 'node:path';
 
 /** `file:line:col: error: message` plus a hint, exit 2: the shape of every config error. */
 export function reportConfigProblem(p: ConfigProblem, io: Io): number {
@@ -46,7 +47,7 @@ export function remoteAddCommand(root: string, name: string, url: string, o: { d
   }
   const problem = editConfigFile(root, o.local, (doc) => {
     let next = o.force ? removeSection(doc, remoteSection(name)) : doc;
-    next = setOption(next, remoteSection(name), 'url', url);
+    next = setOption(next, remoteSection(name), 'url', relativeToConfig(root, url));
     return o.default ? setOption(next, 'core', 'remote', name) : next;
   });
   if (problem) return reportConfigProblem(problem, io);
@@ -91,7 +92,8 @@ export function remoteModifyCommand(root: string, name: string, option: string, 
   }
   if (option === 'url' && o.unset) return usage(io, 'a remote needs a url', `orchestrator remote remove ${name}`);
   if (option === 'url' && !o.local && urlHasPassword(value!)) return usage(io, 'the url holds a password', 'use --local, ssh keys or an AWS profile');
-  const problem = editConfigFile(root, o.local, (doc) => (o.unset ? unsetOption(doc, remoteSection(name), option) : setOption(doc, remoteSection(name), option, value!)));
+  const written = option === 'url' && value !== undefined ? relativeToConfig(root, value) : value;
+  const problem = editConfigFile(root, o.local, (doc) => (o.unset ? unsetOption(doc, remoteSection(name), option) : setOption(doc, remoteSection(name), option, written!)));
   if (problem) return reportConfigProblem(problem, io);
   return EXIT.ok;
 }
@@ -143,6 +145,17 @@ export function configCommand(root: string, key: string, value: string | undefin
   }
   if (key === 'cache.shared' && !o.unset && value !== 'group') return usage(io, 'cache.shared must be "group"');
   if (key === 'core.remote' && !o.unset && !config.remotes.has(value!)) return usage(io, `no remote named "${value}"`, 'orchestrator remote list');
-  const problem = editConfigFile(root, o.local, (doc) => (o.unset ? unsetOption(doc, section, option) : setOption(doc, section, option, value!)));
+  const written = key === 'cache.dir' && value !== undefined ? relativeToConfig(root, value) : value;
+  const problem = editConfigFile(root, o.local, (doc) => (o.unset ? unsetOption(doc, section, option) : setOption(doc, section, option, written!)));
   return problem ? reportConfigProblem(problem, io) : EXIT.ok;
+}
+
+/**
+ * A relative folder given on the command line means relative to the workspace (where the command
+ * runs); the file stores it relative to its own folder, `.orchestrator/`, as DVC does, so it reads
+ * the same from any clone.
+ */
+function relativeToConfig(root: string, url: string): string {
+  if (schemeOf(url) !== 'file' || url.startsWith('file://') || path.isAbsolute(url)) return url;
+  return path.relative(path.join(root, '.orchestrator'), path.resolve(root, url)) || '.';
 }
