@@ -127,3 +127,24 @@ if ! slurm_ready || [ "$(cat /etc/slurm/slurm.conf 2>/dev/null)" != "$slurm_conf
   fi
 fi
 echo "== slurm $(sinfo --version | awk '{print $2}'): node $(sinfo -h -N -o '%N %T %c CPUs %m MB'), up in $(( $(date +%s) - slurm_started )) s"
+
+# --- Remote storage (S3, SSH) tests and benchmark: programs only. The tests start their own servers
+# per test file on free ports of 127.0.0.1 (test/cache/remote/servers.ts): s3rver from node_modules
+# (devDependency, pinned 3.7.1) and a private `sshd -D -f CONFIG` with host and user keys generated
+# by ssh-keygen, so nothing here needs to stay running or be cleaned up. rclone is the peer that
+# bench/remote.mjs measures push and pull against.
+remote_pkgs=()
+[ -x /usr/sbin/sshd ] || remote_pkgs+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || remote_pkgs+=(openssh-client)
+command -v rclone >/dev/null 2>&1 || remote_pkgs+=(rclone)
+if [ "${#remote_pkgs[@]}" -gt 0 ]; then
+  echo "== installing ${remote_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "${remote_pkgs[@]}" >"$log_dir/apt-remote.log" 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${remote_pkgs[@]}" >>"$log_dir/apt-remote.log" 2>&1; } \
+    || { cat "$log_dir/apt-remote.log"; exit 1; }
+fi
+# sshd refuses to start without its privilege-separation directory.
+mkdir -p /run/sshd
+[ -f node_modules/s3rver/bin/s3rver.js ] || { echo "error: s3rver missing from node_modules (run npm ci first)" >&2; exit 1; }
+echo "== remotes: $(/usr/sbin/sshd -V 2>&1 | head -n 1), rclone $(rclone version 2>/dev/null | head -n 1 | awk '{print $2}'), s3rver $(node -p "require('./node_modules/s3rver/package.json').version")"
