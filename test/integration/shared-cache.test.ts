@@ -97,6 +97,16 @@ describe('a shared cache folder', () => {
     expect(r.lines).toContain('gen: restored from the run-cache');
     expect(b.runs('gen')).toBe(0);
     expect(b.read('tree/f3.txt')).toBe('3 v1\n');
+
+    // gc in one workspace knows only its own lock: on a shared cache it refuses unless told.
+    b.write('in.txt', 'v2\n');
+    await b.runOk(['repro']);
+    const objectsBefore = readdirSync(path.join(shared, 'cache/objects')).length;
+    const gc = await a.run(['gc', '--keep-runs', '0']);
+    expect(gc.code).toBe(1);
+    expect(gc.stderr).toContain('is a cache.dir other workspaces may share');
+    expect(readdirSync(path.join(shared, 'cache/objects')).length).toBe(objectsBefore);
+    await a.runOk(['gc', '--dry']);
   });
 
   it('two Unix users of one group share it: group-writable setgid folders, read-only objects, restores and quarantine across users', async () => {
