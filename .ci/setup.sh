@@ -128,6 +128,16 @@ if ! slurm_ready || [ "$(cat /etc/slurm/slurm.conf 2>/dev/null)" != "$slurm_conf
 fi
 echo "== slurm $(sinfo --version | awk '{print $2}'): node $(sinfo -h -N -o '%N %T %c CPUs %m MB'), up in $(( $(date +%s) - slurm_started )) s"
 
+# --- Shared cache (issue 16): two Unix users of one group, for the test that runs the CLI as each of
+# them on one cache.dir (test/integration/shared-cache.test.ts). Idempotent: existing ones are kept.
+getent group orch-share >/dev/null || groupadd orch-share
+for u in orch-u1 orch-u2; do
+  # Each with its own primary group, orch-share only as a supplementary one (as in a research group), so
+  # the setgid folders, not the primary group, decide the group of what they write.
+  id -u "$u" >/dev/null 2>&1 || useradd --no-create-home --user-group --groups orch-share --shell /usr/sbin/nologin "$u"
+done
+echo "== shared cache users: $(id orch-u1), $(id orch-u2)"
+
 # --- Remote storage (S3, SSH) tests and benchmark: programs only. The tests start their own servers
 # per test file on free ports of 127.0.0.1 (test/cache/remote/servers.ts): s3rver from node_modules
 # (devDependency, pinned 3.7.1) and a private `sshd -D -f CONFIG` with host and user keys generated

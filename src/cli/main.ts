@@ -173,10 +173,13 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .option('--dry', 'list what would be removed, remove nothing')
     .addOption(new Option('--keep-runs <n>', 'run-cache entries to keep per stage, newest first (the locked run is always kept)').default(3).argParser(nonNegativeInt))
     .option('--json', 'print one JSON document')
-    .action((o: { dry?: boolean; keepRuns: number; json?: boolean }) =>
+    .option('-c, --cloud', 'also remove from the remote what these keep rules do not keep')
+    .option('-r, --remote <name>', 'with --cloud: the remote (default: core.remote)')
+    .option('--force-shared', 'also when the cache is a shared cache.dir (other workspaces lose what only they use)')
+    .action((o: { dry?: boolean; keepRuns: number; json?: boolean; cloud?: boolean; remote?: string; forceShared?: boolean }) =>
       run(async () => {
         const { gcCommand } = await import('./commands/gc.js');
-        return gcCommand(root(), { ...o, dry: !!o.dry, json: !!o.json }, io);
+        return gcCommand(root(), { ...o, dry: !!o.dry, json: !!o.json, cloud: !!o.cloud }, io);
       })(),
     );
 

@@ -1,8 +1,8 @@
 import { constants as fsc, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
-import { uniqueSuffix } from '../../util/atomic-write.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions } from './backend.js';
+import { CacheTmp } from '../cache-tmp.js';
 import { makeSharedDirs } from '../shared-dirs.js';
 
 /** Existence checks at once: a shared filesystem (NFS) answers each stat with a round trip. */
@@ -19,13 +19,15 @@ const KEY_RE = /^(objects\/[0-9a-f]{2}\/[0-9a-f]{62}(\.dir)?|runs\/[0-9A-Za-z_-]
  */
 export class LocalFolderBackend implements RemoteBackend {
   private readonly groupShared: boolean;
-  private tmpReady: Promise<void> | undefined;
+  /** Same sweep as the local cache's tmp: uploads a killed process left (older than an hour) go. */
+  private readonly tmp: CacheTmp;
 
   private constructor(
     readonly url: string,
     private readonly root: string,
   ) {
     this.groupShared = (statSync(root).mode & 0o020) !== 0;
+    this.tmp = new CacheTmp(path.join(root, 'tmp'), this.groupShared);
   }
 
   static async open(config: RemoteConfig): Promise<LocalFolderBackend> {
@@ -87,9 +89,8 @@ export class LocalFolderBackend implements RemoteBackend {
   async upload(localFile: string, key: RemoteKey, size: number, opts: TransferOptions = {}): Promise<void> {
     const dest = this.abs(key);
     opts.signal?.throwIfAborted();
-    this.tmpReady ??= makeSharedDirs(path.join(this.root, 'tmp'), this.groupShared).then(() => undefined);
-    await this.tmpReady.catch((e: NodeJS.ErrnoException) => Promise.reject(fsError(e, path.join(this.root, 'tmp'))));
-    const tmp = path.join(this.root, 'tmp', `${path.basename(dest).slice(0, 12)}-${uniqueSuffix()}`);
+    await this.tmp.prepare().catch((e: NodeJS.ErrnoException) => Promise.reject(fsError(e, this.tmp.dir)));
+    const tmp = this.tmp.name(path.basename(dest).slice(0, 12));
     try {
       await fsp.copyFile(localFile, tmp, fsc.COPYFILE_FICLONE);
       const fh = await fsp.open(tmp, 'r+');
