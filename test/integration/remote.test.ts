@@ -1,13 +1,16 @@
 /**
  * Remotes end to end, through the built CLI: push, fetch, pull, status --cloud, repro --pull/--push,
  * gc --cloud, interrupted transfers. Parametrised over remote URLs; the shared-folder remote comes
- * first. The S3 and SSH remotes (started by .ci/setup.sh) join this list where their backends live.
+ * first, then SSH (a private sshd, whose folder is on this machine, so every case runs) and S3 (a
+ * private s3rver; the cases that read or tamper with the remote's files directly need a folder view
+ * and run for the folder and SSH remotes only).
  */
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startS3Server, startSshServer, type S3Server, type SshServer } from '../cache/remote/servers.js';
 import { cleanupProjects, createProject, type Project, waitFor, yamlLines } from './harness.js';
 
 afterEach(cleanupProjects);
@@ -22,7 +25,44 @@ interface RemoteKind {
   /** A fresh, empty remote; returns its URL. */
   make: () => string;
   /** The folder holding the remote's keys, for tests that inspect or tamper with it directly. */
-  folder: (url: string) => string;
+  folder?: (url: string) => string;
+  /** Options set with `remote modify` after `remote add` (committed config: no credentials). */
+  options?: () => Record<string, string>;
+  /** Starts and stops the remote's server (once per describe block). */
+  start?: () => Promise<void>;
+  stop?: () => Promise<void>;
+}
+
+let sshServer: SshServer | undefined;
+const sshRemote: RemoteKind = {
+  kind: 'ssh (private sshd)',
+  make: () => `${sshServer!.url}/${path.basename(mkdtempSync(path.join(sshServer!.root, 'r-')))}/store`,
+  folder: (url) => new URL(url).pathname,
+  options: () => ({ keyfile: sshServer!.keyfile, known_hosts: sshServer!.knownHosts }),
+  start: async () => {
+    sshServer = await startSshServer();
+  },
+  stop: async () => sshServer?.stop(),
+};
+
+let s3Server: S3Server | undefined;
+let s3Count = 0;
+const s3Remote: RemoteKind = {
+  kind: 's3 (private s3rver)',
+  make: () => `s3://${s3Server!.bucket}/r${++s3Count}/store`,
+  options: () => ({ endpointurl: s3Server!.endpoint }),
+  start: async () => {
+    s3Server = await startS3Server();
+    // Credentials from the environment, as a user's would be (s3rver knows this pair).
+    process.env['AWS_ACCESS_KEY_ID'] = 'S3RVER';
+    process.env['AWS_SECRET_ACCESS_KEY'] = 'S3RVER';
+  },
+  stop: async () => s3Server?.stop(),
+};
+
+async function addRemote(p: Project, remote: RemoteKind, url: string): Promise<void> {
+  await p.runOk(['remote', 'add', '--default', 'origin', url]);
+  for (const [k, v] of Object.entries(remote.options?.() ?? {})) await p.runOk(['remote', 'modify', 'origin', k, v]);
 }
 
 const folderRemote: RemoteKind = {
@@ -35,7 +75,7 @@ const folderRemote: RemoteKind = {
   folder: (url) => url,
 };
 
-export const REMOTES: RemoteKind[] = [folderRemote];
+export const REMOTES: RemoteKind[] = [folderRemote, sshRemote, s3Remote];
 
 const N_FILES = 30;
 const pipeline = () =>
@@ -72,6 +112,8 @@ function remoteKeys(folder: string): { objects: string[]; runs: string[]; bad: s
     if (!existsSync(base)) continue;
     for (const prefix of readdirSync(base)) {
       for (const name of readdirSync(path.join(base, prefix))) {
+        // An SSH upload's temp file (renamed onto its key when complete) is no key.
+        if (name.startsWith('.tmp-')) continue;
         const bytes = readFileSync(path.join(base, prefix, name));
         if (top === 'objects') {
           const hash = prefix + name;
@@ -101,17 +143,22 @@ function localObjects(p: Project): string[] {
 async function builtAndPushed(remote: RemoteKind, extra: string[] = []): Promise<{ a: Project; url: string }> {
   const url = remote.make();
   const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-  await a.runOk(['remote', 'add', '--default', 'origin', url]);
+  await addRemote(a, remote, url);
   await a.runOk(['repro']);
   await a.runOk(['push', ...extra]);
   return { a, url };
 }
 
 for (const remote of REMOTES) {
-  describe(`remote: ${remote.kind}`, () => {
+  // A networked remote's CLI runs pay for its handshakes and SDK start-up: more time on a busy machine.
+  describe(`remote: ${remote.kind}`, { timeout: remote.start ? 180_000 : 60_000 }, () => {
+    beforeAll(async () => remote.start?.());
+    afterAll(async () => remote.stop?.());
+    // Cases that read or tamper with the remote's files need a folder view of it.
+    const itFolder = remote.folder ? it : () => undefined;
     it('push from A, then repro --pull in a fresh clone B restores every stage without running any', async () => {
       const { a, url } = await builtAndPushed(remote);
-      expect(remoteKeys(remote.folder(url)).bad).toEqual([]);
+      if (remote.folder) expect(remoteKeys(remote.folder(url)).bad).toEqual([]);
       const b = cloneOf(a);
       const r = await b.runOk(['repro', '--pull']);
       expect(r.lines.filter((l) => /^(gen|use): /.test(l))).toEqual(['gen: restored from the cache', 'use: restored from the cache']);
@@ -135,7 +182,7 @@ for (const remote of REMOTES) {
     it('repro --push pushes what it built; pull then restores it elsewhere', async () => {
       const url = remote.make();
       const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-      await a.runOk(['remote', 'add', '-d', 'origin', url]);
+      await addRemote(a, remote, url);
       const r = await a.runOk(['repro', '--push']);
       expect(r.stdout).toMatch(/Pushed \d+ object\(s\) to origin/);
       const b = cloneOf(a);
@@ -147,7 +194,7 @@ for (const remote of REMOTES) {
     it('status --cloud says what is missing where', async () => {
       const url = remote.make();
       const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-      await a.runOk(['remote', 'add', '-d', 'origin', url]);
+      await addRemote(a, remote, url);
       await a.runOk(['repro']);
       const before = JSON.parse((await a.runOk(['status', '--cloud', '--json'])).stdout) as { inSync: boolean; outs: { path: string; objects: number; missingOnRemote: number; missingLocally: number }[] };
       expect(before.inSync).toBe(false);
@@ -161,11 +208,11 @@ for (const remote of REMOTES) {
       ]);
     });
 
-    it('a tampered object on the remote is refused, reported by key, and never placed or restored', async () => {
+    itFolder('a tampered object on the remote is refused, reported by key, and never placed or restored', async () => {
       const { a, url } = await builtAndPushed(remote);
       const hash = a.lock().stages.gen!.outs!.find((o) => o.path === 'single.txt')!.hash;
       const key = `objects/${hash.slice(0, 2)}/${hash.slice(2)}`;
-      const file = path.join(remote.folder(url), key);
+      const file = path.join(remote.folder!(url), key);
       chmodSync(file, 0o644);
       writeFileSync(file, 'tampered\n');
 
@@ -186,9 +233,9 @@ for (const remote of REMOTES) {
       expect(c.read('single.txt')).toBe('v1\n');
     });
 
-    it('a tampered run-cache entry on the remote is refused', async () => {
+    itFolder('a tampered run-cache entry on the remote is refused', async () => {
       const { a, url } = await builtAndPushed(remote, ['--run-cache']);
-      const runs = path.join(remote.folder(url), 'runs');
+      const runs = path.join(remote.folder!(url), 'runs');
       const prefix = readdirSync(runs)[0]!;
       const name = readdirSync(path.join(runs, prefix))[0]!;
       const file = path.join(runs, prefix, name);
@@ -204,21 +251,21 @@ for (const remote of REMOTES) {
     });
 
     for (const after of [1, 12, N_FILES]) {
-      it(`push killed after ${after} objects, then repeated, leaves both sides consistent`, async () => {
+      itFolder(`push killed after ${after} objects, then repeated, leaves both sides consistent`, async () => {
         const url = remote.make();
         const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-        await a.runOk(['remote', 'add', '-d', 'origin', url]);
+        await addRemote(a, remote, url);
         await a.runOk(['repro']);
         const bg = a.start(['push', '-j', '2', '--run-cache'], { env: { ORCHESTRATOR_TRANSFER_PAUSE_AFTER: String(after) } });
         await waitFor(() => bg.stderr().includes('transfer paused'), 'the push to pause');
         bg.child.kill('SIGKILL');
         await bg.result;
-        const partial = remoteKeys(remote.folder(url));
+        const partial = remoteKeys(remote.folder!(url));
         expect(partial.bad).toEqual([]);
         // Order: no manifest or run-cache entry is visible before everything it names.
         if (partial.objects.some((h) => h.endsWith('.dir'))) expect(partial.objects.length).toBeGreaterThan(N_FILES);
         await a.runOk(['push', '--run-cache']);
-        const full = remoteKeys(remote.folder(url));
+        const full = remoteKeys(remote.folder!(url));
         expect(full.bad).toEqual([]);
         expect(full.objects).toEqual(localObjects(a));
         expect(full.runs.length).toBe(2);
@@ -244,19 +291,19 @@ for (const remote of REMOTES) {
       });
     }
 
-    it('two pushes of overlapping data at once both succeed and the remote holds both', async () => {
+    itFolder('two pushes of overlapping data at once both succeed and the remote holds both', async () => {
       const url = remote.make();
       const make = (input: string) => createProject({ 'pipeline.yaml': pipeline(), 'in.txt': input });
       // a1 and a2 push the same objects; a3 shares none of its outputs' bytes but races on the same folders.
       const [a1, a2] = [make('v1\n'), make('v1\n')];
       const a3 = make('v3\n');
       for (const p of [a1, a2, a3]) {
-        await p.runOk(['remote', 'add', '-d', 'origin', url]);
+        await addRemote(p, remote, url);
         await p.runOk(['repro']);
       }
       const results = await Promise.all([a1, a2, a3].map((p) => p.run(['push', '--run-cache', '-j', '3'])));
       for (const r of results) expect(r.code, r.stderr).toBe(0);
-      const keys = remoteKeys(remote.folder(url));
+      const keys = remoteKeys(remote.folder!(url));
       expect(keys.bad).toEqual([]);
       expect(keys.objects).toEqual([...new Set([...localObjects(a1), ...localObjects(a3)])].sort());
       for (const src of [a1, a3]) {
@@ -266,21 +313,21 @@ for (const remote of REMOTES) {
       }
     });
 
-    it('gc --cloud keeps on the remote exactly what gc keeps locally, and --dry removes nothing', async () => {
+    itFolder('gc --cloud keeps on the remote exactly what gc keeps locally, and --dry removes nothing', async () => {
       const url = remote.make();
       const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-      await a.runOk(['remote', 'add', '-d', 'origin', url]);
+      await addRemote(a, remote, url);
       await a.runOk(['repro']);
       await a.runOk(['push', '--run-cache']);
       a.write('in.txt', 'v2\n');
       await a.runOk(['repro']);
       await a.runOk(['push', '--run-cache']);
-      const before = remoteKeys(remote.folder(url));
+      const before = remoteKeys(remote.folder!(url));
       const dry = await a.runOk(['gc', '--cloud', '--dry', '--keep-runs', '0']);
       expect(dry.stdout).toMatch(/Would remove [1-9]\d* object\(s\)\/entries on origin/);
-      expect(remoteKeys(remote.folder(url))).toEqual(before);
+      expect(remoteKeys(remote.folder!(url))).toEqual(before);
       await a.runOk(['gc', '--cloud', '--keep-runs', '0']);
-      const after = remoteKeys(remote.folder(url));
+      const after = remoteKeys(remote.folder!(url));
       expect(after.objects).toEqual(localObjects(a));
       expect(after.runs.length).toBe(2);
       const b = cloneOf(a);

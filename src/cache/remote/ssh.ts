@@ -24,6 +24,8 @@ import { checkHostKey, fingerprint, knownKeyTypes, parseKnownHosts, type HostKey
 
 /** SSH connections opened at most (each with one SFTP session). */
 const POOL_SIZE = 4;
+/** Operations in flight on each connection before another one is opened. */
+const OPS_PER_CONNECTION = 4;
 /** Bytes per SFTP read/write request (below OpenSSH's 255 KiB limit, so ssh2 never splits one). */
 const CHUNK = 64 * 1024;
 /** Requests in flight per file. */
@@ -172,8 +174,12 @@ class ConnectionPool {
 
   async use<T>(fn: (c: Connection) => Promise<T>): Promise<T> {
     if (this.closed) throw new RemoteError('other', 'remote connection closed');
-    // The least busy slot; an empty slot counts as idle, so connections open as parallelism grows.
-    const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
+    // The least busy open slot; a new connection only when every open one is busy, so a small
+    // transfer pays for one handshake and a large one spreads over the pool.
+    const open = this.slots.filter((s) => s.conn);
+    const idle = open.length > 0 ? open.reduce((a, b) => (b.inFlight < a.inFlight ? b : a)) : undefined;
+    const empty = this.slots.find((s) => !s.conn);
+    const slot = idle && (idle.inFlight < OPS_PER_CONNECTION || !empty) ? idle : (empty ?? (idle as Slot));
     slot.inFlight++;
     try {
       if (!slot.conn) {
