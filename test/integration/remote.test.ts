@@ -287,6 +287,14 @@ for (const remote of REMOTES) {
       await b.runOk(['repro', '--pull']);
       expect(b.counts('gen', 'use')).toEqual({ gen: 0, use: 0 });
       expect(b.read('single.txt')).toBe('v2\n');
+
+      // From a fresh clone that never saw the run-cache entries: the runs its lock describes stay.
+      const fresh = cloneOf(a);
+      await fresh.runOk(['gc', '--cloud', '--keep-runs', '0']);
+      expect(remoteKeys(remote.folder(url))).toEqual(after);
+      const c = cloneOf(a, false);
+      await c.runOk(['repro', '--pull']);
+      expect(c.counts('gen', 'use')).toEqual({ gen: 0, use: 0 });
     });
   });
 }
