@@ -4,7 +4,10 @@
  * first. The S3 and SSH remotes (started by .ci/setup.sh) join this list where their backends live.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import type { RemoteBackend } from '../../src/cache/remote/backend.js';
+import { openRemote } from '../../src/cache/remote/registry.js';
+import { SECRET_OPTIONS } from '../../src/config/remote-config.js';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -19,10 +22,8 @@ afterAll(() => {
 
 interface RemoteKind {
   kind: string;
-  /** A fresh, empty remote; returns its URL. */
-  make: () => string;
-  /** The folder holding the remote's keys, for tests that inspect or tamper with it directly. */
-  folder: (url: string) => string;
+  /** A fresh, empty remote: its URL and the options `remote modify` sets (endpointurl, port, keyfile, ...). */
+  make: () => { url: string; options?: Record<string, string> };
 }
 
 const folderRemote: RemoteKind = {
@@ -30,12 +31,82 @@ const folderRemote: RemoteKind = {
   make: () => {
     const d = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orchestrator-remote-')));
     remoteDirs.push(d);
-    return path.join(d, 'store');
+    return { url: path.join(d, 'store') };
   },
-  folder: (url) => url,
 };
 
+/** Local first; the S3 (s3rver) and SSH (sshd) remotes .ci/setup.sh starts are added here. */
 export const REMOTES: RemoteKind[] = [folderRemote];
+
+/** A remote as the tests see it: configured into projects, inspected and tampered with through its own backend. */
+interface TestRemote {
+  url: string;
+  options: Record<string, string>;
+}
+
+function newRemote(kind: RemoteKind): TestRemote {
+  const made = kind.make();
+  return { url: made.url, options: made.options ?? {} };
+}
+
+async function addRemote(p: Project, r: TestRemote): Promise<void> {
+  await p.runOk(['remote', 'add', '--default', 'origin', r.url]);
+  // Credentials (an S3 server's keys) go where users put them: the git-ignored local config.
+  for (const [k, v] of Object.entries(r.options)) await p.runOk(['remote', 'modify', ...(SECRET_OPTIONS.has(k) ? ['--local'] : []), 'origin', k, v]);
+}
+
+async function withBackend<T>(r: TestRemote, fn: (b: RemoteBackend) => Promise<T>): Promise<T> {
+  const backend = await openRemote({ name: 'test', url: r.url, options: r.options });
+  try {
+    return await fn(backend);
+  } finally {
+    await backend.close();
+  }
+}
+
+/** Every key under objects/ and runs/, fetched and checked: objects hash to their names, entries to their keys. */
+async function remoteKeys(r: TestRemote): Promise<{ objects: string[]; runs: string[]; bad: string[] }> {
+  const tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orchestrator-remote-read-')));
+  remoteDirs.push(tmp);
+  return withBackend(r, async (backend) => {
+    const objects: string[] = [];
+    const runs: string[] = [];
+    const bad: string[] = [];
+    for (const top of ['objects/', 'runs/']) {
+      for await (const key of backend.list(top)) {
+        const file = path.join(tmp, 'x');
+        await backend.download(key, file);
+        const bytes = readFileSync(file);
+        const [, prefix, name] = key.split('/') as [string, string, string];
+        if (top === 'objects/') {
+          const hash = prefix + name;
+          objects.push(hash);
+          const got = hash.endsWith('.dir') ? `${sha256(bytes)}.dir` : sha256(bytes);
+          if (got !== hash) bad.push(key);
+        } else {
+          const k = name.replace(/\.json$/, '');
+          runs.push(k);
+          const entry = JSON.parse(bytes.toString('utf8')) as { key: string; fingerprint: string };
+          if (entry.key !== k || sha256(Buffer.from(entry.fingerprint)) !== k) bad.push(key);
+        }
+      }
+    }
+    return { objects: objects.sort(), runs: runs.sort(), bad };
+  });
+}
+
+/** Replaces what the remote holds under `key` (as an attacker or bit rot would). */
+async function tamper(r: TestRemote, key: string, edit: (bytes: Buffer) => string): Promise<void> {
+  const tmp = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orchestrator-remote-tamper-')));
+  remoteDirs.push(tmp);
+  await withBackend(r, async (backend) => {
+    const file = path.join(tmp, 'x');
+    await backend.download(key, file);
+    const text = edit(readFileSync(file));
+    writeFileSync(file, text);
+    await backend.upload(file, key, Buffer.byteLength(text));
+  });
+}
 
 const N_FILES = 30;
 const pipeline = () =>
@@ -54,40 +125,14 @@ const pipeline = () =>
 /** A fresh clone of `p`: what git would carry (pipeline, params, inputs, lock, the committed config). */
 function cloneOf(p: Project, withLock = true): Project {
   const files: Record<string, string> = { 'pipeline.yaml': p.read('pipeline.yaml'), 'in.txt': p.read('in.txt'), '.orchestrator/config': p.read('.orchestrator/config') };
+  // The same user on another machine has the same local settings.
+  if (p.exists('.orchestrator/config.local')) files['.orchestrator/config.local'] = p.read('.orchestrator/config.local');
   if (withLock) files['pipeline.lock'] = p.read('pipeline.lock');
   return createProject(files);
 }
 
 function sha256(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Every key under objects/ and runs/ of a folder remote, checked: objects hash to their names, entries to their keys. */
-function remoteKeys(folder: string): { objects: string[]; runs: string[]; bad: string[] } {
-  const objects: string[] = [];
-  const runs: string[] = [];
-  const bad: string[] = [];
-  for (const top of ['objects', 'runs']) {
-    const base = path.join(folder, top);
-    if (!existsSync(base)) continue;
-    for (const prefix of readdirSync(base)) {
-      for (const name of readdirSync(path.join(base, prefix))) {
-        const bytes = readFileSync(path.join(base, prefix, name));
-        if (top === 'objects') {
-          const hash = prefix + name;
-          objects.push(hash);
-          const got = hash.endsWith('.dir') ? `${sha256(bytes)}.dir` : sha256(bytes);
-          if (got !== hash) bad.push(`objects/${prefix}/${name}`);
-        } else {
-          const key = name.replace(/\.json$/, '');
-          runs.push(key);
-          const entry = JSON.parse(bytes.toString('utf8')) as { key: string; fingerprint: string };
-          if (entry.key !== key || sha256(Buffer.from(entry.fingerprint)) !== key) bad.push(`runs/${prefix}/${name}`);
-        }
-      }
-    }
-  }
-  return { objects: objects.sort(), runs: runs.sort(), bad };
 }
 
 function localObjects(p: Project): string[] {
@@ -98,20 +143,20 @@ function localObjects(p: Project): string[] {
     .sort();
 }
 
-async function builtAndPushed(remote: RemoteKind, extra: string[] = []): Promise<{ a: Project; url: string }> {
-  const url = remote.make();
+async function builtAndPushed(remote: RemoteKind, extra: string[] = []): Promise<{ a: Project; r: TestRemote }> {
+  const r = newRemote(remote);
   const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-  await a.runOk(['remote', 'add', '--default', 'origin', url]);
+  await addRemote(a, r);
   await a.runOk(['repro']);
   await a.runOk(['push', ...extra]);
-  return { a, url };
+  return { a, r };
 }
 
 for (const remote of REMOTES) {
   describe(`remote: ${remote.kind}`, () => {
     it('push from A, then repro --pull in a fresh clone B restores every stage without running any', async () => {
-      const { a, url } = await builtAndPushed(remote);
-      expect(remoteKeys(remote.folder(url)).bad).toEqual([]);
+      const { a, r: rem } = await builtAndPushed(remote);
+      expect((await remoteKeys(rem)).bad).toEqual([]);
       const b = cloneOf(a);
       const r = await b.runOk(['repro', '--pull']);
       expect(r.lines.filter((l) => /^(gen|use): /.test(l))).toEqual(['gen: restored from the cache', 'use: restored from the cache']);
@@ -133,9 +178,9 @@ for (const remote of REMOTES) {
     });
 
     it('repro --push pushes what it built; pull then restores it elsewhere', async () => {
-      const url = remote.make();
+      const rem = newRemote(remote);
       const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-      await a.runOk(['remote', 'add', '-d', 'origin', url]);
+      await addRemote(a, rem);
       const r = await a.runOk(['repro', '--push']);
       expect(r.stdout).toMatch(/Pushed \d+ object\(s\) to origin/);
       const b = cloneOf(a);
@@ -145,9 +190,9 @@ for (const remote of REMOTES) {
     });
 
     it('status --cloud says what is missing where', async () => {
-      const url = remote.make();
+      const rem = newRemote(remote);
       const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-      await a.runOk(['remote', 'add', '-d', 'origin', url]);
+      await addRemote(a, rem);
       await a.runOk(['repro']);
       const before = JSON.parse((await a.runOk(['status', '--cloud', '--json'])).stdout) as { inSync: boolean; outs: { path: string; objects: number; missingOnRemote: number; missingLocally: number }[] };
       expect(before.inSync).toBe(false);
@@ -162,12 +207,10 @@ for (const remote of REMOTES) {
     });
 
     it('a tampered object on the remote is refused, reported by key, and never placed or restored', async () => {
-      const { a, url } = await builtAndPushed(remote);
+      const { a, r: rem } = await builtAndPushed(remote);
       const hash = a.lock().stages.gen!.outs!.find((o) => o.path === 'single.txt')!.hash;
       const key = `objects/${hash.slice(0, 2)}/${hash.slice(2)}`;
-      const file = path.join(remote.folder(url), key);
-      chmodSync(file, 0o644);
-      writeFileSync(file, 'tampered\n');
+      await tamper(rem, key, () => 'tampered\n');
 
       const b = cloneOf(a);
       const r = await b.run(['pull']);
@@ -187,15 +230,14 @@ for (const remote of REMOTES) {
     });
 
     it('a tampered run-cache entry on the remote is refused', async () => {
-      const { a, url } = await builtAndPushed(remote, ['--run-cache']);
-      const runs = path.join(remote.folder(url), 'runs');
-      const prefix = readdirSync(runs)[0]!;
-      const name = readdirSync(path.join(runs, prefix))[0]!;
-      const file = path.join(runs, prefix, name);
-      const entry = JSON.parse(readFileSync(file, 'utf8')) as { fingerprint: string };
-      entry.fingerprint = `${entry.fingerprint} `;
-      chmodSync(file, 0o644);
-      writeFileSync(file, JSON.stringify(entry));
+      const { a, r: rem } = await builtAndPushed(remote, ['--run-cache']);
+      const k = (await remoteKeys(rem)).runs[0]!;
+      const [prefix, name] = [k.slice(0, 2), `${k}.json`];
+      await tamper(rem, `runs/${prefix}/${name}`, (bytes) => {
+        const entry = JSON.parse(bytes.toString('utf8')) as { fingerprint: string };
+        entry.fingerprint = `${entry.fingerprint} `;
+        return JSON.stringify(entry);
+      });
       const c = cloneOf(a, false);
       const r = await c.run(['fetch', '--run-cache']);
       expect(r.code).toBe(1);
@@ -205,20 +247,20 @@ for (const remote of REMOTES) {
 
     for (const after of [1, 12, N_FILES]) {
       it(`push killed after ${after} objects, then repeated, leaves both sides consistent`, async () => {
-        const url = remote.make();
+        const rem = newRemote(remote);
         const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-        await a.runOk(['remote', 'add', '-d', 'origin', url]);
+        await addRemote(a, rem);
         await a.runOk(['repro']);
         const bg = a.start(['push', '-j', '2', '--run-cache'], { env: { ORCHESTRATOR_TRANSFER_PAUSE_AFTER: String(after) } });
         await waitFor(() => bg.stderr().includes('transfer paused'), 'the push to pause');
         bg.child.kill('SIGKILL');
         await bg.result;
-        const partial = remoteKeys(remote.folder(url));
+        const partial = await remoteKeys(rem);
         expect(partial.bad).toEqual([]);
         // Order: no manifest or run-cache entry is visible before everything it names.
         if (partial.objects.some((h) => h.endsWith('.dir'))) expect(partial.objects.length).toBeGreaterThan(N_FILES);
         await a.runOk(['push', '--run-cache']);
-        const full = remoteKeys(remote.folder(url));
+        const full = await remoteKeys(rem);
         expect(full.bad).toEqual([]);
         expect(full.objects).toEqual(localObjects(a));
         expect(full.runs.length).toBe(2);
@@ -245,18 +287,18 @@ for (const remote of REMOTES) {
     }
 
     it('two pushes of overlapping data at once both succeed and the remote holds both', async () => {
-      const url = remote.make();
+      const rem = newRemote(remote);
       const make = (input: string) => createProject({ 'pipeline.yaml': pipeline(), 'in.txt': input });
       // a1 and a2 push the same objects; a3 shares none of its outputs' bytes but races on the same folders.
       const [a1, a2] = [make('v1\n'), make('v1\n')];
       const a3 = make('v3\n');
       for (const p of [a1, a2, a3]) {
-        await p.runOk(['remote', 'add', '-d', 'origin', url]);
+        await addRemote(p, rem);
         await p.runOk(['repro']);
       }
       const results = await Promise.all([a1, a2, a3].map((p) => p.run(['push', '--run-cache', '-j', '3'])));
       for (const r of results) expect(r.code, r.stderr).toBe(0);
-      const keys = remoteKeys(remote.folder(url));
+      const keys = await remoteKeys(rem);
       expect(keys.bad).toEqual([]);
       expect(keys.objects).toEqual([...new Set([...localObjects(a1), ...localObjects(a3)])].sort());
       for (const src of [a1, a3]) {
@@ -267,20 +309,20 @@ for (const remote of REMOTES) {
     });
 
     it('gc --cloud keeps on the remote exactly what gc keeps locally, and --dry removes nothing', async () => {
-      const url = remote.make();
+      const rem = newRemote(remote);
       const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
-      await a.runOk(['remote', 'add', '-d', 'origin', url]);
+      await addRemote(a, rem);
       await a.runOk(['repro']);
       await a.runOk(['push', '--run-cache']);
       a.write('in.txt', 'v2\n');
       await a.runOk(['repro']);
       await a.runOk(['push', '--run-cache']);
-      const before = remoteKeys(remote.folder(url));
+      const before = await remoteKeys(rem);
       const dry = await a.runOk(['gc', '--cloud', '--dry', '--keep-runs', '0']);
       expect(dry.stdout).toMatch(/Would remove [1-9]\d* object\(s\)\/entries on origin/);
-      expect(remoteKeys(remote.folder(url))).toEqual(before);
+      expect(await remoteKeys(rem)).toEqual(before);
       await a.runOk(['gc', '--cloud', '--keep-runs', '0']);
-      const after = remoteKeys(remote.folder(url));
+      const after = await remoteKeys(rem);
       expect(after.objects).toEqual(localObjects(a));
       expect(after.runs.length).toBe(2);
       const b = cloneOf(a);
@@ -291,7 +333,7 @@ for (const remote of REMOTES) {
       // From a fresh clone that never saw the run-cache entries: the runs its lock describes stay.
       const fresh = cloneOf(a);
       await fresh.runOk(['gc', '--cloud', '--keep-runs', '0']);
-      expect(remoteKeys(remote.folder(url))).toEqual(after);
+      expect(await remoteKeys(rem)).toEqual(after);
       const c = cloneOf(a, false);
       await c.runOk(['repro', '--pull']);
       expect(c.counts('gen', 'use')).toEqual({ gen: 0, use: 0 });
