@@ -246,7 +246,7 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?
         ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure: { kind: 'failed-before' }, durationMs: 0 });
         return 'failed';
       }
-      if (opts.remote && !opts.force && !ctx.pulled.has(stage.name) && restoreFailure === undefined) {
+      if (opts.remote && !opts.force && !stage.alwaysChanged && !ctx.pulled.has(stage.name) && restoreFailure === undefined) {
         ctx.pulled.add(stage.name);
         const lock = observed.observation.lock;
         const lockOuts = lock && inputChanges(observed.observation, lock).length === 0 ? lock.outs : undefined;

@@ -16,7 +16,7 @@ export function transferProgress(write: (text: string) => void, isTTY: boolean):
   let lastLine = 0;
   const line = (): string => {
     const secs = Math.max((Date.now() - started) / 1000, 0.001);
-    return `${verb}: ${done}/${total} objects, ${formatBytes(bytes)}${totalBytes ? ` of ${formatBytes(totalBytes)}` : ''}, ${formatBytes(bytes / secs)}/s`;
+    return `${verb}: ${done}/${total} objects, ${formatBytes(bytes)}${totalBytes ? ` of ${formatBytes(totalBytes)}` : ''}, ${formatBytes(Math.round(bytes / secs))}/s`;
   };
   return {
     start(v, objects, b) {

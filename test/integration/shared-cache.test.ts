@@ -109,6 +109,21 @@ describe('a shared cache folder', () => {
     await a.runOk(['gc', '--dry']);
   });
 
+  it('sweep variants use the configured cache.dir: the main workspace then restores a variant\'s build', async () => {
+    const shared = tempDir();
+    const p = createProject({
+      'pipeline.yaml': 'stages:\n  gen:\n    cmd: echo ${n} > out.txt\n    params: [n]\n    outs: [out.txt]\n',
+      'params.yaml': 'n: 3\n',
+      '.orchestrator/config': `[cache]\n    dir = ${path.join(shared, 'cache')}\n`,
+    });
+    await p.runOk(['sweep', 'run', 'ns', '-S', 'n=2,3']);
+    expect(readdirSync(path.join(shared, 'cache/objects')).length).toBeGreaterThan(0);
+    expect(p.exists('.orchestrator/cache/objects')).toBe(false);
+    const r = await p.runOk(['repro']);
+    expect(r.lines).toContain('gen: restored from the run-cache');
+    expect(p.read('out.txt')).toBe('3\n');
+  });
+
   it('two Unix users of one group share it: group-writable setgid folders, read-only objects, restores and quarantine across users', async () => {
     const groupGid = Number(execFileSync('getent', ['group', 'orch-share'], { encoding: 'utf8' }).split(':')[2]);
     const shared = tempDir();

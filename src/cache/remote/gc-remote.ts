@@ -4,7 +4,8 @@ import { isDirHash } from '../../hash/types.js';
 import type { ObjectStore } from '../object-store.js';
 import { checkFetched } from '../object-store.js';
 import { RemoteError, type RemoteBackend, type RemoteKey } from './backend.js';
-import { objectKey, runKey, withRetry, type OutRef } from './transfer.js';
+import { checkRunEntry, objectKey, runKey, withRetry, type OutRef } from './transfer.js';
+import type { RunCacheEntry } from '../run-cache.js';
 
 export interface RemoteGcReport {
   removed: RemoteKey[];
@@ -23,10 +24,30 @@ export async function collectRemoteGarbage(
   backend: RemoteBackend,
   keptOuts: readonly OutRef[],
   keptRuns: readonly string[],
-  opts: { dry: boolean; signal: AbortSignal },
+  opts: { dry: boolean; signal: AbortSignal; keepRuns: number; lockedHashes: ReadonlySet<string> },
 ): Promise<RemoteGcReport> {
   const live = new Set<RemoteKey>(keptRuns.map(runKey));
-  for (const o of keptOuts) {
+  const outs = [...keptOuts];
+  // Entries only the remote has (pushed from other clones) get gc's rules too: the run a lock
+  // describes is kept, and the --keep-runs newest per stage.
+  const remoteOnly: RunCacheEntry[] = [];
+  for await (const k of backend.list('runs/', { signal: opts.signal })) {
+    if (live.has(k)) continue;
+    const entry = await readRemoteEntry(store, backend, k, opts.signal);
+    if (entry) remoteOnly.push(entry);
+  }
+  const byStage = new Map<string, RunCacheEntry[]>();
+  for (const e of remoteOnly) (byStage.get(e.stage) ?? byStage.set(e.stage, []).get(e.stage)!).push(e);
+  for (const entries of byStage.values()) {
+    entries.sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : 0));
+    entries.forEach((e, i) => {
+      if (i < opts.keepRuns || e.outs.every((o) => opts.lockedHashes.has(o.hash))) {
+        live.add(runKey(e.key));
+        outs.push(...e.outs);
+      }
+    });
+  }
+  for (const o of outs) {
     live.add(objectKey(o.hash));
     if (!isDirHash(o.hash) || live.has(`${objectKey(o.hash)}#listed`)) continue;
     live.add(`${objectKey(o.hash)}#listed`);
@@ -49,6 +70,21 @@ export async function collectRemoteGarbage(
     }
   }
   return { removed: doomed.sort(), kept };
+}
+
+/** A remote run-cache entry, checked as a fetch checks it; undefined (so it is garbage) when bad. */
+async function readRemoteEntry(store: ObjectStore, backend: RemoteBackend, key: RemoteKey, signal: AbortSignal): Promise<RunCacheEntry | undefined> {
+  const tmp = await store.tempPath('gc-run');
+  try {
+    await withRetry(() => backend.download(key, tmp, { signal }), signal);
+    const checked = checkRunEntry(readFileSync(tmp, 'utf8'), key.slice(key.lastIndexOf('/') + 1, -'.json'.length));
+    return typeof checked === 'string' ? undefined : checked;
+  } catch (e) {
+    if (e instanceof RemoteError && e.kind === 'not-found') return undefined;
+    throw e;
+  } finally {
+    await fsp.rm(tmp, { force: true });
+  }
 }
 
 async function manifestFiles(store: ObjectStore, backend: RemoteBackend, hash: string, signal: AbortSignal): Promise<string[]> {

@@ -37,7 +37,8 @@ export async function openRemote(config: RemoteConfig): Promise<RemoteBackend> {
  * bundle in `dist/bundle/`, the unbundled copy tsc left next to it; undefined when neither exists.
  */
 async function importSibling(file: string): Promise<Record<string, unknown> | undefined> {
-  for (const rel of [`./${file}`, `../cache/remote/${file}`]) {
+  // The .ts source last: tests run the sources through vitest.
+  for (const rel of [`./${file}`, `../cache/remote/${file}`, `./${file.replace(/\.js$/, '.ts')}`]) {
     const url = new URL(rel, import.meta.url);
     if (existsSync(fileURLToPath(url))) return (await import(url.href)) as Record<string, unknown>;
   }

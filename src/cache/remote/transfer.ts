@@ -4,8 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseDirListing } from '../../hash/manifest.js';
 import { isDirHash } from '../../hash/types.js';
 import { mapLimit } from '../../util/concurrency.js';
-import { CorruptObjectError, MissingObjectError, type ObjectStore } from '../object-store.js';
-import { checkFetched } from '../object-store.js';
+import { checkFetched, CorruptObjectError, MissingObjectError, type ObjectStore } from '../object-store.js';
 import { parseEntry, type RunCache, type RunCacheEntry, type RunCacheOut } from '../run-cache.js';
 import { RemoteError, type RemoteBackend, type RemoteKey } from './backend.js';
 
@@ -166,11 +165,6 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
   return report;
 }
 
-/** A run-cache entry as fetched: checked, not yet placed. */
-export interface FetchedRun {
-  entry: RunCacheEntry;
-}
-
 /**
  * Checks a fetched run-cache entry. It has no content hash in its name, but its key is the sha256 of
  * its fingerprint text: the entry must parse, carry the key its name says, hash to it, and name only
@@ -252,7 +246,6 @@ export async function fetch(
   const dirs = [...new Set(wanted.filter((o) => o.cache !== false && isDirHash(o.hash)).map((o) => o.hash))];
   for (const o of wanted) if (o.cache !== false && !isDirHash(o.hash)) files.set(o.hash, o.size);
   await mapLimit(dirs, ctx.jobs, async (h) => {
-    let text: Buffer;
     if (await store.has(h)) {
       try {
         const listing = await store.readDirListing(h);
@@ -271,8 +264,7 @@ export async function fetch(
       await fsp.rm(tmp, { force: true });
       return void report.bad.push({ key: objectKey(h), problem });
     }
-    text = readFileSync(tmp);
-    const listing = parseDirListing(text);
+    const listing = parseDirListing(readFileSync(tmp));
     manifestFiles.set(h, listing.entries.map((e) => e.hash));
     for (const e of listing.entries) files.set(e.hash, e.size);
     pendingManifests.set(h, tmp);

@@ -8,11 +8,11 @@ import { EXIT, type Io } from '../io.js';
 import { reportRemoteError } from './transfer.js';
 
 /** `gc --cloud`: the local gc already done (or dry-run) by `report`; the remote loses what it did not keep. */
-export async function cloudGc(ws: Workspace, remote: ConfiguredRemote, report: GcReport, flags: { dry: boolean; json: boolean }, io: Io): Promise<number> {
+export async function cloudGc(ws: Workspace, remote: ConfiguredRemote, report: GcReport, flags: { dry: boolean; json: boolean; keepRuns: number }, io: Io): Promise<number> {
   try {
     const backend = await openRemote(remote);
     try {
-      const r = await collectRemoteGarbage(ws.store, backend, report.keptOuts, report.keptRuns, { dry: flags.dry, signal: new AbortController().signal });
+      const r = await collectRemoteGarbage(ws.store, backend, report.keptOuts, report.keptRuns, { dry: flags.dry, signal: new AbortController().signal, keepRuns: flags.keepRuns, lockedHashes: new Set(report.keptOuts.map((o) => o.hash)) });
       const removedBytes = report.removed.reduce((n, o) => n + o.size, 0);
       if (flags.json) {
         io.out(`${JSON.stringify({ dry: flags.dry, local: { removedObjects: report.removed.map((o) => o.hash), removedRuns: report.removedRuns, keptObjects: report.keptObjects }, remote: { name: remote.name, removed: r.removed, kept: r.kept } }, null, 2)}\n`);

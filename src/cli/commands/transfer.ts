@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { RemoteError, type RemoteBackend } from '../../cache/remote/backend.js';
-import { openRemote, schemeOf } from '../../cache/remote/registry.js';
+import { openRemote } from '../../cache/remote/registry.js';
 import { cloudStatus, fetch, push, runKey, type OutRef, type TransferContext, type TransferReport } from '../../cache/remote/transfer.js';
 import type { RunCacheEntry } from '../../cache/run-cache.js';
 import { loadProjectConfig, type ConfiguredRemote } from '../../config/remote-config.js';
@@ -251,4 +251,3 @@ export async function cloudStatusCommand(root: string, targets: string[], flags:
   }
 }
 
-export { schemeOf };
