@@ -141,3 +141,34 @@ if [ ${#onnx_missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${onnx_missing[@]}" >"$log_dir/apt-onnx.log" 2>&1 || { cat "$log_dir/apt-onnx.log"; exit 1; }
 fi
 echo "== python3-onnx $(/usr/bin/python3 -c 'import onnx; print(onnx.__version__)'), $(/usr/bin/chromium --version 2>/dev/null | head -n 1)"
+
+# --- Shared cache (issue 16): two Unix users of one group, for the test that runs the CLI as each of
+# them on one cache.dir (test/integration/shared-cache.test.ts). Idempotent: existing ones are kept.
+getent group orch-share >/dev/null || groupadd orch-share
+for u in orch-u1 orch-u2; do
+  # Each with its own primary group, orch-share only as a supplementary one (as in a research group), so
+  # the setgid folders, not the primary group, decide the group of what they write.
+  id -u "$u" >/dev/null 2>&1 || useradd --no-create-home --user-group --groups orch-share --shell /usr/sbin/nologin "$u"
+done
+echo "== shared cache users: $(id orch-u1), $(id orch-u2)"
+
+# --- Remote storage (S3, SSH) tests and benchmark: programs only. The tests start their own servers
+# per test file on free ports of 127.0.0.1 (test/cache/remote/servers.ts): s3rver from node_modules
+# (devDependency, pinned 3.7.1) and a private `sshd -D -f CONFIG` with host and user keys generated
+# by ssh-keygen, so nothing here needs to stay running or be cleaned up. rclone is the peer that
+# bench/remote.mjs measures push and pull against.
+remote_pkgs=()
+[ -x /usr/sbin/sshd ] || remote_pkgs+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || remote_pkgs+=(openssh-client)
+command -v rclone >/dev/null 2>&1 || remote_pkgs+=(rclone)
+if [ "${#remote_pkgs[@]}" -gt 0 ]; then
+  echo "== installing ${remote_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "${remote_pkgs[@]}" >"$log_dir/apt-remote.log" 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${remote_pkgs[@]}" >>"$log_dir/apt-remote.log" 2>&1; } \
+    || { cat "$log_dir/apt-remote.log"; exit 1; }
+fi
+# sshd refuses to start without its privilege-separation directory.
+mkdir -p /run/sshd
+[ -f node_modules/s3rver/bin/s3rver.js ] || { echo "error: s3rver missing from node_modules (run npm ci first)" >&2; exit 1; }
+echo "== remotes: $(/usr/sbin/sshd -V 2>&1 | head -n 1), rclone $(rclone version 2>/dev/null | head -n 1 | awk '{print $2}'), s3rver $(node -p "require('./node_modules/s3rver/package.json').version")"

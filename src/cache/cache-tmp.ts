@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { uniqueSuffix } from '../util/atomic-write.js';
+import { makeSharedDirs } from './shared-dirs.js';
 
 /** Temp files older than this are leftovers of a crashed process, not a put in progress. */
 export const STALE_TMP_MS = 60 * 60 * 1000;
@@ -12,12 +13,15 @@ export const STALE_TMP_MS = 60 * 60 * 1000;
 export class CacheTmp {
   private cleaned: Promise<void> | undefined;
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly shared = false,
+  ) {}
 
   /** Create the directory and, once per instance, sweep stale leftovers. */
   prepare(): Promise<void> {
     this.cleaned ??= (async () => {
-      await fsp.mkdir(this.dir, { recursive: true });
+      await makeSharedDirs(this.dir, this.shared);
       await sweepStale(this.dir, Date.now() - STALE_TMP_MS);
     })();
     return this.cleaned;

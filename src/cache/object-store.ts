@@ -1,4 +1,4 @@
-import { constants as fsc, lstatSync, mkdirSync, promises as fsp, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as fsc, lstatSync, promises as fsp, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { hashFile, sha256Hex } from '../hash/hash-file.js';
 import { manifestHashOfBytes, parseDirListing, serializeManifest, type DirListing } from '../hash/manifest.js';
@@ -10,6 +10,7 @@ import { CacheTmp } from './cache-tmp.js';
 import { CorruptObjectError, MissingObjectError } from './errors.js';
 import { isObjectName, objectPathIn } from './object-path.js';
 import { Quarantine } from './quarantine.js';
+import { makeSharedDirs, makeSharedDirsSync } from './shared-dirs.js';
 import { restoreObject, type RestoredFile, type RestoreOptions } from './restore.js';
 
 export { CorruptObjectError, MissingObjectError } from './errors.js';
@@ -32,6 +33,8 @@ export interface ObjectStoreOptions {
   concurrency?: number;
   /** Above this many existing objects (or bytes), a directory commit re-hashes them on all cores. */
   verifyPoolThreshold?: PoolThreshold;
+  /** `cache.shared = group`: folders created group-writable and setgid, so a group shares the cache. */
+  shared?: boolean;
 }
 
 const DEFAULT_CONCURRENCY = 32;
@@ -43,6 +46,26 @@ const VERIFY_BATCH = 64;
  * bytes are the bytes that were hashed.
  */
 const SMALL_FILE = 256 * 1024;
+
+/** Why fetched bytes in `file` are not object `hash`; undefined when they are. */
+export async function checkFetched(file: string, hash: string): Promise<string | undefined> {
+  const st = lstatSync(file);
+  if (!isDirHash(hash) && st.size > SMALL_FILE) {
+    const got = (await hashFile(file)).hash;
+    return got === hash ? undefined : `its bytes hash to ${got}`;
+  }
+  const bytes = readFileSync(file);
+  const got = isDirHash(hash) ? manifestHashOfBytes(bytes) : sha256Hex(bytes);
+  if (got !== hash) return `its bytes hash to ${got}`;
+  if (!isDirHash(hash)) return undefined;
+  try {
+    const listing = parseDirListing(bytes);
+    const bad = listing.entries.find((e) => !/^[0-9a-f]{64}$/.test(e.hash));
+    return bad ? `its manifest lists a malformed hash for ${bad.path}` : undefined;
+  } catch (err) {
+    return `not a readable manifest (${(err as Error).message})`;
+  }
+}
 
 /** What is wrong with a stored object; undefined when it is sound. */
 export type ObjectProblem = { kind: 'missing' } | { kind: 'corrupt'; problem: string };
@@ -61,16 +84,18 @@ export class ObjectStore {
   private readonly verifyPoolThreshold: PoolThreshold;
   private readonly madePrefixes = new Set<string>();
   readonly quarantine: Quarantine;
+  readonly shared: boolean;
 
   constructor(
     readonly cacheDir: string,
     opts: ObjectStoreOptions = {},
   ) {
     this.objectsDir = path.join(cacheDir, 'objects');
-    this.tmp = new CacheTmp(path.join(cacheDir, 'tmp'));
+    this.shared = opts.shared ?? false;
+    this.tmp = new CacheTmp(path.join(cacheDir, 'tmp'), this.shared);
     this.concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
     this.verifyPoolThreshold = opts.verifyPoolThreshold ?? DEFAULT_POOL_THRESHOLD;
-    this.quarantine = new Quarantine(path.join(cacheDir, 'quarantine'));
+    this.quarantine = new Quarantine(path.join(cacheDir, 'quarantine'), this.shared);
   }
 
   objectPath(hash: string): string {
@@ -118,7 +143,7 @@ export class ObjectStore {
       } catch (err) {
         // The prefix directory is missing (first object under it, or gc removed it).
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        mkdirSync(path.dirname(dest), { recursive: true });
+        makeSharedDirsSync(path.dirname(dest), this.shared);
         renameSync(tmp, dest);
       }
     } catch (err) {
@@ -234,6 +259,33 @@ export class ObjectStore {
     return restoreObject(this, hash, listing, absDest, { concurrency: this.concurrency, ...opts });
   }
 
+  /** A fresh name in the cache's tmp folder (same filesystem as the objects), for bytes fetched from a remote. */
+  async tempPath(tag: string): Promise<string> {
+    await this.tmp.prepare();
+    return this.tmp.name(tag);
+  }
+
+  /**
+   * Makes the fetched file `tmp` object `hash` if, and only if, its bytes hash to that name (a
+   * manifest must also parse and list only well-formed hashes): the object appears by rename,
+   * so no reader ever sees unverified bytes. A refused file is deleted; returns what was wrong.
+   */
+  async adoptTemp(tmp: string, hash: string): Promise<string | undefined> {
+    try {
+      const problem = await checkFetched(tmp, hash);
+      if (problem !== undefined) {
+        await fsp.rm(tmp, { force: true });
+        return problem;
+      }
+      await fsp.chmod(tmp, 0o444);
+      await this.renameIntoPlace(tmp, hash);
+      return undefined;
+    } catch (err) {
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+
   /** Every stored hash, manifests included. */
   async *listObjects(): AsyncIterable<string> {
     const prefixes = await fsp.readdir(this.objectsDir).catch(() => [] as string[]);
@@ -344,14 +396,14 @@ export class ObjectStore {
     const prefix = hash.slice(0, 2);
     const dir = path.join(this.objectsDir, prefix);
     if (!this.madePrefixes.has(prefix)) {
-      await fsp.mkdir(dir, { recursive: true });
+      await makeSharedDirs(dir, this.shared);
       this.madePrefixes.add(prefix);
     }
     try {
       await fsp.rename(tmp, this.objectPath(hash));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await fsp.mkdir(dir, { recursive: true });
+      await makeSharedDirs(dir, this.shared);
       await fsp.rename(tmp, this.objectPath(hash));
     }
   }

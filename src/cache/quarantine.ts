@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { uniqueSuffix } from '../util/atomic-write.js';
+import { makeSharedDirs } from './shared-dirs.js';
 
 /**
  * `<cacheDir>/quarantine/`: objects whose bytes did not match their name. Moved, not deleted, so
@@ -8,7 +9,10 @@ import { uniqueSuffix } from '../util/atomic-write.js';
  * Nothing reads from here; `gc` does not look here, delete it by hand once inspected.
  */
 export class Quarantine {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly shared = false,
+  ) {}
 
   /**
    * Move `objectPath` (a file, or whatever took its place) here; returns the new path, or undefined
@@ -17,7 +21,7 @@ export class Quarantine {
   async take(objectPath: string, hash: string): Promise<string | undefined> {
     const target = path.join(this.dir, `${hash}-${uniqueSuffix()}`);
     try {
-      await fsp.mkdir(this.dir, { recursive: true });
+      await makeSharedDirs(this.dir, this.shared);
       await fsp.rename(objectPath, target);
       return target;
     } catch (err) {

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, promises as fsp, readFileSync } from 'node:fs';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomicSync } from '../util/atomic-write.js';
+import { makeSharedDirsSync } from './shared-dirs.js';
 
 export interface RunCacheOut {
   path: string;
@@ -37,7 +38,11 @@ export class RunCache {
   private readonly pending: Map<string, RunCacheEntry>;
   private writeScheduled = false;
 
-  constructor(readonly cacheDir: string) {
+  constructor(
+    readonly cacheDir: string,
+    /** `cache.shared = group`: folders and entries writable by the group. */
+    private readonly shared = false,
+  ) {
     this.runsDir = path.join(cacheDir, 'runs');
     let pending = pendingByDir.get(this.runsDir);
     if (!pending) pendingByDir.set(this.runsDir, (pending = new Map()));
@@ -103,12 +108,13 @@ export class RunCache {
       created: entry.created,
     };
     const text = `${JSON.stringify(doc, null, 2)}\n`;
+    const mode = this.shared ? 0o664 : 0o644;
     try {
-      writeFileAtomicSync(file, text, { durable: false });
+      writeFileAtomicSync(file, text, { durable: false, mode });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileAtomicSync(file, text, { durable: false });
+      makeSharedDirsSync(path.dirname(file), this.shared);
+      writeFileAtomicSync(file, text, { durable: false, mode });
     }
   }
 
@@ -129,7 +135,8 @@ export class RunCache {
   }
 }
 
-function parseEntry(text: string): RunCacheEntry | undefined {
+/** An entry's JSON, checked field by field; undefined when it is not a well-formed entry. */
+export function parseEntry(text: string): RunCacheEntry | undefined {
   const d = JSON.parse(text) as Partial<RunCacheEntry> | null;
   if (!d || typeof d.key !== 'string' || typeof d.stage !== 'string' || typeof d.fingerprint !== 'string') return undefined;
   if (typeof d.created !== 'string' || !Array.isArray(d.outs)) return undefined;

@@ -83,10 +83,13 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .option('-v, --verbose', 'stream every stage\'s output, prefixed by the stage name')
     .addOption(resourcesOption('set a capacity, e.g. --resources vivado_license=2 cpus=8 (default: cpus and mem_gb of this machine, plus pipeline.yaml resources:)'))
     .option('-S, --set-param <key=value>', 'write a param into its params file first (keeps comments), e.g. -S model.bits=4 or -S other.yaml:a.b=1; repeatable', collect, [])
+    .option('--pull', 'before running a stage, fetch its run-cache entry or outputs from the remote if it has them, and restore instead')
+    .option('--push', 'at the end, push the outputs and run-cache entries of what was built to the remote')
+    .option('-r, --remote <name>', 'the remote for --pull/--push (default: core.remote)')
     .action(
       (
         targets: string[],
-        o: { force?: boolean; singleItem?: boolean; downstream?: boolean; dry?: boolean; jobs: number; keepGoing?: boolean; runCache: boolean; wait: boolean; verbose?: boolean; resources?: Record<string, number>; setParam: string[] },
+        o: { force?: boolean; singleItem?: boolean; downstream?: boolean; dry?: boolean; jobs: number; keepGoing?: boolean; runCache: boolean; wait: boolean; verbose?: boolean; resources?: Record<string, number>; setParam: string[]; pull?: boolean; push?: boolean; remote?: string },
       ) =>
         run(async () => {
           if (o.setParam.length > 0) {
@@ -107,6 +110,9 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
               keepGoing: !!o.keepGoing,
               verbose: !!o.verbose,
               resources: o.resources ?? {},
+              pull: !!o.pull,
+              push: !!o.push,
+              ...(o.remote ? { remote: o.remote } : {}),
             },
             io,
           );
@@ -120,8 +126,12 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .option('-s, --single-item', 'only the targets, not their upstream stages')
     .option('--downstream', 'the targets and every stage that depends on them')
     .option('--json', 'print one JSON document')
-    .action((targets: string[], o: { singleItem?: boolean; downstream?: boolean; json?: boolean }) =>
+    .option('-c, --cloud', 'compare the cache with a remote: what is missing where')
+    .option('-r, --remote <name>', 'with --cloud: the remote (default: core.remote)')
+    .option('--run-cache', 'with --cloud: also run-cache entries')
+    .action((targets: string[], o: { singleItem?: boolean; downstream?: boolean; json?: boolean; cloud?: boolean; remote?: string; runCache?: boolean }) =>
       run(async () => {
+        if (o.cloud) return (await import('./commands/transfer.js')).cloudStatusCommand(root(), targets, { ...(o.remote ? { remote: o.remote } : {}), runCache: !!o.runCache, json: !!o.json }, io);
         const { statusCommand } = await import('./commands/status.js');
         return statusCommand(root(), targets, { json: !!o.json, single: !!o.singleItem, downstream: !!o.downstream }, io);
       })(),
@@ -173,10 +183,13 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .option('--dry', 'list what would be removed, remove nothing')
     .addOption(new Option('--keep-runs <n>', 'run-cache entries to keep per stage, newest first (the locked run is always kept)').default(3).argParser(nonNegativeInt))
     .option('--json', 'print one JSON document')
-    .action((o: { dry?: boolean; keepRuns: number; json?: boolean }) =>
+    .option('-c, --cloud', 'also remove from the remote what these keep rules do not keep')
+    .option('-r, --remote <name>', 'with --cloud: the remote (default: core.remote)')
+    .option('--force-shared', 'also when the cache is a shared cache.dir (other workspaces lose what only they use)')
+    .action((o: { dry?: boolean; keepRuns: number; json?: boolean; cloud?: boolean; remote?: string; forceShared?: boolean }) =>
       run(async () => {
         const { gcCommand } = await import('./commands/gc.js');
-        return gcCommand(root(), { ...o, dry: !!o.dry, json: !!o.json }, io);
+        return gcCommand(root(), { ...o, dry: !!o.dry, json: !!o.json, cloud: !!o.cloud }, io);
       })(),
     );
 
@@ -208,6 +221,86 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
         return logsCommand(root(), stage, { ...(o.run ? { run: o.run } : {}), list: !!o.list }, io);
       })(),
     );
+
+  // Remotes and shared caches: remote add/list/modify/remove/default, config, push, pull, fetch (status --cloud, repro --pull/--push and gc --cloud are options of those commands).
+  const remote = program.command('remote').description('Remotes: where push/pull/fetch move cached outputs (stored in .orchestrator/config; --local: .orchestrator/config.local).');
+  remote
+    .command('add')
+    .description('Add a remote: a folder (/mnt/group/cache, file://...), s3://bucket/prefix or ssh://user@host:port/path.')
+    .argument('<name>')
+    .argument('<url>')
+    .option('-d, --default', 'make it the default remote')
+    .option('-f, --force', 'replace a remote of that name')
+    .option('--local', 'write to .orchestrator/config.local (git-ignored)')
+    .action((name: string, url: string, o: { default?: boolean; force?: boolean; local?: boolean }) =>
+      run(async () => (await import('./commands/remote.js')).remoteAddCommand(root(), name, url, { default: !!o.default, force: !!o.force, local: !!o.local }, io))(),
+    );
+  remote
+    .command('list')
+    .description('List the remotes (credentials are never printed).')
+    .option('--json', 'print one JSON document')
+    .action((o: { json?: boolean }) => run(async () => (await import('./commands/remote.js')).remoteListCommand(root(), { json: !!o.json }, io))());
+  remote
+    .command('modify')
+    .description('Set a remote option (DVC names: endpointurl, region, profile, user, port, keyfile, known_hosts, jobs, ...); credentials only with --local.')
+    .argument('<name>')
+    .argument('<option>')
+    .argument('[value]')
+    .option('-u, --unset', 'remove the option')
+    .option('--local', 'write to .orchestrator/config.local (git-ignored)')
+    .action((name: string, option: string, value: string | undefined, o: { unset?: boolean; local?: boolean }) =>
+      run(async () => (await import('./commands/remote.js')).remoteModifyCommand(root(), name, option, value, { unset: !!o.unset, local: !!o.local }, io))(),
+    );
+  remote
+    .command('remove')
+    .description('Remove a remote (its data stays where it is).')
+    .argument('<name>')
+    .action((name: string) => run(async () => (await import('./commands/remote.js')).remoteRemoveCommand(root(), name, io))());
+  remote
+    .command('default')
+    .description('Print the default remote, or set it.')
+    .argument('[name]')
+    .option('-u, --unset', 'no default remote')
+    .option('--local', 'write to .orchestrator/config.local (git-ignored)')
+    .action((name: string | undefined, o: { unset?: boolean; local?: boolean }) =>
+      run(async () => (await import('./commands/remote.js')).remoteDefaultCommand(root(), name, { unset: !!o.unset, local: !!o.local }, io))(),
+    );
+  program
+    .command('config')
+    .description('Print or set core.remote, cache.dir (a cache folder outside the workspace, relative to .orchestrator/) or cache.shared (group).')
+    .argument('<key>')
+    .argument('[value]')
+    .option('-u, --unset', 'remove the setting')
+    .option('--local', 'write to .orchestrator/config.local (git-ignored)')
+    .option('--json', 'print one JSON document')
+    .action((key: string, value: string | undefined, o: { unset?: boolean; local?: boolean; json?: boolean }) =>
+      run(async () => (await import('./commands/remote.js')).configCommand(root(), key, value, { unset: !!o.unset, local: !!o.local, json: !!o.json }, io))(),
+    );
+  for (const [name, description] of [
+    ['push', 'Upload the cached outputs of the stages in pipeline.lock (or TARGETs) that the remote lacks.'],
+    ['fetch', 'Download the outputs pipeline.lock names (or TARGETs\') into the cache; every object is verified before it is placed.'],
+    ['pull', 'fetch, then checkout: restore the outputs in the workspace.'],
+  ] as const) {
+    const cmd = program
+      .command(name)
+      .description(description)
+      .argument('[targets...]', 'stage names (default: all)')
+      .option('-r, --remote <name>', 'the remote (default: core.remote)')
+      .addOption(new Option('-j, --jobs <n>', 'transfers at once').default(undefined, '4 x CPUs, or the remote\'s jobs option').argParser(positiveInt))
+      .option('--run-cache', 'also transfer run-cache entries (so repro elsewhere restores instead of running)')
+      .option('--json', 'print one JSON document');
+    if (name === 'pull') cmd.option('-f, --force', 'overwrite outputs modified in the workspace');
+    cmd.action((targets: string[], o: { remote?: string; jobs?: number; runCache?: boolean; json?: boolean; force?: boolean }) =>
+      run(async () => {
+        const t = await import('./commands/transfer.js');
+        const flags = { ...(o.remote ? { remote: o.remote } : {}), ...(o.jobs ? { jobs: o.jobs } : {}), runCache: !!o.runCache, json: !!o.json };
+        if (name === 'push') return t.pushCommand(root(), targets, flags, io);
+        if (name === 'fetch') return t.fetchCommand(root(), targets, flags, io);
+        return t.pullCommand(root(), targets, { ...flags, force: !!o.force }, io);
+      })(),
+    );
+  }
+  for (const cmd of remote.commands) cmd.exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err }).showHelpAfterError('(run with --help for usage)');
 
   // Further commands register here, each in its own block: doctor (Docker/FINN checks), finn.
 

@@ -15,6 +15,8 @@ export interface RunOnceRequest {
   options: ReproOptions;
   verbose: boolean;
   io: Io;
+  /** Sees every event too (repro --push collects what was built). */
+  onEvent?: (e: ReproEvent) => void;
 }
 
 /**
@@ -35,7 +37,8 @@ export async function runOnce(req: RunOnceRequest, emit?: (send: (e: ReproEvent)
   });
   emit?.(display.onEvent);
   try {
-    return await startRun(run, { ...options, followOutput: options.followOutput ?? display.followsOutput }, display.onEvent).done;
+    const onEvent = req.onEvent ? (e: ReproEvent) => (req.onEvent!(e), display.onEvent(e)) : display.onEvent;
+    return await startRun(run, { ...options, followOutput: options.followOutput ?? display.followsOutput }, onEvent).done;
   } finally {
     await display.end(run.summary(), run.recordFile);
   }

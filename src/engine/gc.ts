@@ -58,6 +58,10 @@ export interface GcReport {
   keptObjects: number;
   keptBytes: number;
   kept: KeptGroup[];
+  /** Every output the keep rules hold on to (lock, sweep variants, kept run-cache entries): what `gc --cloud` keeps on a remote. */
+  keptOuts: LockedOut[];
+  /** The run-cache entries kept. */
+  keptRuns: string[];
 }
 
 /** A variant lock gc cannot read: it would not know what that variant needs, so it removes nothing. */
@@ -143,6 +147,8 @@ export async function collectGarbage(ws: Workspace, opts: GcOptions): Promise<Re
     keptObjects,
     keptBytes,
     kept: kept.map((g) => ({ keeper: g.keeper, paths: g.paths, objects: g.objects, bytes: g.bytes })),
+    keptOuts: [...lockOuts, ...[...sweeps.values()].flatMap((s) => s.outs), ...olderRuns.flatMap((e): LockedOut[] => e.outs)].filter((o) => o.cache !== false),
+    keptRuns: [...byStage.values()].flat().filter((e) => !dropped.includes(e)).map((e) => e.key).sort(),
   });
 }
 

@@ -2,7 +2,8 @@ import type { ExecRequest, Executor, RunningMarker } from '../exec/executor.js';
 import type { StageGraph } from '../graph/stage-graph.js';
 import type { ExecutorKind, Pipeline, Stage } from '../model/stage.js';
 import type { StagePlan } from '../plan/change-reason.js';
-import { planStage } from '../plan/plan-stage.js';
+import { inputChanges, planStage } from '../plan/plan-stage.js';
+import type { LockedOut } from '../lock/lock-types.js';
 import type { NodeOutcome, ResourceLimits, Slot } from '../schedule/scheduler.js';
 import { RunningMarkers } from '../workspace/running-markers.js';
 import type { ReproListener } from './events.js';
@@ -42,6 +43,18 @@ export interface ReproOptions {
   coordinator?: BuildCoordinator;
   /** False when no one shows `stage-output` events as they come; the logs are written either way. Default true. */
   followOutput?: boolean;
+  /** `repro --pull`: a stage about to run first asks the remote for what would let it restore instead. */
+  remote?: StageRemote;
+}
+
+/**
+ * What `repro --pull` asks of a remote for a stage the plan would run: fetch into the local cache its
+ * run-cache entry (by fingerprint) with its objects, or else, when only its outputs are missing (its
+ * inputs match the lock), the lock's outputs. True when something arrived: the stage is planned
+ * again and now restores. Every fetched object is verified before it is placed (see transfer.ts).
+ */
+export interface StageRemote {
+  fetchFor(stage: string, fingerprintKey: string | undefined, lockOuts: readonly LockedOut[] | undefined): Promise<boolean>;
 }
 
 /**
@@ -116,6 +129,8 @@ interface RunState extends ReproContext {
   pendingReattach: Map<string, RunningMarker>;
   /** Stages whose restore was refused (bad cache object): the reason shown when they are planned again. */
   restoreFailures: Map<string, string>;
+  /** Stages `repro --pull` already asked the remote for (once per stage and run). */
+  pulled: Set<string>;
   toolVersions: ToolVersions;
 }
 
@@ -141,6 +156,7 @@ export function stageRunner(ctx: ReproContext): StageRunner {
     pendingInterrupted: new Set(ctx.interrupted.keys()),
     pendingReattach: new Map(ctx.reattach ?? []),
     restoreFailures: new Map(),
+    pulled: new Set(),
     toolVersions: ctx.toolVersions ?? new ToolVersions(ctx.ws.root, ctx.runId),
   };
   return {
@@ -262,6 +278,13 @@ async function reproStage(ctx: RunState, stage: Stage, opts: ReproOptions, slot?
       if (observed.fingerprint && opts.failedFingerprints?.get(stage.name) === observed.fingerprint.key) {
         ctx.onEvent({ type: 'stage-failed', stage: stage.name, failure: { kind: 'failed-before' }, durationMs: 0 });
         return 'failed';
+      }
+      if (opts.remote && !opts.force && !stage.alwaysChanged && !ctx.pulled.has(stage.name) && restoreFailure === undefined) {
+        ctx.pulled.add(stage.name);
+        const lock = observed.observation.lock;
+        const lockOuts = lock && inputChanges(observed.observation, lock).length === 0 ? lock.outs : undefined;
+        // Something arrived: plan again, which now restores it (or runs, if it still cannot).
+        if (await opts.remote.fetchFor(stage.name, observed.fingerprint?.key, lockOuts)) return reproStage(ctx, stage, opts, slot);
       }
       const claim = opts.coordinator && observed.fingerprint ? await opts.coordinator.claim(observed.fingerprint.key) : undefined;
       // Another workspace built these exact inputs meanwhile: plan again, now a restore.

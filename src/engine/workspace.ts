@@ -8,6 +8,7 @@ import { DvcLockReader } from './dvc-lock-adopt.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { err, ok, type Result } from '../model/result.js';
 import { workspaceLayout, type WorkspaceLayout } from '../workspace/layout.js';
+import { loadProjectConfig } from '../config/remote-config.js';
 
 /** The stateful parts of a workspace that commands share: lock, hasher + stat cache, object store, run-cache. */
 export interface Workspace {
@@ -33,10 +34,38 @@ export interface OpenWorkspaceOptions {
    * and stores the outputs in the cache; `off` ignores it (sweep variants).
    */
   dvcLock?: 'read' | 'write' | 'off';
+  /** With `cacheDir`: that cache is shared by a Unix group (`cache.shared = group`). */
+  cacheShared?: boolean;
+}
+
+export interface CacheLocation {
+  dir: string;
+  shared: boolean;
+}
+
+/**
+ * Where a workspace's cache is: `.orchestrator/cache`, or `cache.dir` from the project config (a
+ * folder outside the workspace that several workspaces and users share; see `cache.shared`).
+ */
+export function cacheLocation(root: string): Result<CacheLocation, Diagnostic[]> {
+  const loaded = loadProjectConfig(root);
+  if (!loaded.ok) {
+    const p = loaded.error;
+    const span = p.line ? { span: { file: p.file, line: p.line, col: p.column ?? 1, endLine: p.line, endCol: (p.column ?? 1) + 1 } } : {};
+    return err([{ code: 'invalid-value', message: p.line ? p.message : `${p.file}: ${p.message}`, ...span, ...(p.hint ? { hint: p.hint } : {}) }]);
+  }
+  return ok({ dir: loaded.value.cacheDir ?? workspaceLayout(root).cache, shared: loaded.value.cacheShared === 'group' });
 }
 
 export async function openWorkspace(root: string, opts: OpenWorkspaceOptions = {}): Promise<Result<Workspace, Diagnostic[]>> {
   const layout = workspaceLayout(root);
+  let cache: CacheLocation;
+  if (opts.cacheDir !== undefined) cache = { dir: opts.cacheDir, shared: opts.cacheShared ?? false };
+  else {
+    const found = cacheLocation(root);
+    if (!found.ok) return found;
+    cache = found.value;
+  }
   const lock = await LockStore.load(root);
   if (!lock.ok) return err(lock.error);
   const statCache = await StatCache.load(layout.statCache);
@@ -46,8 +75,8 @@ export async function openWorkspace(root: string, opts: OpenWorkspaceOptions = {
     lock: lock.value,
     statCache,
     hasher: new Hasher({ root, statCache }),
-    store: new ObjectStore(opts.cacheDir ?? layout.cache),
-    runCache: new RunCache(opts.cacheDir ?? layout.cache),
+    store: new ObjectStore(cache.dir, { shared: cache.shared }),
+    runCache: new RunCache(cache.dir, cache.shared),
     linkTypes: opts.linkTypes ?? DEFAULT_LINK_TYPES,
   };
   const dvcLock = opts.dvcLock ?? 'read';

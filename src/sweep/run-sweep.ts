@@ -9,7 +9,7 @@ import { ExecutionSlots } from './execution-slots.js';
 import { newRunId } from '../engine/run-id.js';
 import { ToolVersions } from '../engine/tool-versions.js';
 import { describeFailure } from '../ui/failure-text.js';
-import { closeWorkspace, openWorkspace, type Workspace } from '../engine/workspace.js';
+import { cacheLocation, closeWorkspace, openWorkspace, type Workspace } from '../engine/workspace.js';
 import type { Executor } from '../exec/executor.js';
 import type { LinkType } from '../model/stage.js';
 import { stageDemand } from '../schedule/capacity.js';
@@ -289,7 +289,9 @@ export async function runSweep(req: SweepRunRequest): Promise<SweepRunResult> {
     const stages = project.graph.order.map((n) => project.graph.stages.get(n)!);
     const problems = staticChecks(stages, r.executors, r.capacity);
     if (problems.length > 0) return problems.map((d) => renderDiagnostic(d, project.files)).join('\n');
-    const opened = await openWorkspace(p.root, { cacheDir: workspaceLayout(r.main.root).cache, linkTypes: r.linkTypes, dvcLock: 'off' });
+    const cache = cacheLocation(r.main.root);
+    if (!cache.ok) return cache.error.map((d) => d.message).join('\n');
+    const opened = await openWorkspace(p.root, { cacheDir: cache.value.dir, cacheShared: cache.value.shared, linkTypes: r.linkTypes, dvcLock: 'off' });
     if (!opened.ok) return opened.error.map((d) => d.message).join('\n');
     const ws = opened.value;
     // Holding the sweep lock, every running marker in a variant workspace is a dead run's: the same

@@ -47,7 +47,21 @@ export interface RemoteBackend {
  */
 export type RemoteErrorKind = 'transient' | 'auth' | 'host-key' | 'not-found' | 'no-container' | 'config' | 'other';
 
+/** Marks RemoteError instances across copies of this module (see `Symbol.hasInstance` below). */
+const REMOTE_ERROR = Symbol.for('orchestrator.RemoteError');
+
 export class RemoteError extends Error {
+  /**
+   * The CLI bundle and the lazily imported S3/SSH modules (loaded from the unbundled dist/) each hold a
+   * copy of this class; `instanceof` recognises an instance of either copy by its brand, so the
+   * transfer layer's retry and message handling see every backend's errors.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[REMOTE_ERROR] === true;
+  }
+
+  readonly [REMOTE_ERROR] = true;
+
   constructor(
     readonly kind: RemoteErrorKind,
     message: string,

@@ -4,10 +4,33 @@ import { formatBytes } from '../../ui/bytes.js';
 import { EXIT, type Io } from '../io.js';
 import { withExclusiveWorkspace } from '../exclusive-workspace.js';
 import { loadProject } from '../project.js';
+import { cacheLocation } from '../../engine/workspace.js';
+import { workspaceLayout } from '../../workspace/layout.js';
 
-export async function gcCommand(root: string, flags: { dry: boolean; keepRuns: number; json: boolean }, io: Io): Promise<number> {
+export async function gcCommand(root: string, flags: { dry: boolean; keepRuns: number; json: boolean; cloud?: boolean; remote?: string; forceShared?: boolean }, io: Io): Promise<number> {
   const project = loadProject(root, io);
   if (typeof project === 'number') return project;
+  const cache = cacheLocation(root);
+  if (cache.ok && cache.value.dir !== workspaceLayout(root).cache && !flags.dry && !flags.forceShared) {
+    // This workspace's locks are not everyone's: the objects other workspaces and users need would go.
+    io.err(`error: the cache ${cache.value.dir} is a cache.dir other workspaces may share; gc here only knows this workspace's pipeline.lock and sweeps\n`);
+    io.err('  hint: gc --dry shows what would go; gc --force-shared removes it anyway\n');
+    return EXIT.failed;
+  }
+  if (flags.cloud) {
+    const { chooseRemote } = await import('./transfer.js');
+    const remote = chooseRemote(root, flags.remote, io);
+    if (typeof remote === 'number') return remote;
+    return withExclusiveWorkspace(project, io, { wait: true }, async (ws) => {
+      const local = await collectGarbage(ws, { dry: flags.dry, keepRuns: flags.keepRuns, variants: await listVariantWorkspaces(root) });
+      if (!local.ok) {
+        io.err(`orchestrator: error: cannot read ${local.error.file}: ${local.error.message}; gc removed nothing\n`);
+        return EXIT.failed;
+      }
+      const { cloudGc } = await import('./gc-cloud.js');
+      return cloudGc(ws, remote, local.value, flags, io);
+    });
+  }
   // Under the workspace lock, which a running sweep holds too: no variant is half-written meanwhile.
   return withExclusiveWorkspace(project, io, { wait: true }, async (ws) => {
     const opts: GcOptions = { dry: flags.dry, keepRuns: flags.keepRuns, variants: await listVariantWorkspaces(root) };

@@ -11,6 +11,9 @@ import { runOnce } from '../run-once.js';
 import { handleInterrupts } from '../interrupt.js';
 import { EXIT, type Io } from '../io.js';
 import { report } from '../project.js';
+import type { ConfiguredRemote } from '../../config/remote-config.js';
+import type { StageRemote } from '../../engine/repro.js';
+import type { ReproEvent } from '../../engine/events.js';
 
 export interface ReproFlags {
   force: boolean;
@@ -24,6 +27,12 @@ export interface ReproFlags {
   verbose: boolean;
   /** `--resources` overrides, already parsed. */
   resources: Record<string, number>;
+  /** `--pull`: fetch a stage's run-cache entry or outputs from the remote instead of running it. */
+  pull?: boolean;
+  /** `--push`: push what the run built, at the end. */
+  push?: boolean;
+  /** `-r`: the remote for --pull/--push (default: core.remote). */
+  remote?: string;
 }
 
 export async function reproCommand(root: string, targets: string[], flags: ReproFlags, io: Io): Promise<number> {
@@ -55,11 +64,54 @@ export async function reproCommand(root: string, targets: string[], flags: Repro
     }
   }
 
+  if (flags.pull || flags.push) {
+    const { chooseRemote } = await import('./transfer.js');
+    const remote = chooseRemote(root, flags.remote, io);
+    if (typeof remote === 'number') return remote;
+    return withExclusiveWorkspace(project, io, { wait: flags.wait }, (ws) => reproWithRemote(ws, target, executors, flags, remote, io));
+  }
   return withExclusiveWorkspace(project, io, { wait: flags.wait }, (ws) => reproInWorkspace(ws, target, executors, flags, io));
 }
 
+/** `repro --pull/--push`: the same run, with the remote asked before a stage runs and/or given what was built. */
+async function reproWithRemote(ws: Workspace, target: RunTarget, executors: ReadonlyMap<ExecutorKind, Executor>, flags: ReproFlags, remote: ConfiguredRemote, io: Io): Promise<number> {
+  const { openRemote } = await import('../../cache/remote/registry.js');
+  const { defaultJobs, reportRemoteError } = await import('./transfer.js');
+  const { builtRuns, pushBuilt, stageRemote } = await import('../repro-remote.js');
+  const jobs = Number(remote.options.jobs) > 0 ? Number(remote.options.jobs) : defaultJobs();
+  let backend;
+  try {
+    backend = await openRemote(remote);
+  } catch (e) {
+    return reportRemoteError(e, io);
+  }
+  const transfers = new AbortController();
+  try {
+    const built = builtRuns();
+    const pull = flags.pull ? stageRemote(ws, backend, remote.name, jobs, transfers.signal, io) : undefined;
+    const code = await reproInWorkspace(ws, target, executors, flags, io, { ...(pull ? { remote: pull } : {}), onEvent: built.onEvent });
+    if (!flags.push || code !== EXIT.ok) return code;
+    const r = await pushBuilt(ws, backend, target.selected, built.keys(), jobs, transfers.signal);
+    io.out(`Pushed ${r.transferred.length} object(s) to ${remote.name}; ${r.present} already there.\n`);
+    for (const b of r.bad) io.err(`refused ${b.key}: ${b.problem}\n`);
+    return r.bad.length === 0 && r.missing.length === 0 ? EXIT.ok : EXIT.failed;
+  } catch (e) {
+    return reportRemoteError(e, io);
+  } finally {
+    transfers.abort();
+    await backend.close().catch(() => undefined);
+  }
+}
+
 /** The run itself, holding the workspace, with Ctrl-C handling: first stops the stages, second exits at once. */
-async function reproInWorkspace(ws: Workspace, target: RunTarget, executors: ReadonlyMap<ExecutorKind, Executor>, flags: ReproFlags, io: Io): Promise<number> {
+async function reproInWorkspace(
+  ws: Workspace,
+  target: RunTarget,
+  executors: ReadonlyMap<ExecutorKind, Executor>,
+  flags: ReproFlags,
+  io: Io,
+  extra: { remote?: StageRemote; onEvent?: (e: ReproEvent) => void } = {},
+): Promise<number> {
   const interruption = handleInterrupts(executors.values());
   try {
     const { status } = await runOnce(
@@ -67,9 +119,10 @@ async function reproInWorkspace(ws: Workspace, target: RunTarget, executors: Rea
         ws,
         target,
         executors,
-        options: { force: flags.force, jobs: flags.jobs, keepGoing: flags.keepGoing, useRunCache: flags.runCache, signal: interruption.signal, resources: target.resources },
+        options: { force: flags.force, jobs: flags.jobs, keepGoing: flags.keepGoing, useRunCache: flags.runCache, signal: interruption.signal, resources: target.resources, ...(extra.remote ? { remote: extra.remote } : {}) },
         verbose: flags.verbose,
         io,
+        ...(extra.onEvent ? { onEvent: extra.onEvent } : {}),
       },
       interruption.report,
     );

@@ -1,0 +1,143 @@
+import { constants as fsc, promises as fsp, statSync } from 'node:fs';
+import path from 'node:path';
+import { mapLimit } from '../../util/concurrency.js';
+import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions } from './backend.js';
+import { CacheTmp } from '../cache-tmp.js';
+import { makeSharedDirs } from '../shared-dirs.js';
+
+/** Existence checks at once: a shared filesystem (NFS) answers each stat with a round trip. */
+const STAT_CONCURRENCY = 64;
+/** A folder with at least this many wanted keys is listed once instead of stat-ing each key. */
+const LIST_THRESHOLD = 8;
+const KEY_RE = /^(objects\/[0-9a-f]{2}\/[0-9a-f]{62}(\.dir)?|runs\/[0-9A-Za-z_-]{2}\/[0-9A-Za-z_-]{2,128}\.json)$/;
+
+/**
+ * A remote in a folder (a mounted group share, NFS): the local cache's own layout. An upload is a
+ * copy to `<root>/tmp/` (same filesystem), fsync, then rename under its key, so a reader never sees
+ * part of an object. When the folder is group-writable, folders created here are too (setgid, so
+ * they keep the folder's group), and objects are read-only for everyone: the group shares them.
+ */
+export class LocalFolderBackend implements RemoteBackend {
+  private readonly groupShared: boolean;
+  /** Same sweep as the local cache's tmp: uploads a killed process left (older than an hour) go. */
+  private readonly tmp: CacheTmp;
+
+  private constructor(
+    readonly url: string,
+    private readonly root: string,
+  ) {
+    this.groupShared = (statSync(root).mode & 0o020) !== 0;
+    this.tmp = new CacheTmp(path.join(root, 'tmp'), this.groupShared);
+  }
+
+  static async open(config: RemoteConfig): Promise<LocalFolderBackend> {
+    const root = config.url.startsWith('file://') ? config.url.slice('file://'.length) : config.url;
+    const st = await fsp.stat(root).catch((e: NodeJS.ErrnoException) => e);
+    if (st instanceof Error) {
+      if (st.code !== 'ENOENT') throw fsError(st, root);
+      // The folder itself is created (as `dvc push` does), its parent must exist: a typo'd mount point is an error.
+      const parent = path.dirname(root);
+      if (!(await fsp.stat(parent).catch(() => undefined))?.isDirectory()) {
+        throw new RemoteError('no-container', `remote "${config.name}": ${parent} does not exist`, 'is the shared folder mounted? check the url with orchestrator remote list');
+      }
+      await fsp.mkdir(root).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw fsError(e, root);
+      });
+    } else if (!st.isDirectory()) {
+      throw new RemoteError('no-container', `remote "${config.name}": ${root} is not a folder`);
+    }
+    return new LocalFolderBackend(root, root);
+  }
+
+  private abs(key: RemoteKey): string {
+    if (!KEY_RE.test(key)) throw new RemoteError('other', `not a remote key: ${JSON.stringify(key)}`);
+    return path.join(this.root, ...key.split('/'));
+  }
+
+  async existing(keys: readonly RemoteKey[], opts: TransferOptions = {}): Promise<Set<RemoteKey>> {
+    const byDir = new Map<string, RemoteKey[]>();
+    for (const k of keys) {
+      const dir = k.slice(0, k.lastIndexOf('/'));
+      (byDir.get(dir) ?? byDir.set(dir, []).get(dir)!).push(k);
+    }
+    const found = new Set<RemoteKey>();
+    await mapLimit([...byDir], STAT_CONCURRENCY, async ([dir, wanted]) => {
+      opts.signal?.throwIfAborted();
+      if (wanted.length >= LIST_THRESHOLD) {
+        const names = new Set(await fsp.readdir(path.join(this.root, dir)).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(fsError(e, dir)))));
+        for (const k of wanted) if (names.has(k.slice(dir.length + 1))) found.add(k);
+        return;
+      }
+      for (const k of wanted) if (await fsp.lstat(this.abs(k)).then((s) => s.isFile(), () => false)) found.add(k);
+    });
+    return found;
+  }
+
+  async *list(prefix: string, opts: TransferOptions = {}): AsyncIterable<RemoteKey> {
+    const top = prefix.replace(/\/+$/, '');
+    const dirs = await fsp.readdir(path.join(this.root, top)).catch(() => [] as string[]);
+    for (const d of dirs.sort()) {
+      opts.signal?.throwIfAborted();
+      const names = await fsp.readdir(path.join(this.root, top, d)).catch(() => [] as string[]);
+      for (const n of names.sort()) {
+        const key = `${top}/${d}/${n}`;
+        if (KEY_RE.test(key)) yield key;
+      }
+    }
+  }
+
+  async upload(localFile: string, key: RemoteKey, size: number, opts: TransferOptions = {}): Promise<void> {
+    const dest = this.abs(key);
+    opts.signal?.throwIfAborted();
+    await this.tmp.prepare().catch((e: NodeJS.ErrnoException) => Promise.reject(fsError(e, this.tmp.dir)));
+    const tmp = this.tmp.name(path.basename(dest).slice(0, 12));
+    try {
+      await fsp.copyFile(localFile, tmp, fsc.COPYFILE_FICLONE);
+      const fh = await fsp.open(tmp, 'r+');
+      try {
+        // On disk before it has a name: a crash of the file server never shows a torn object under its key.
+        await fh.sync();
+        await fh.chmod(key.startsWith('runs/') ? (this.groupShared ? 0o664 : 0o644) : 0o444);
+      } finally {
+        await fh.close();
+      }
+      opts.signal?.throwIfAborted();
+      await makeSharedDirs(path.dirname(dest), this.groupShared);
+      await fsp.rename(tmp, dest);
+      opts.onBytes?.(size);
+    } catch (e) {
+      await fsp.rm(tmp, { force: true }).catch(() => undefined);
+      throw e instanceof RemoteError || (e as Error).name === 'AbortError' ? e : fsError(e as NodeJS.ErrnoException, dest);
+    }
+  }
+
+  async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<void> {
+    opts.signal?.throwIfAborted();
+    const src = this.abs(key);
+    try {
+      await fsp.copyFile(src, localFile, fsc.COPYFILE_FICLONE);
+      opts.onBytes?.((await fsp.stat(localFile)).size);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && !(await fsp.stat(path.dirname(localFile)).catch(() => undefined))) throw e;
+      throw code === 'ENOENT' ? new RemoteError('not-found', `${key} is not on ${this.url}`) : fsError(e as NodeJS.ErrnoException, src);
+    }
+  }
+
+  async delete(keys: readonly RemoteKey[], opts: TransferOptions = {}): Promise<void> {
+    await mapLimit(keys, STAT_CONCURRENCY, async (k) => {
+      opts.signal?.throwIfAborted();
+      await fsp.rm(this.abs(k), { force: true }).catch((e: NodeJS.ErrnoException) => Promise.reject(fsError(e, k)));
+    });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A filesystem error as a RemoteError: a stale NFS handle or an I/O error may pass; permissions do not. */
+function fsError(e: NodeJS.ErrnoException, where: string): RemoteError {
+  const code = e.code ?? '';
+  const kind = ['ESTALE', 'EIO', 'EAGAIN', 'ETIMEDOUT', 'EBUSY', 'EINTR'].includes(code) ? 'transient' : ['EACCES', 'EPERM', 'EROFS'].includes(code) ? 'auth' : 'other';
+  const hint = kind === 'auth' ? 'check that you (or your group) may write to the remote folder' : code === 'ENOSPC' ? 'the remote folder is full' : undefined;
+  return new RemoteError(kind, `${where}: ${e.message}`, hint, { cause: e });
+}

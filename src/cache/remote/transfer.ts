@@ -1,0 +1,353 @@
+import { createHash } from 'node:crypto';
+import { promises as fsp, readFileSync, statSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { parseDirListing } from '../../hash/manifest.js';
+import { isDirHash } from '../../hash/types.js';
+import { mapLimit } from '../../util/concurrency.js';
+import { checkFetched, CorruptObjectError, MissingObjectError, type ObjectStore } from '../object-store.js';
+import { parseEntry, type RunCache, type RunCacheEntry, type RunCacheOut } from '../run-cache.js';
+import { RemoteError, type RemoteBackend, type RemoteKey } from './backend.js';
+
+/*
+ * Backend-agnostic push and fetch. What moves is computed from outputs (lock entries, run-cache
+ * entries): a file's object, a directory's manifest and every file it lists. Order makes a partial
+ * transfer harmless on both sides: file objects first, then the manifests naming them, then the
+ * run-cache entries naming those; each appears atomically (the backend's upload, the store's
+ * adoptTemp), so an interrupted transfer leaves only complete objects and a rerun skips them.
+ */
+
+export const objectKey = (hash: string): RemoteKey => `objects/${hash.slice(0, 2)}/${hash.slice(2)}`;
+export const runKey = (key: string): RemoteKey => `runs/${key.slice(0, 2)}/${key}.json`;
+export const hashOfKey = (key: RemoteKey): string => key.slice('objects/'.length).replace('/', '');
+const HASH_RE = /^[0-9a-f]{64}(\.dir)?$/;
+
+export interface ProgressSink {
+  /** Objects (and bytes, when known) this transfer will move. */
+  start(verb: string, objects: number, bytes: number): void;
+  object(bytes: number): void;
+  end(): void;
+}
+
+export interface TransferContext {
+  store: ObjectStore;
+  runCache: RunCache;
+  backend: RemoteBackend;
+  jobs: number;
+  signal: AbortSignal;
+  progress?: ProgressSink;
+  /** Tries per object for transient errors (default 5: 0.2, 0.4, 0.8, 1.6 s apart, plus jitter). */
+  tries?: number;
+}
+
+export interface BadObject {
+  key: RemoteKey;
+  problem: string;
+}
+
+export interface TransferReport {
+  /** Keys moved by this call. */
+  transferred: RemoteKey[];
+  /** Keys the other side already had. */
+  present: number;
+  bytes: number;
+  /** Keys the source side lacks (not in the local cache for a push, not on the remote for a fetch). */
+  missing: RemoteKey[];
+  /** Refused: bytes that do not match their name, on the remote (fetch) or in the local cache (push, then quarantined). */
+  bad: BadObject[];
+}
+
+const emptyReport = (): TransferReport => ({ transferred: [], present: 0, bytes: 0, missing: [], bad: [] });
+
+export interface OutRef {
+  hash: string;
+  size: number;
+  cache?: boolean;
+}
+
+/** Retries a remote call while it fails with a transient error; anything else fails at once. */
+export async function withRetry<T>(fn: () => Promise<T>, signal: AbortSignal, tries = 5): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    signal.throwIfAborted();
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof RemoteError) || e.kind !== 'transient' || attempt + 1 >= tries) throw e;
+      await delay(200 * 2 ** attempt * (1 + Math.random() / 2), undefined, { signal });
+    }
+  }
+}
+
+/** Test hook: after this many objects, stop and wait (to be killed), so interruption tests need no sleeps. */
+async function pauseHook(done: number): Promise<void> {
+  const after = Number(process.env.ORCHESTRATOR_TRANSFER_PAUSE_AFTER ?? NaN);
+  if (!Number.isInteger(after) || done < after) return;
+  process.stderr.write(`transfer paused after ${done} objects (ORCHESTRATOR_TRANSFER_PAUSE_AFTER)\n`);
+  await new Promise(() => setInterval(() => undefined, 1 << 30));
+}
+
+/** The objects outputs reference, read from the local cache; manifests that are missing or bad are reported. */
+async function localObjects(store: ObjectStore, outs: readonly OutRef[], report: TransferReport): Promise<{ files: Map<string, number>; manifests: Map<string, string[]> }> {
+  const files = new Map<string, number>();
+  const manifests = new Map<string, string[]>();
+  for (const out of outs) {
+    if (out.cache === false) continue;
+    if (!isDirHash(out.hash)) {
+      files.set(out.hash, out.size);
+      continue;
+    }
+    if (manifests.has(out.hash)) continue;
+    try {
+      const listing = await store.readDirListing(out.hash);
+      manifests.set(out.hash, [...new Set(listing.entries.map((e) => e.hash))]);
+      for (const e of listing.entries) files.set(e.hash, e.size);
+    } catch (e) {
+      if (e instanceof MissingObjectError) report.missing.push(objectKey(out.hash));
+      else if (e instanceof CorruptObjectError) report.bad.push({ key: objectKey(out.hash), problem: e.problem });
+      else throw e;
+    }
+  }
+  return { files, manifests };
+}
+
+/**
+ * Uploads what the remote lacks of `outs` (and of `runs`, run-cache entries, with their outputs).
+ * One batched existence check first; every local object is re-hashed before it leaves (a bad one is
+ * quarantined and reported, never uploaded).
+ */
+export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: readonly RunCacheEntry[] = []): Promise<TransferReport> {
+  const { store, backend, signal } = ctx;
+  const report = emptyReport();
+  const { files, manifests } = await localObjects(store, [...outs, ...runs.flatMap((r) => r.outs)], report);
+  const keys = [...[...files.keys()].map(objectKey), ...[...manifests.keys()].map(objectKey), ...runs.map((r) => runKey(r.key))];
+  const there = await withRetry(() => backend.existing(keys, { signal }), signal, ctx.tries);
+  report.present = keys.filter((k) => there.has(k)).length;
+  const onRemote = (hash: string) => there.has(objectKey(hash));
+
+  const todoFiles = [...files].filter(([h]) => !onRemote(h));
+  const todoManifests = [...manifests.keys()].filter((h) => !onRemote(h));
+  const todoRuns = runs.filter((r) => !there.has(runKey(r.key)));
+  const manifestBytes = todoManifests.reduce((n, h) => n + (statSync(store.objectPath(h), { throwIfNoEntry: false })?.size ?? 0), 0);
+  ctx.progress?.start('push', todoFiles.length + todoManifests.length + todoRuns.length, todoFiles.reduce((n, [, s]) => n + s, manifestBytes));
+  let done = 0;
+  const uploadObject = async (hash: string, size: number): Promise<void> => {
+    signal.throwIfAborted();
+    const found = await store.inspect(hash, isDirHash(hash) ? undefined : size);
+    if (found?.kind === 'missing') return void report.missing.push(objectKey(hash));
+    if (found?.kind === 'corrupt') {
+      await store.reject(hash, undefined, found.problem);
+      return void report.bad.push({ key: objectKey(hash), problem: `${found.problem} (local cache; moved to quarantine)` });
+    }
+    const file = store.objectPath(hash);
+    const bytes = statSync(file).size;
+    await withRetry(() => backend.upload(file, objectKey(hash), bytes, { signal }), signal, ctx.tries);
+    there.add(objectKey(hash));
+    report.transferred.push(objectKey(hash));
+    report.bytes += bytes;
+    ctx.progress?.object(bytes);
+    await pauseHook(++done);
+  };
+  try {
+    await mapLimit(todoFiles, ctx.jobs, ([h, s]) => uploadObject(h, s));
+    // A manifest goes up only once all its files are there: a visible manifest implies a complete directory.
+    await mapLimit(todoManifests.filter((m) => manifests.get(m)!.every(onRemote)), ctx.jobs, (h) => uploadObject(h, -1));
+    const complete = (o: RunCacheOut) => onRemote(o.hash);
+    await mapLimit(todoRuns.filter((r) => r.outs.every(complete)), ctx.jobs, async (r) => {
+      signal.throwIfAborted();
+      const file = ctx.runCache.entryPath(r.key);
+      await withRetry(() => backend.upload(file, runKey(r.key), statSync(file).size, { signal }), signal, ctx.tries);
+      report.transferred.push(runKey(r.key));
+      ctx.progress?.object(0);
+      await pauseHook(++done);
+    });
+  } finally {
+    ctx.progress?.end();
+  }
+  return report;
+}
+
+/**
+ * Checks a fetched run-cache entry. It has no content hash in its name, but its key is the sha256 of
+ * its fingerprint text: the entry must parse, carry the key its name says, hash to it, and name only
+ * well-formed objects (which are then fetched and verified like any other).
+ */
+export function checkRunEntry(text: string, key: string): RunCacheEntry | string {
+  let entry: RunCacheEntry | undefined;
+  try {
+    entry = parseEntry(text);
+  } catch (e) {
+    return `not JSON (${(e as Error).message})`;
+  }
+  if (!entry) return 'not a run-cache entry (missing or mistyped fields)';
+  if (entry.key !== key) return `it carries key ${entry.key}`;
+  const got = createHash('sha256').update(entry.fingerprint).digest('hex');
+  if (got !== key) return `its fingerprint hashes to ${got}`;
+  const bad = entry.outs.find((o) => !HASH_RE.test(o.hash));
+  if (bad) return `it names a malformed hash for ${bad.path}`;
+  return entry;
+}
+
+/**
+ * Downloads what the local cache lacks of `outs`, and the run-cache entries `runKeys` with their
+ * outputs. Nothing becomes visible before it verifies: objects land in the cache's tmp folder, are
+ * hashed, then renamed into place; manifests are placed after every file they list, run-cache
+ * entries after all their objects. A bad remote object is reported by key and never placed.
+ */
+export async function fetch(
+  ctx: TransferContext,
+  outs: readonly OutRef[],
+  runKeys: readonly string[] = [],
+  /** Which fetched run-cache entries to keep (e.g. only the selected stages'). */
+  wantRun: (entry: RunCacheEntry) => boolean = () => true,
+): Promise<TransferReport & { runs: RunCacheEntry[] }> {
+  const { store, backend, signal } = ctx;
+  const report = emptyReport();
+  const runs: RunCacheEntry[] = [];
+  let done = 0;
+  const download = async (key: RemoteKey): Promise<string | undefined> => {
+    const tmp = await store.tempPath(key.slice(-12));
+    try {
+      await withRetry(() => backend.download(key, tmp, { signal }), signal, ctx.tries);
+      return tmp;
+    } catch (e) {
+      await fsp.rm(tmp, { force: true });
+      if (e instanceof RemoteError && e.kind === 'not-found') {
+        report.missing.push(key);
+        return undefined;
+      }
+      throw e;
+    }
+  };
+  const counted = async (bytes: number) => {
+    ctx.progress?.object(bytes);
+    await pauseHook(++done);
+  };
+
+  // 1. Run-cache entries (read and checked in memory; placed last).
+  const wanted = [...outs];
+  await mapLimit(
+    runKeys.filter((k) => !statSync(ctx.runCache.entryPath(k), { throwIfNoEntry: false })),
+    ctx.jobs,
+    async (k) => {
+      const tmp = await download(runKey(k));
+      if (!tmp) return;
+      const checked = checkRunEntry(readFileSync(tmp, 'utf8'), k);
+      await fsp.rm(tmp, { force: true });
+      if (typeof checked === 'string') return void report.bad.push({ key: runKey(k), problem: checked });
+      if (!wantRun(checked)) return;
+      runs.push(checked);
+      wanted.push(...checked.outs);
+    },
+  );
+
+  // 2. Manifests: a local one is read (verified); a remote one is fetched and verified, not yet placed.
+  const files = new Map<string, number>();
+  const manifestFiles = new Map<string, string[]>();
+  const pendingManifests = new Map<string, string>();
+  const dirs = [...new Set(wanted.filter((o) => o.cache !== false && isDirHash(o.hash)).map((o) => o.hash))];
+  for (const o of wanted) if (o.cache !== false && !isDirHash(o.hash)) files.set(o.hash, o.size);
+  await mapLimit(dirs, ctx.jobs, async (h) => {
+    if (await store.has(h)) {
+      try {
+        const listing = await store.readDirListing(h);
+        manifestFiles.set(h, listing.entries.map((e) => e.hash));
+        for (const e of listing.entries) files.set(e.hash, e.size);
+        return;
+      } catch (e) {
+        // Quarantined by the store: fetch a good copy below.
+        if (!(e instanceof CorruptObjectError)) throw e;
+      }
+    }
+    const tmp = await download(objectKey(h));
+    if (!tmp) return;
+    const problem = await checkFetched(tmp, h);
+    if (problem) {
+      await fsp.rm(tmp, { force: true });
+      return void report.bad.push({ key: objectKey(h), problem });
+    }
+    const listing = parseDirListing(readFileSync(tmp));
+    manifestFiles.set(h, listing.entries.map((e) => e.hash));
+    for (const e of listing.entries) files.set(e.hash, e.size);
+    pendingManifests.set(h, tmp);
+  });
+
+  // 3. File objects the cache lacks.
+  const todo: [string, number][] = [];
+  for (const [h, s] of files) if (!(await store.has(h))) todo.push([h, s]);
+  report.present = files.size - todo.length + (dirs.length - pendingManifests.size);
+  ctx.progress?.start('fetch', todo.length + pendingManifests.size + runs.length, todo.reduce((n, [, s]) => n + s, 0));
+  try {
+    await mapLimit(todo, ctx.jobs, async ([h]) => {
+      signal.throwIfAborted();
+      const tmp = await download(objectKey(h));
+      if (!tmp) return;
+      const size = statSync(tmp).size;
+      const problem = await store.adoptTemp(tmp, h);
+      if (problem) return void report.bad.push({ key: objectKey(h), problem });
+      report.transferred.push(objectKey(h));
+      report.bytes += size;
+      await counted(size);
+    });
+
+    // 4. Manifests whose files are all here now; 5. run-cache entries whose objects all are.
+    for (const [h, tmp] of pendingManifests) {
+      const complete = (await Promise.all(manifestFiles.get(h)!.map((f) => store.has(f)))).every(Boolean);
+      if (!complete) {
+        await fsp.rm(tmp, { force: true });
+        continue;
+      }
+      const problem = await store.adoptTemp(tmp, h);
+      if (problem) report.bad.push({ key: objectKey(h), problem });
+      else {
+        report.transferred.push(objectKey(h));
+        await counted(0);
+      }
+    }
+    for (const entry of runs) {
+      if (!(await Promise.all(entry.outs.map((o) => store.isComplete(o.hash)))).every(Boolean)) continue;
+      await ctx.runCache.put(entry);
+      report.transferred.push(runKey(entry.key));
+      await counted(0);
+    }
+  } finally {
+    for (const tmp of pendingManifests.values()) await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    ctx.progress?.end();
+  }
+  return { ...report, runs };
+}
+
+/** The objects of each of `outs` (by its hash), and which of them are present locally and on the remote (manifests read from either side). */
+export async function cloudStatus(
+  ctx: TransferContext,
+  outs: readonly OutRef[],
+): Promise<{ perOut: Map<string, RemoteKey[]>; local: Set<RemoteKey>; remote: Set<RemoteKey>; unknownDirs: RemoteKey[] }> {
+  const { store, backend, signal } = ctx;
+  const perOut = new Map<string, RemoteKey[]>();
+  const unknownDirs: RemoteKey[] = [];
+  for (const o of outs) {
+    if (o.cache === false || perOut.has(o.hash)) continue;
+    const keys = new Set<RemoteKey>([objectKey(o.hash)]);
+    perOut.set(o.hash, [...keys]);
+    if (!isDirHash(o.hash)) continue;
+    let entries: string[] | undefined;
+    if (await store.has(o.hash)) entries = (await store.readDirListing(o.hash).catch(() => undefined))?.entries.map((e) => e.hash);
+    if (!entries) {
+      const tmp = await store.tempPath('status');
+      try {
+        await withRetry(() => backend.download(objectKey(o.hash), tmp, { signal }), signal, ctx.tries);
+        if ((await checkFetched(tmp, o.hash)) === undefined) entries = parseDirListing(readFileSync(tmp)).entries.map((e) => e.hash);
+      } catch (e) {
+        if (!(e instanceof RemoteError && e.kind === 'not-found')) throw e;
+      } finally {
+        await fsp.rm(tmp, { force: true });
+      }
+    }
+    if (entries) for (const h of entries) keys.add(objectKey(h));
+    else unknownDirs.push(objectKey(o.hash));
+    perOut.set(o.hash, [...keys]);
+  }
+  const all = [...new Set([...perOut.values()].flat())];
+  const local = new Set<RemoteKey>();
+  for (const k of all) if (await store.has(hashOfKey(k))) local.add(k);
+  const remote = await withRetry(() => backend.existing(all, { signal }), signal, ctx.tries);
+  return { perOut, local, remote, unknownDirs };
+}
