@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { pageLoadSeconds } from './page-load.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'orchestrator.js');
@@ -73,17 +74,7 @@ for (let i = 0; i < 3; i++) {
 const html = path.join(dir, '.orchestrator/report/index.html');
 const size = statSync(html).size;
 
-const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({ executablePath: process.env.ORCHESTRATOR_CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-const loads = [];
-for (let i = 0; i < 3; i++) {
-  const page = await (await browser.newContext({ offline: true })).newPage();
-  const t = Date.now();
-  await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
-  loads.push((Date.now() - t) / 1000);
-  await page.close();
-}
-await browser.close();
+const loads = await pageLoadSeconds(html);
 const min = (a) => Math.min(...a).toFixed(2);
 console.log(`stages: ${names.length} (70-variant matrix x 7 steps + 10), metrics files: 70, failed: 5`);
 console.log(`report generation (CLI wall time, best of 3): ${min(times)} s   [${times.map((t) => t.toFixed(2)).join(', ')}]`);

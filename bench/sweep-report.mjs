@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { pageLoadSeconds } from './page-load.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(repo, 'bin', 'orchestrator.js');
@@ -56,17 +57,7 @@ for (let i = 0; i < 3; i++) {
   html = r.stdout.trim();
 }
 const size = statSync(html).size;
-const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({ executablePath: process.env.ORCHESTRATOR_CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
-const loads = [];
-for (let i = 0; i < 3; i++) {
-  const page = await (await browser.newContext({ offline: true })).newPage();
-  const s = Date.now();
-  await page.goto(pathToFileURL(html).href, { waitUntil: 'load' });
-  loads.push((Date.now() - s) / 1000);
-  await page.close();
-}
-await browser.close();
+const loads = await pageLoadSeconds(html);
 const min = (a) => Math.min(...a).toFixed(2);
 console.log(`sweep: 70 variants, 4 figures (the sweep run itself, not measured: ${runSeconds.toFixed(0)} s)`);
 console.log(`report --sweep generation (CLI wall time, best of 3): ${min(times)} s   [${times.map((x) => x.toFixed(2)).join(', ')}]`);

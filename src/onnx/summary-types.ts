@@ -1,5 +1,5 @@
 import type { ResourceCounts } from '../finn/report-types.js';
-import type { AttributeValue } from './model-types.js';
+import type { NodeInfo } from './model-types.js';
 
 /**
  * What stage of the FINN flow a graph is at (rules in graph-kind.ts, README "Inspecting ONNX
@@ -50,14 +50,8 @@ export interface HardwareLayer {
   };
 }
 
-export interface NodeSummary {
-  name: string;
-  opType: string;
-  domain: string;
-  inputs: string[];
-  outputs: string[];
-  attributes: Record<string, AttributeValue>;
-}
+/** A node as the summary lists it: exactly what the scanner decoded. */
+export type NodeSummary = NodeInfo;
 
 export interface ModelSummary {
   /** As given (or as resolved: a stage's output, a cache object for STAGE@REV). */

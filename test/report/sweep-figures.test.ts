@@ -6,7 +6,7 @@
  * (6 configurations). `sweep plot` draws the example's four figures; the page is checked in
  * Chromium offline, including sorting the result table.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -14,20 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepFigure } from '../../src/report/sweep-figures.js';
 import type { ResultTable } from '../../src/sweep/results.js';
 import { cleanupProjects, createProject, REPO_ROOT } from '../integration/harness.js';
+import { exampleFiles, MODEL_SCALING_EXAMPLE as EXAMPLE } from '../sweep/model-scaling-example.js';
 import { countMarks, launchBrowser, openOffline, screenshot } from './browser.js';
 
-const EXAMPLE = path.join(REPO_ROOT, 'examples', 'model-scaling');
-
-function exampleFiles(dir: string, rel = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(path.join(dir, rel))) {
-    const r = rel === '' ? name : `${rel}/${name}`;
-    if (name === '.orchestrator' || name === 'build' || name === 'pipeline.lock') continue;
-    if (statSync(path.join(dir, r)).isDirectory()) Object.assign(out, exampleFiles(dir, r));
-    else out[r] = readFileSync(path.join(dir, r), 'utf8');
-  }
-  return out;
-}
 
 let browser: Browser;
 const binDir = mkdtempSync(path.join(os.tmpdir(), 'orchestrator-bin-'));

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupProjects, createProject, REPO_ROOT, type Project } from '../integration/harness.js';
+import { exampleFiles, MODEL_SCALING_EXAMPLE as EXAMPLE } from './model-scaling-example.js';
 
 /**
  * Issue 17's acceptance: the FINN-T "Model Scaling" study of examples/model-scaling (three grids,
@@ -11,18 +12,6 @@ import { cleanupProjects, createProject, REPO_ROOT, type Project } from '../inte
  * variant repeating it with its keys in another order), so the test stays quick on 2 cores:
  * heads 1-2 x head_dim {16, 32}; seq_len {256, 512}; bits {2, 4}: 4 + 1 + 1 = 6 configurations.
  */
-const EXAMPLE = path.join(REPO_ROOT, 'examples', 'model-scaling');
-
-function exampleFiles(dir: string, rel = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(path.join(dir, rel))) {
-    const r = rel === '' ? name : `${rel}/${name}`;
-    if (name === '.orchestrator' || name === 'build' || name === 'pipeline.lock') continue;
-    if (statSync(path.join(dir, r)).isDirectory()) Object.assign(out, exampleFiles(dir, r));
-    else out[r] = readFileSync(path.join(dir, r), 'utf8');
-  }
-  return out;
-}
 
 function reducedStudy(): Record<string, string> {
   const files = exampleFiles(EXAMPLE);
