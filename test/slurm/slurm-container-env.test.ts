@@ -29,12 +29,14 @@ const pipeline = (flavour: string) =>
     '    slurm: {partition: debug, time: 5}',
     `    container: {image: ${BUSYBOX}, env: {FLAVOUR: ${flavour}}}`,
     `    cmd: ${tick('build')} && echo $FLAVOUR > out.txt`,
+    // A dep, so the run-cache applies (DVC's rule: a stage without deps is never restored from it).
+    '    deps: [recipe.txt]',
     '    outs: [out.txt]',
   );
 
 describe('slurm executor with a container', () => {
   it('changing container.env reruns the stage; changing it back restores that build from the run-cache', async () => {
-    const p = createProject({ 'pipeline.yaml': pipeline('vanilla') });
+    const p = createProject({ 'pipeline.yaml': pipeline('vanilla'), 'recipe.txt': 'ice cream\n' });
     projects.push(p);
     await p.runOk(['repro']);
     expect(p.read('out.txt')).toBe('vanilla\n');
