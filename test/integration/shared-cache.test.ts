@@ -8,8 +8,8 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, cleanupProjects, createProject } from './harness.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CLI, cleanupProjects, createProject, REPO_ROOT } from './harness.js';
 
 const temps: string[] = [];
 afterEach(() => {
@@ -39,10 +39,41 @@ interface Out {
   stderr: string;
 }
 
+/**
+ * The CLI as the other users can run it. A clone under a private folder (say /root, mode 0700) is out
+ * of their reach, so then the built package (bin, dist, package.json, node_modules) is copied to a
+ * world-readable temp folder once, hard-linked where the filesystem allows.
+ */
+let userCli: string | undefined;
+let userCliCopy: string | undefined;
+afterAll(() => {
+  if (userCliCopy) rmSync(userCliCopy, { recursive: true, force: true });
+});
+function cliForUsers(): string {
+  if (userCli) return userCli;
+  try {
+    execFileSync('runuser', ['-u', 'orch-u1', '--', 'test', '-r', CLI], { stdio: 'ignore' });
+    return (userCli = CLI);
+  } catch {
+    const copy = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orchestrator-users-cli-')));
+    chmodSync(copy, 0o755);
+    userCliCopy = copy;
+    for (const part of ['bin', 'dist', 'package.json', 'node_modules']) {
+      const from = path.join(REPO_ROOT, part);
+      try {
+        execFileSync('cp', ['-al', from, copy], { stdio: 'ignore' });
+      } catch {
+        execFileSync('cp', ['-a', from, copy]);
+      }
+    }
+    return (userCli = path.join(copy, path.relative(REPO_ROOT, CLI)));
+  }
+}
+
 /** The CLI as Unix user `user` (real uid/gids through runuser), in workspace `dir`. */
 function runAs(user: string, dir: string, args: string[]): Promise<Out> {
   return new Promise((resolve, reject) => {
-    const child = spawn('runuser', ['-u', user, '--', process.execPath, CLI, '-C', dir, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('runuser', ['-u', user, '--', process.execPath, cliForUsers(), '-C', dir, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
