@@ -47,8 +47,11 @@ describe('tools:', () => {
         '  synth:',
         `    cmd: ${tick('synth')} && echo bit > bit.txt`,
         '    tools: {vivado: vivado -version}',
+        // A dep, so the run-cache applies (DVC's rule: a stage without deps is never restored from it).
+        '    deps: [design.v]',
         '    outs: [bit.txt]',
       ),
+      'design.v': 'module top; endmodule\n',
     });
     await p.runOk(['repro'], 0, withPath(tool.dir));
     expect(p.runs('synth')).toBe(1);
