@@ -45,7 +45,7 @@ describe('stage normalization', () => {
       { path: 'hw/finn/build/out', kind: 'out', cache: true, persist: false },
       { path: 'hw/finn/ckpt', kind: 'out', cache: false, persist: true },
       { path: 'hw/finn/m.json', kind: 'metric', cache: false, persist: false },
-      { path: 'hw/finn/p.csv', kind: 'plot', cache: true, persist: false },
+      { path: 'hw/finn/p.csv', kind: 'plot', cache: true, persist: false, plot: [{ x: 'step', y: 'loss', title: 'Loss' }] },
     ]);
     expect(stage.deps[1]?.span).toEqual({ file: 'pipeline.yaml', line: 5, col: 22, endLine: 5, endCol: 35 });
     expect(stage.outs[1]?.span).toMatchObject({ line: 6, col: 25, endCol: 29 });
