@@ -113,6 +113,8 @@ async function localRuns(ws: Workspace, stages: readonly string[]): Promise<RunC
   return out;
 }
 
+const isClean = (r: TransferReport): boolean => r.missing.length === 0 && r.bad.length === 0;
+
 function summarize(verb: 'push' | 'fetch', remote: ConfiguredRemote, r: TransferReport, io: Io): boolean {
   const moved = r.transferred.length;
   const toFrom = verb === 'push' ? `to ${remote.name}` : `from ${remote.name}`;
@@ -120,7 +122,7 @@ function summarize(verb: 'push' | 'fetch', remote: ConfiguredRemote, r: Transfer
   for (const k of r.missing) io.err(`missing ${verb === 'push' ? 'in the local cache' : `on ${remote.name}`}: ${k}\n`);
   if (r.missing.length) io.err(verb === 'push' ? '  hint: run orchestrator repro to build them first\n' : `  hint: push them from a workspace that has them (orchestrator push -r ${remote.name})\n`);
   for (const b of r.bad) io.err(`refused ${b.key}: ${b.problem}${verb === 'fetch' ? `; not placed in the cache (the copy on ${remote.name} is bad)` : ''}\n`);
-  return r.missing.length === 0 && r.bad.length === 0;
+  return isClean(r);
 }
 
 const reportJson = (remote: ConfiguredRemote, r: TransferReport) => ({
@@ -133,23 +135,28 @@ const reportJson = (remote: ConfiguredRemote, r: TransferReport) => ({
   bad: r.bad,
 });
 
-export async function pushCommand(root: string, targets: string[], flags: TransferFlags, io: Io): Promise<number> {
-  const o = prepare(root, targets, flags, io);
-  if (typeof o === 'number') return o;
+/** Opens the workspace and the remote around `fn`; fetched objects appear atomically, so no exclusive lock. */
+async function withWorkspaceAndRemote(root: string, o: Opened, io: Io, fn: (ws: Workspace, backend: RemoteBackend, signal: AbortSignal) => Promise<number>): Promise<number> {
   const opened = await openWorkspace(root);
   if (!opened.ok) return report(opened.error, o.project.files, io);
   const ws = opened.value;
   try {
-    return await withBackend(o.remote, io, async (backend, signal) => {
-      const runs = flags.runCache ? await localRuns(ws, o.stages) : [];
-      const r = await push(context(ws, backend, o.remote, flags, signal, io), lockedOuts(ws, o.stages), runs);
-      if (flags.json) io.out(`${JSON.stringify(reportJson(o.remote, r), null, 2)}\n`);
-      const clean = flags.json ? r.missing.length === 0 && r.bad.length === 0 : summarize('push', o.remote, r, io);
-      return clean ? EXIT.ok : EXIT.failed;
-    });
+    return await withBackend(o.remote, io, (backend, signal) => fn(ws, backend, signal));
   } finally {
     await closeWorkspace(ws);
   }
+}
+
+export async function pushCommand(root: string, targets: string[], flags: TransferFlags, io: Io): Promise<number> {
+  const o = prepare(root, targets, flags, io);
+  if (typeof o === 'number') return o;
+  return withWorkspaceAndRemote(root, o, io, async (ws, backend, signal) => {
+    const runs = flags.runCache ? await localRuns(ws, o.stages) : [];
+    const r = await push(context(ws, backend, o.remote, flags, signal, io), lockedOuts(ws, o.stages), runs);
+    if (flags.json) io.out(`${JSON.stringify(reportJson(o.remote, r), null, 2)}\n`);
+    const clean = flags.json ? isClean(r) : summarize('push', o.remote, r, io);
+    return clean ? EXIT.ok : EXIT.failed;
+  });
 }
 
 /** Fetches the selected stages' outputs (and with --run-cache their run-cache entries) into the cache. */
@@ -168,19 +175,12 @@ async function fetchInto(ws: Workspace, o: Opened, flags: TransferFlags, io: Io,
 export async function fetchCommand(root: string, targets: string[], flags: TransferFlags, io: Io): Promise<number> {
   const o = prepare(root, targets, flags, io);
   if (typeof o === 'number') return o;
-  const opened = await openWorkspace(root);
-  if (!opened.ok) return report(opened.error, o.project.files, io);
-  const ws = opened.value;
-  try {
-    return await withBackend(o.remote, io, async (backend, signal) => {
-      const r = await fetchInto(ws, o, flags, io, backend, signal);
-      if (flags.json) io.out(`${JSON.stringify({ ...reportJson(o.remote, r), runs: r.runs.length }, null, 2)}\n`);
-      const clean = flags.json ? r.missing.length === 0 && r.bad.length === 0 : summarize('fetch', o.remote, r, io);
-      return clean ? EXIT.ok : EXIT.failed;
-    });
-  } finally {
-    await closeWorkspace(ws);
-  }
+  return withWorkspaceAndRemote(root, o, io, async (ws, backend, signal) => {
+    const r = await fetchInto(ws, o, flags, io, backend, signal);
+    if (flags.json) io.out(`${JSON.stringify({ ...reportJson(o.remote, r), runs: r.runs.length }, null, 2)}\n`);
+    const clean = flags.json ? isClean(r) : summarize('fetch', o.remote, r, io);
+    return clean ? EXIT.ok : EXIT.failed;
+  });
 }
 
 export async function pullCommand(root: string, targets: string[], flags: TransferFlags & { force: boolean }, io: Io): Promise<number> {
@@ -189,7 +189,7 @@ export async function pullCommand(root: string, targets: string[], flags: Transf
   return withExclusiveWorkspace(o.project, io, { wait: true }, (ws) =>
     withBackend(o.remote, io, async (backend, signal) => {
       const r = await fetchInto(ws, o, flags, io, backend, signal);
-      const clean = flags.json ? r.missing.length === 0 && r.bad.length === 0 : summarize('fetch', o.remote, r, io);
+      const clean = flags.json ? isClean(r) : summarize('fetch', o.remote, r, io);
       const items = await checkout(ws, o.stages.map((s) => o.project.graph.stages.get(s)!), { force: flags.force });
       const failed = items.filter((i) => i.result === 'failed' || i.result === 'not-in-cache');
       if (flags.json) io.out(`${JSON.stringify({ ...reportJson(o.remote, r), checkout: items }, null, 2)}\n`);
