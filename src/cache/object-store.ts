@@ -54,7 +54,11 @@ export async function checkFetched(file: string, hash: string): Promise<string |
     const got = (await hashFile(file)).hash;
     return got === hash ? undefined : `its bytes hash to ${got}`;
   }
-  const bytes = readFileSync(file);
+  return checkFetchedBytes(readFileSync(file), hash);
+}
+
+/** Why fetched `bytes` are not object `hash` (a manifest must also parse); undefined when they are. */
+export function checkFetchedBytes(bytes: Buffer, hash: string): string | undefined {
   const got = isDirHash(hash) ? manifestHashOfBytes(bytes) : sha256Hex(bytes);
   if (got !== hash) return `its bytes hash to ${got}`;
   if (!isDirHash(hash)) return undefined;
@@ -130,10 +134,15 @@ export class ObjectStore {
   }
 
   private async putSmallFile(absSrc: string, hash: string): Promise<void> {
-    const dest = this.objectPath(hash);
     const bytes = readFileSync(absSrc);
     const got = sha256Hex(bytes);
     if (got !== hash) throw new ContentChangedError(absSrc, hash, got);
+    await this.writeSmall(hash, bytes);
+  }
+
+  /** Bytes already hashed to `hash` become the object: a few synchronous calls, temp file and rename. */
+  private async writeSmall(hash: string, bytes: Buffer): Promise<void> {
+    const dest = this.objectPath(hash);
     await this.tmp.prepare();
     const tmp = this.tmp.name(hash.slice(0, 12));
     try {
@@ -284,6 +293,36 @@ export class ObjectStore {
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * `adoptTemp` for fetched bytes held in memory (small objects): verified, then written to a temp
+   * file and renamed into place. Returns what was wrong, or undefined once the object is stored.
+   */
+  async adoptBytes(bytes: Buffer, hash: string): Promise<string | undefined> {
+    const problem = checkFetchedBytes(bytes, hash);
+    if (problem !== undefined) return problem;
+    await this.writeSmall(hash, bytes);
+    return undefined;
+  }
+
+  /**
+   * A small object's bytes for an upload, re-hashed: the bytes returned are the bytes checked, so
+   * what leaves is what was verified. A problem is returned as data (the caller quarantines).
+   */
+  readChecked(hash: string, size: number): Buffer | ObjectProblem {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.objectPath(hash));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { kind: 'missing' };
+      if (code === 'EISDIR') return { kind: 'corrupt', problem: 'a directory stands in its place' };
+      throw err;
+    }
+    if (size >= 0 && bytes.length !== size) return { kind: 'corrupt', problem: `${bytes.length} bytes where ${size} were stored` };
+    const problem = checkFetchedBytes(bytes, hash);
+    return problem === undefined ? bytes : { kind: 'corrupt', problem };
   }
 
   /** Every stored hash, manifests included. */

@@ -245,7 +245,8 @@ for (const remote of REMOTES) {
       const b = cloneOf(a);
       const r = await b.run(['pull']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain(`refused ${key}`);
+      // Longer than the 3 bytes the lock records: refused by size, without reading the rest.
+      expect(r.stderr).toContain(`refused ${key}: more than the 3 bytes`);
       expect(existsSync(b.abs(`.orchestrator/cache/${key}`))).toBe(false);
       expect(b.exists('single.txt')).toBe(false);
       // The other outputs arrived and verified.
@@ -257,6 +258,18 @@ for (const remote of REMOTES) {
       expect(rc.stderr).toContain(`refused ${key}`);
       expect(c.runs('gen')).toBe(1);
       expect(c.read('single.txt')).toBe('v1\n');
+    });
+
+    it('a remote object of the recorded size but other bytes is refused by its hash', async () => {
+      const { a, r: rem } = await builtAndPushed(remote);
+      const hash = a.lock().stages.gen!.outs!.find((o) => o.path === 'single.txt')!.hash;
+      const key = `objects/${hash.slice(0, 2)}/${hash.slice(2)}`;
+      await tamper(rem, key, () => 'v2\n');
+      const b = cloneOf(a);
+      const r = await b.run(['fetch']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`refused ${key}: its bytes hash to`);
+      expect(existsSync(b.abs(`.orchestrator/cache/${key}`))).toBe(false);
     });
 
     it('a tampered run-cache entry on the remote is refused', async () => {

@@ -35,6 +35,17 @@ export interface RemoteBackend {
    * verifies the bytes and renames them into place. Throws RemoteError kind 'not-found' when absent.
    */
   download(key: RemoteKey, localFile: string, opts?: TransferOptions): Promise<void>;
+  /**
+   * `upload` of bytes already in memory (a small object the caller has read and verified once): no
+   * temp file on this side, the same atomic appearance on the remote.
+   */
+  put(key: RemoteKey, bytes: Buffer, opts?: TransferOptions): Promise<void>;
+  /**
+   * `download` into memory, for a small object whose size the caller knows. At most `maxBytes + 1`
+   * bytes are read and returned, so a remote object larger than expected cannot exhaust memory and
+   * still fails the caller's size and hash checks. Throws RemoteError kind 'not-found' when absent.
+   */
+  get(key: RemoteKey, maxBytes: number, opts?: TransferOptions): Promise<Buffer>;
   /** Deletes keys; a key that is already gone is not an error. */
   delete(keys: readonly RemoteKey[], opts?: TransferOptions): Promise<void>;
   close(): Promise<void>;

@@ -21,6 +21,8 @@ export class LocalFolderBackend implements RemoteBackend {
   private readonly groupShared: boolean;
   /** Same sweep as the local cache's tmp: uploads a killed process left (older than an hour) go. */
   private readonly tmp: CacheTmp;
+  /** Key folders known to exist: one mkdir per folder per run, not per object. */
+  private readonly madeDirs = new Set<string>();
 
   private constructor(
     readonly url: string,
@@ -87,24 +89,56 @@ export class LocalFolderBackend implements RemoteBackend {
   }
 
   async upload(localFile: string, key: RemoteKey, size: number, opts: TransferOptions = {}): Promise<void> {
+    await this.place(key, size, opts, async (tmp) => {
+      await fsp.copyFile(localFile, tmp, fsc.COPYFILE_FICLONE);
+      return fsp.open(tmp, 'r+');
+    });
+  }
+
+  async put(key: RemoteKey, bytes: Buffer, opts: TransferOptions = {}): Promise<void> {
+    await this.place(key, bytes.length, opts, async (tmp) => {
+      const fh = await fsp.open(tmp, 'wx', 0o600);
+      try {
+        await fh.write(bytes, 0, bytes.length, 0);
+      } catch (e) {
+        await fh.close();
+        throw e;
+      }
+      return fh;
+    });
+  }
+
+  /**
+   * Writes a temp file in `<root>/tmp/` with `write` (which returns it open), syncs it to disk and
+   * renames it under `key`: a crash of the file server never shows a torn object under its key.
+   * The bytes are reported once written, before the rename, so an abort then still leaves nothing.
+   */
+  private async place(key: RemoteKey, size: number, opts: TransferOptions, write: (tmp: string) => Promise<fsp.FileHandle>): Promise<void> {
     const dest = this.abs(key);
     opts.signal?.throwIfAborted();
     await this.tmp.prepare().catch((e: NodeJS.ErrnoException) => Promise.reject(fsError(e, this.tmp.dir)));
     const tmp = this.tmp.name(path.basename(dest).slice(0, 12));
     try {
-      await fsp.copyFile(localFile, tmp, fsc.COPYFILE_FICLONE);
-      const fh = await fsp.open(tmp, 'r+');
+      const fh = await write(tmp);
       try {
-        // On disk before it has a name: a crash of the file server never shows a torn object under its key.
         await fh.sync();
         await fh.chmod(key.startsWith('runs/') ? (this.groupShared ? 0o664 : 0o644) : 0o444);
       } finally {
         await fh.close();
       }
-      opts.signal?.throwIfAborted();
-      await makeSharedDirs(path.dirname(dest), this.groupShared);
-      await fsp.rename(tmp, dest);
       opts.onBytes?.(size);
+      opts.signal?.throwIfAborted();
+      const dir = path.dirname(dest);
+      if (!this.madeDirs.has(dir)) {
+        await makeSharedDirs(dir, this.groupShared);
+        this.madeDirs.add(dir);
+      }
+      await fsp.rename(tmp, dest).catch(async (e: NodeJS.ErrnoException) => {
+        // The folder went away meanwhile (gc --cloud of its last object): make it again.
+        if (e.code !== 'ENOENT') throw e;
+        await makeSharedDirs(dir, this.groupShared);
+        await fsp.rename(tmp, dest);
+      });
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       throw e instanceof RemoteError || (e as Error).name === 'AbortError' ? e : fsError(e as NodeJS.ErrnoException, dest);
@@ -121,6 +155,32 @@ export class LocalFolderBackend implements RemoteBackend {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && !(await fsp.stat(path.dirname(localFile)).catch(() => undefined))) throw e;
       throw code === 'ENOENT' ? new RemoteError('not-found', `${key} is not on ${this.url}`) : fsError(e as NodeJS.ErrnoException, src);
+    }
+  }
+
+  async get(key: RemoteKey, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer> {
+    opts.signal?.throwIfAborted();
+    const src = this.abs(key);
+    let fh: fsp.FileHandle;
+    try {
+      fh = await fsp.open(src, 'r');
+    } catch (e) {
+      throw (e as NodeJS.ErrnoException).code === 'ENOENT' ? new RemoteError('not-found', `${key} is not on ${this.url}`) : fsError(e as NodeJS.ErrnoException, src);
+    }
+    try {
+      const buf = Buffer.allocUnsafe(maxBytes + 1);
+      let got = 0;
+      while (got < buf.length) {
+        const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      opts.onBytes?.(got);
+      return buf.subarray(0, got);
+    } catch (e) {
+      throw fsError(e as NodeJS.ErrnoException, src);
+    } finally {
+      await fh.close();
     }
   }
 

@@ -252,6 +252,40 @@ class S3Backend implements RemoteBackend {
     }
   }
 
+  async put(key: RemoteKey, bytes: Buffer, opts: TransferOptions = {}): Promise<void> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key: this.loc.prefix + key, Body: bytes, ContentLength: bytes.length }), { abortSignal: signal });
+      opts.onBytes?.(bytes.length);
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      this.fail(e, `upload ${key}`, signal);
+    }
+  }
+
+  async get(key: RemoteKey, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer> {
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    try {
+      const res = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.loc.prefix + key }), { abortSignal: signal });
+      const body = res.Body as Readable | undefined;
+      if (!body) throw new RemoteError('other', `${this.url}: download ${key}: empty response`);
+      const chunks: Buffer[] = [];
+      let got = 0;
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        chunks.push(chunk);
+        got += chunk.length;
+        if (got > maxBytes) break; // leaving the loop destroys the body: no more is read
+      }
+      opts.onBytes?.(got);
+      return Buffer.concat(chunks, got).subarray(0, maxBytes + 1);
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason;
+      this.fail(e, `download ${key}`, signal);
+    }
+  }
+
   async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<void> {
     const { signal, onBytes } = opts;
     signal?.throwIfAborted();

@@ -364,69 +364,103 @@ class SshBackend implements RemoteBackend {
   }
 
   async upload(localFile: string, key: RemoteKey, size: number, opts: TransferOptions = {}): Promise<void> {
-    const { signal, onBytes } = opts;
-    const target = this.remotePath(key);
-    const dir = path.posix.dirname(target);
-    const tmp = path.posix.join(dir, `${SSH_TMP_PREFIX}${path.posix.basename(target)}-${randomBytes(6).toString('hex')}`);
     const local = await fsp.open(localFile, fsc.O_RDONLY);
     try {
-      await this.op(`upload ${key}`, signal, async ({ sftp, hasPosixRename }) => {
-        let handle: Buffer;
-        try {
-          handle = await promisify<Buffer>((cb) => sftp.open(tmp, 'w', cb));
-        } catch (e) {
-          if ((e as { code?: unknown }).code !== SFTP_NO_SUCH_FILE) throw e;
-          await this.mkdirp(sftp, dir);
-          handle = await promisify<Buffer>((cb) => sftp.open(tmp, 'w', cb));
-        }
-        let renamed = false;
-        try {
-          try {
-            await mapLimit(chunkOffsets(size), REQUESTS_IN_FLIGHT, async (offset) => {
-              signal?.throwIfAborted();
-              const len = Math.min(CHUNK, size - offset);
-              const buf = Buffer.allocUnsafe(len);
-              const { bytesRead } = await local.read(buf, 0, len, offset);
-              if (bytesRead !== len) throw new RemoteError('other', `${localFile}: changed size during upload`);
-              await promisify<void>((cb) => sftp.write(handle, buf, 0, len, offset, (err) => cb(err, undefined)));
-              onBytes?.(len);
-            });
-          } finally {
-            await promisify<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => undefined);
-          }
-          signal?.throwIfAborted();
-          if (hasPosixRename) {
-            await promisify<void>((cb) => sftp.ext_openssh_rename(tmp, target, (err) => cb(err, undefined)));
-          } else {
-            // SFTP v3 rename refuses an existing target: the key is content-addressed, so what is
-            // there already is the same bytes.
-            await promisify<void>((cb) => sftp.rename(tmp, target, (err) => cb(err, undefined))).catch(async (e) => {
-              const st = await promisify<Stats>((cb) => sftp.stat(target, cb)).catch(() => undefined);
-              if (!st?.isFile()) throw e;
-              await promisify<void>((cb) => sftp.unlink(tmp, (err) => cb(err, undefined))).catch(() => undefined);
-            });
-          }
-          renamed = true;
-        } finally {
-          if (!renamed) await promisify<void>((cb) => sftp.unlink(tmp, (err) => cb(err, undefined))).catch(() => undefined);
-        }
+      await this.write(key, size, opts, async (offset, len) => {
+        const buf = Buffer.allocUnsafe(len);
+        const { bytesRead } = await local.read(buf, 0, len, offset);
+        if (bytesRead !== len) throw new RemoteError('other', `${localFile}: changed size during upload`);
+        return buf;
       });
     } finally {
       await local.close();
     }
   }
 
+  put(key: RemoteKey, bytes: Buffer, opts: TransferOptions = {}): Promise<void> {
+    return this.write(key, bytes.length, opts, async (offset, len) => bytes.subarray(offset, offset + len));
+  }
+
+  /**
+   * Writes `size` bytes, `chunk(offset, len)` at a time with many requests in flight, to a temp file
+   * in the key's folder and renames it onto the key.
+   */
+  private async write(key: RemoteKey, size: number, opts: TransferOptions, chunk: (offset: number, len: number) => Promise<Buffer>): Promise<void> {
+    const { signal, onBytes } = opts;
+    const target = this.remotePath(key);
+    const dir = path.posix.dirname(target);
+    const tmp = path.posix.join(dir, `${SSH_TMP_PREFIX}${path.posix.basename(target)}-${randomBytes(6).toString('hex')}`);
+    await this.op(`upload ${key}`, signal, async ({ sftp, hasPosixRename }) => {
+      let handle: Buffer;
+      try {
+        handle = await promisify<Buffer>((cb) => sftp.open(tmp, 'w', cb));
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== SFTP_NO_SUCH_FILE) throw e;
+        await this.mkdirp(sftp, dir);
+        handle = await promisify<Buffer>((cb) => sftp.open(tmp, 'w', cb));
+      }
+      let renamed = false;
+      try {
+        try {
+          await mapLimit(chunkOffsets(size), REQUESTS_IN_FLIGHT, async (offset) => {
+            signal?.throwIfAborted();
+            const buf = await chunk(offset, Math.min(CHUNK, size - offset));
+            await promisify<void>((cb) => sftp.write(handle, buf, 0, buf.length, offset, (err) => cb(err, undefined)));
+            onBytes?.(buf.length);
+          });
+        } finally {
+          await promisify<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => undefined);
+        }
+        signal?.throwIfAborted();
+        if (hasPosixRename) {
+          await promisify<void>((cb) => sftp.ext_openssh_rename(tmp, target, (err) => cb(err, undefined)));
+        } else {
+          // SFTP v3 rename refuses an existing target: the key is content-addressed, so what is
+          // there already is the same bytes.
+          await promisify<void>((cb) => sftp.rename(tmp, target, (err) => cb(err, undefined))).catch(async (e) => {
+            const st = await promisify<Stats>((cb) => sftp.stat(target, cb)).catch(() => undefined);
+            if (!st?.isFile()) throw e;
+            await promisify<void>((cb) => sftp.unlink(tmp, (err) => cb(err, undefined))).catch(() => undefined);
+          });
+        }
+        renamed = true;
+      } finally {
+        if (!renamed) await promisify<void>((cb) => sftp.unlink(tmp, (err) => cb(err, undefined))).catch(() => undefined);
+      }
+    });
+  }
+
   async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<void> {
+    const local = await fsp.open(localFile, 'w');
+    try {
+      await this.read(key, Infinity, opts, (buf, offset) => local.write(buf, 0, buf.length, offset).then(() => undefined));
+    } finally {
+      await local.close();
+    }
+  }
+
+  async get(key: RemoteKey, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer> {
+    const chunks: { buf: Buffer; offset: number }[] = [];
+    const size = await this.read(key, maxBytes + 1, opts, async (buf, offset) => void chunks.push({ buf, offset }));
+    const out = Buffer.allocUnsafe(Math.min(size, maxBytes + 1));
+    for (const c of chunks) c.buf.copy(out, c.offset);
+    return out;
+  }
+
+  /**
+   * Reads the first `limit` bytes of `key` (all of it for Infinity) with many requests in flight,
+   * handing each chunk with its offset to `sink`; returns the remote file's size.
+   */
+  private async read(key: RemoteKey, limit: number, opts: TransferOptions, sink: (buf: Buffer, offset: number) => Promise<void>): Promise<number> {
     const { signal, onBytes } = opts;
     const source = this.remotePath(key);
-    await this.op(`download ${key}`, signal, async ({ sftp }) => {
+    return this.op(`download ${key}`, signal, async ({ sftp }) => {
       const handle = await promisify<Buffer>((cb) => sftp.open(source, 'r', cb));
-      const local = await fsp.open(localFile, 'w');
       try {
-        const st = await promisify<Stats>((cb) => sftp.fstat(handle, cb));
-        const size = st.size;
-        await mapLimit(chunkOffsets(size), REQUESTS_IN_FLIGHT, async (offset) => {
-          const len = Math.min(CHUNK, size - offset);
+        const size = (await promisify<Stats>((cb) => sftp.fstat(handle, cb))).size;
+        const end = Math.min(size, limit);
+        await mapLimit(chunkOffsets(end), REQUESTS_IN_FLIGHT, async (offset) => {
+          const len = Math.min(CHUNK, end - offset);
           const buf = Buffer.allocUnsafe(len);
           let got = 0;
           while (got < len) {
@@ -435,11 +469,11 @@ class SshBackend implements RemoteBackend {
             if (n === 0) throw new RemoteError('transient', `${this.url}: download ${key}: the file shrank while being read`);
             got += n;
           }
-          await local.write(buf, 0, len, offset);
+          await sink(buf, offset);
           onBytes?.(len);
         });
+        return size;
       } finally {
-        await local.close();
         await promisify<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => undefined);
       }
     });
