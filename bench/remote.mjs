@@ -4,8 +4,9 @@
 //                         [--remotes s3,ssh,folder] [--dir DIR]
 // A workspace builds two stages, `small` (FILES files of SIZE KB) and `big` (BIG files of BIG-MB MB).
 // For each remote and each stage: `orchestrator push STAGE` from that workspace, then `orchestrator
-// pull STAGE` into a fresh clone (fetch, verify, place in the workspace); and `rclone copy` of the
-// stage's output folder to the same server, then back into a fresh folder. Both use JOBS transfers at
+// fetch STAGE` (download and verify into the cache) and `orchestrator pull STAGE` (fetch, then place
+// verified copies in the workspace), each into a fresh clone; and `rclone copy` of the stage's output
+// folder to the same server, then back into a fresh folder. Both use JOBS transfers at
 // once (rclone: --transfers JOBS --checkers 2*JOBS). Servers are private instances on 127.0.0.1:
 // s3rver (node_modules) on a fresh folder, sshd with generated keys, and a plain folder.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -159,28 +160,36 @@ for (const kind of remotes) {
       const env = { ...inherited, ...server.env };
       const push = orch(wsA, 'push', '-r', kind, '-j', String(jobs), stage);
       const rclonePush = timed('rclone', ['copy', '--transfers', String(jobs), '--checkers', String(2 * jobs), path.join(wsA, stage), server.rclone(stage)], { env });
-      const wsB = path.join(base, `b-${kind}-${stage}`);
-      mkdirSync(path.join(wsB, '.orchestrator'), { recursive: true });
-      for (const f of ['pipeline.yaml', 'pipeline.lock', 'gen.mjs', '.orchestrator/config', '.orchestrator/config.local']) {
-        try {
-          copyFileSync(path.join(wsA, f), path.join(wsB, f));
-        } catch {
-          // config.local exists only for remotes with credentials.
+      /** A fresh clone of A without a cache: the project files and its remote config. */
+      const clone = (name) => {
+        const ws = path.join(base, `${name}-${kind}-${stage}`);
+        mkdirSync(path.join(ws, '.orchestrator'), { recursive: true });
+        for (const f of ['pipeline.yaml', 'pipeline.lock', 'gen.mjs', '.orchestrator/config', '.orchestrator/config.local']) {
+          try {
+            copyFileSync(path.join(wsA, f), path.join(ws, f));
+          } catch {
+            // config.local exists only for remotes with credentials.
+          }
         }
-      }
-      run('git', ['init', '-q', wsB]);
-      // pull = fetch (download + verify into the cache) + checkout (place in the workspace); rclone
-      // copy compares with the fetch, which is also what DVC's published figure measures.
+        run('git', ['init', '-q', ws]);
+        return ws;
+      };
+      // fetch = download + verify into the cache: the bytes written once, as rclone copy writes them
+      // (and what DVC's published figure measures). pull = fetch + a verified copy of every file
+      // into the workspace: the bytes written twice (cache and workspace), as `dvc pull` does.
+      const wsB = clone('fetch');
       const fetch = orch(wsB, 'fetch', '-r', kind, '-j', String(jobs), stage);
-      const checkout = orch(wsB, 'checkout', stage);
+      rmSync(wsB, { recursive: true, force: true });
+      const wsC = clone('pull');
+      const pull = orch(wsC, 'pull', '-r', kind, '-j', String(jobs), stage);
+      rmSync(wsC, { recursive: true, force: true });
       const rcloneDest = path.join(base, `rclone-${kind}-${stage}`);
       const rclonePull = timed('rclone', ['copy', '--transfers', String(jobs), '--checkers', String(2 * jobs), server.rclone(stage), rcloneDest], { env });
       const mbps = (s) => `${(bytes / s / 1e6).toFixed(0)} MB/s`;
       rows.push([kind, label, 'push', fmt(push), fmt(rclonePush), (push / rclonePush).toFixed(2), mbps(push)]);
       rows.push([kind, label, 'fetch', fmt(fetch), fmt(rclonePull), (fetch / rclonePull).toFixed(2), mbps(fetch)]);
-      rows.push([kind, label, 'pull = fetch + checkout', fmt(fetch + checkout), fmt(rclonePull), ((fetch + checkout) / rclonePull).toFixed(2), mbps(fetch + checkout)]);
+      rows.push([kind, label, 'pull (fetch + checkout)', fmt(pull), fmt(rclonePull), (pull / rclonePull).toFixed(2), mbps(pull)]);
       console.log(rows.slice(-3).map((r) => r.join('  ')).join('\n'));
-      rmSync(wsB, { recursive: true, force: true });
       rmSync(rcloneDest, { recursive: true, force: true });
     }
   } finally {

@@ -171,9 +171,10 @@ export class LocalFolderBackend implements RemoteBackend {
       const buf = Buffer.allocUnsafe(maxBytes + 1);
       let got = 0;
       while (got < buf.length) {
-        const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-        if (bytesRead === 0) break;
+        const want = buf.length - got;
+        const { bytesRead } = await fh.read(buf, got, want, got);
         got += bytesRead;
+        if (bytesRead < want) break; // a short read of a regular file is its end
       }
       opts.onBytes?.(got);
       return buf.subarray(0, got);
