@@ -276,12 +276,14 @@ export class ObjectStore {
 
   /**
    * Makes the fetched file `tmp` object `hash` if, and only if, its bytes hash to that name (a
-   * manifest must also parse and list only well-formed hashes): the object appears by rename,
+   * manifest must also parse and list only well-formed hashes; `sha256`, when given, is the hash of
+   * the bytes as the download wrote them): the object appears by rename,
    * so no reader ever sees unverified bytes. A refused file is deleted; returns what was wrong.
    */
-  async adoptTemp(tmp: string, hash: string): Promise<string | undefined> {
+  async adoptTemp(tmp: string, hash: string, sha256?: string): Promise<string | undefined> {
     try {
-      const problem = await checkFetched(tmp, hash);
+      // A file whose bytes were hashed as they arrived (`sha256`) is not read again.
+      const problem = sha256 !== undefined && !isDirHash(hash) ? (sha256 === hash ? undefined : `its bytes hash to ${sha256}`) : await checkFetched(tmp, hash);
       if (problem !== undefined) {
         await fsp.rm(tmp, { force: true });
         return problem;

@@ -272,6 +272,33 @@ for (const remote of REMOTES) {
       expect(existsSync(b.abs(`.orchestrator/cache/${key}`))).toBe(false);
     });
 
+    it('push refuses local objects that no longer match their names, small and large, and quarantines them', async () => {
+      // A small object is read and hashed before it leaves; a large one (over the 1 MiB in-memory
+      // limit, multipart-sized on S3) is hashed by the backend as it is sent.
+      const rem = newRemote(remote);
+      const a = createProject({
+        'pipeline.yaml': yamlLines('stages:', '  gen:', '    cmd: head -c 20000000 /dev/zero | tr "\\0" b > big.bin && echo small > small.txt', '    outs: [big.bin, small.txt]'),
+        'in.txt': 'v1\n',
+      });
+      await addRemote(a, rem);
+      await a.runOk(['repro']);
+      const outs = a.lock().stages.gen!.outs!;
+      const keys = outs.map((o) => `objects/${o.hash.slice(0, 2)}/${o.hash.slice(2)}`);
+      for (const o of outs) {
+        const file = a.abs(`.orchestrator/cache/objects/${o.hash.slice(0, 2)}/${o.hash.slice(2)}`);
+        const bytes = readFileSync(file);
+        bytes[bytes.length - 2] ^= 1; // same size, other bytes: bit rot
+        rmSync(file);
+        writeFileSync(file, bytes);
+      }
+      const r = await a.run(['push']);
+      expect(r.code).toBe(1);
+      for (const k of keys) expect(r.stderr).toMatch(new RegExp(`refused ${k}: .*hash to [0-9a-f]{64} \\(local cache; moved to quarantine\\)`));
+      expect((await remoteKeys(rem)).objects).toEqual([]);
+      expect(readdirSync(a.abs('.orchestrator/cache/quarantine')).length).toBe(2);
+      for (const k of keys) expect(existsSync(a.abs(`.orchestrator/cache/${k}`))).toBe(false);
+    });
+
     it('a tampered run-cache entry on the remote is refused', async () => {
       const { a, r: rem } = await builtAndPushed(remote, ['--run-cache']);
       const k = (await remoteKeys(rem)).runs[0]!;

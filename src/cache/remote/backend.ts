@@ -15,6 +15,15 @@ export interface TransferOptions {
   onBytes?: (bytes: number) => void;
 }
 
+export interface UploadOptions extends TransferOptions {
+  /**
+   * The sha256 (hex) the bytes read from the local file must have. The backend hashes them as they
+   * are sent and makes the key visible only if they match; otherwise it throws RemoteError kind
+   * 'mismatch' and leaves nothing under the key. One read of the file both checks and sends it.
+   */
+  expectSha256?: string;
+}
+
 export interface RemoteBackend {
   /** The remote's URL for messages, never with credentials. */
   readonly url: string;
@@ -29,12 +38,14 @@ export interface RemoteBackend {
    * Uploads a local file so that it appears under `key` atomically: a reader of the remote never sees
    * part of it under that key (temp name + rename, or a single/multipart PUT that completes at once).
    */
-  upload(localFile: string, key: RemoteKey, size: number, opts?: TransferOptions): Promise<void>;
+  upload(localFile: string, key: RemoteKey, size: number, opts?: UploadOptions): Promise<void>;
   /**
    * Downloads `key` into `localFile`, a temp path the caller owns (created or truncated). The caller
    * verifies the bytes and renames them into place. Throws RemoteError kind 'not-found' when absent.
+   * Returns the sha256 (hex) of the bytes written when the backend hashed them as they arrived
+   * (so the caller need not read them again), or undefined.
    */
-  download(key: RemoteKey, localFile: string, opts?: TransferOptions): Promise<void>;
+  download(key: RemoteKey, localFile: string, opts?: TransferOptions): Promise<string | undefined>;
   /**
    * `upload` of bytes already in memory (a small object the caller has read and verified once): no
    * temp file on this side, the same atomic appearance on the remote.
@@ -54,9 +65,10 @@ export interface RemoteBackend {
 /**
  * Why a remote operation failed, as data the transfer layer acts on:
  * - transient: worth retrying with backoff (connection reset, timeout, 5xx, server restarting);
+ * - mismatch: the local bytes being uploaded do not hash to their name (a bad local object);
  * - everything else fails at once with the message and hint shown to the user.
  */
-export type RemoteErrorKind = 'transient' | 'auth' | 'host-key' | 'not-found' | 'no-container' | 'config' | 'other';
+export type RemoteErrorKind = 'transient' | 'auth' | 'host-key' | 'not-found' | 'no-container' | 'config' | 'mismatch' | 'other';
 
 /** Marks RemoteError instances across copies of this module (see `Symbol.hasInstance` below). */
 const REMOTE_ERROR = Symbol.for('orchestrator.RemoteError');

@@ -1,7 +1,9 @@
 import { constants as fsc, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { mapLimit } from '../../util/concurrency.js';
-import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions } from './backend.js';
+import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions, type UploadOptions } from './backend.js';
+import { placeHashing } from '../place-verified.js';
+import { sentBytesMismatch } from './stream-hash.js';
 import { CacheTmp } from '../cache-tmp.js';
 import { makeSharedDirs } from '../shared-dirs.js';
 
@@ -88,9 +90,15 @@ export class LocalFolderBackend implements RemoteBackend {
     }
   }
 
-  async upload(localFile: string, key: RemoteKey, size: number, opts: TransferOptions = {}): Promise<void> {
+  async upload(localFile: string, key: RemoteKey, size: number, opts: UploadOptions = {}): Promise<void> {
+    const expected = opts.expectSha256;
     await this.place(key, size, opts, async (tmp) => {
-      await fsp.copyFile(localFile, tmp, fsc.COPYFILE_FICLONE);
+      if (expected === undefined) await fsp.copyFile(localFile, tmp, fsc.COPYFILE_FICLONE);
+      else {
+        // One pass: the bytes are hashed as they are copied.
+        const got = (await placeHashing('copy', localFile, tmp, size, 0o600)).hash;
+        if (got !== expected) throw sentBytesMismatch(got);
+      }
       return fsp.open(tmp, 'r+');
     });
   }
@@ -145,12 +153,13 @@ export class LocalFolderBackend implements RemoteBackend {
     }
   }
 
-  async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<void> {
+  async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<undefined> {
     opts.signal?.throwIfAborted();
     const src = this.abs(key);
     try {
       await fsp.copyFile(src, localFile, fsc.COPYFILE_FICLONE);
       opts.onBytes?.((await fsp.stat(localFile)).size);
+      return undefined; // a kernel copy: the caller hashes the bytes
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && !(await fsp.stat(path.dirname(localFile)).catch(() => undefined))) throw e;

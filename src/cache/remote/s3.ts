@@ -25,8 +25,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { mapLimit } from '../../util/concurrency.js';
-import { countingStream, isAbortError } from './abort.js';
-import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions } from './backend.js';
+import { isAbortError } from './abort.js';
+import { hashingStream } from './stream-hash.js';
+import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions, type UploadOptions } from './backend.js';
 
 /** Files at least this large go up as a multipart upload (parallel parts, retried part by part by S3). */
 export const S3_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -214,17 +215,31 @@ class S3Backend implements RemoteBackend {
     for await (const keys of this.listRaw(prefix, opts.signal)) yield* keys;
   }
 
-  async upload(localFile: string, key: RemoteKey, size: number, opts: TransferOptions = {}): Promise<void> {
+  async upload(localFile: string, key: RemoteKey, size: number, opts: UploadOptions = {}): Promise<void> {
     const { signal, onBytes } = opts;
     signal?.throwIfAborted();
     const Key = this.loc.prefix + key;
-    const body = createReadStream(localFile);
+    const file = createReadStream(localFile);
+    // Hashed as read; with expectSha256 the last bytes are held back until they match, so neither a
+    // PUT nor the last part of a multipart upload (hence CompleteMultipartUpload) gets wrong bytes.
+    const small = size < S3_MULTIPART_THRESHOLD;
+    const body = file.pipe(hashingStream(small ? onBytes : undefined, opts.expectSha256));
+    // The SDK pipes a body into its request, and a pipe does not pass errors on: a failing body
+    // (unreadable file, bytes that do not match) must abort the request itself.
+    let bodyError: unknown;
+    const request = new AbortController();
+    const stop = (e: unknown): void => {
+      bodyError ??= e;
+      request.abort(e);
+    };
+    file.on('error', (e) => body.destroy(e));
+    body.on('error', stop);
+    const onAbort = (): void => request.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      if (size < S3_MULTIPART_THRESHOLD) {
+      if (small) {
         // One PUT: the object exists only once the whole body arrived.
-        const counted = body.pipe(countingStream(onBytes));
-        body.on('error', (e) => counted.destroy(e));
-        await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key, Body: counted, ContentLength: size }), { abortSignal: signal });
+        await this.client.send(new PutObjectCommand({ Bucket: this.loc.bucket, Key, Body: body, ContentLength: size }), { abortSignal: request.signal });
         return;
       }
       const partSize = Math.max(MIN_PART_SIZE, Math.ceil(size / MAX_PARTS));
@@ -237,17 +252,15 @@ class S3Backend implements RemoteBackend {
         }
       });
       // Aborting stops the parts and sends AbortMultipartUpload; CompleteMultipartUpload is never sent.
-      const onAbort = (): void => void upload.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        await upload.done();
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-      }
+      request.signal.addEventListener('abort', () => void upload.abort(), { once: true });
+      await upload.done();
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
-      this.fail(e, `upload ${key}`, signal);
+      if (bodyError instanceof RemoteError) throw bodyError;
+      this.fail(bodyError ?? e, `upload ${key}`, signal);
     } finally {
+      signal?.removeEventListener('abort', onAbort);
+      file.destroy();
       body.destroy();
     }
   }
@@ -286,14 +299,16 @@ class S3Backend implements RemoteBackend {
     }
   }
 
-  async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<void> {
+  async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<string> {
     const { signal, onBytes } = opts;
     signal?.throwIfAborted();
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.loc.prefix + key }), { abortSignal: signal });
       const body = res.Body as Readable | undefined;
       if (!body) throw new RemoteError('other', `${this.url}: download ${key}: empty response`);
-      await pipeline(body, countingStream(onBytes), createWriteStream(localFile), { signal });
+      const hashed = hashingStream(onBytes);
+      await pipeline(body, hashed, createWriteStream(localFile), { signal });
+      return hashed.digest();
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       this.fail(e, `download ${key}`, signal);

@@ -19,7 +19,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Client as SshClient, ConnectConfig, SFTPWrapper, FileEntryWithStats, AnyAuthMethod, Stats } from 'ssh2';
 import { mapLimit } from '../../util/concurrency.js';
-import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions } from './backend.js';
+import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions, type UploadOptions } from './backend.js';
+import { InOrderHash, sentBytesMismatch } from './stream-hash.js';
 import { checkHostKey, fingerprint, knownKeyTypes, parseKnownHosts, type HostKeyVerdict } from './known-hosts.js';
 
 /** SSH connections opened at most (each with one SFTP session). */
@@ -363,13 +364,19 @@ class SshBackend implements RemoteBackend {
     }
   }
 
-  async upload(localFile: string, key: RemoteKey, size: number, opts: TransferOptions = {}): Promise<void> {
+  async upload(localFile: string, key: RemoteKey, size: number, opts: UploadOptions = {}): Promise<void> {
     const local = await fsp.open(localFile, fsc.O_RDONLY);
+    const hash = opts.expectSha256 === undefined ? undefined : new InOrderHash();
     try {
-      await this.write(key, size, opts, async (offset, len) => {
+      const check = (): void => {
+        const got = hash?.digest(size);
+        if (got !== undefined && got !== opts.expectSha256) throw sentBytesMismatch(got);
+      };
+      await this.write(key, size, opts, check, async (offset, len) => {
         const buf = Buffer.allocUnsafe(len);
         const { bytesRead } = await local.read(buf, 0, len, offset);
         if (bytesRead !== len) throw new RemoteError('other', `${localFile}: changed size during upload`);
+        hash?.add(offset, buf);
         return buf;
       });
     } finally {
@@ -378,14 +385,15 @@ class SshBackend implements RemoteBackend {
   }
 
   put(key: RemoteKey, bytes: Buffer, opts: TransferOptions = {}): Promise<void> {
-    return this.write(key, bytes.length, opts, async (offset, len) => bytes.subarray(offset, offset + len));
+    return this.write(key, bytes.length, opts, () => undefined, async (offset, len) => bytes.subarray(offset, offset + len));
   }
 
   /**
    * Writes `size` bytes, `chunk(offset, len)` at a time with many requests in flight, to a temp file
-   * in the key's folder and renames it onto the key.
+   * in the key's folder and, once `check` (called after the last write) has not thrown, renames it
+   * onto the key.
    */
-  private async write(key: RemoteKey, size: number, opts: TransferOptions, chunk: (offset: number, len: number) => Promise<Buffer>): Promise<void> {
+  private async write(key: RemoteKey, size: number, opts: TransferOptions, check: () => void, chunk: (offset: number, len: number) => Promise<Buffer>): Promise<void> {
     const { signal, onBytes } = opts;
     const target = this.remotePath(key);
     const dir = path.posix.dirname(target);
@@ -412,6 +420,7 @@ class SshBackend implements RemoteBackend {
           await promisify<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => undefined);
         }
         signal?.throwIfAborted();
+        check();
         if (hasPosixRename) {
           await promisify<void>((cb) => sftp.ext_openssh_rename(tmp, target, (err) => cb(err, undefined)));
         } else {
@@ -430,10 +439,15 @@ class SshBackend implements RemoteBackend {
     });
   }
 
-  async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<void> {
+  async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<string> {
     const local = await fsp.open(localFile, 'w');
+    const hash = new InOrderHash();
     try {
-      await this.read(key, Infinity, opts, (buf, offset) => local.write(buf, 0, buf.length, offset).then(() => undefined));
+      const size = await this.read(key, Infinity, opts, async (buf, offset) => {
+        hash.add(offset, buf);
+        await local.write(buf, 0, buf.length, offset);
+      });
+      return hash.digest(size);
     } finally {
       await local.close();
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { promises as fsp, readFileSync, statSync } from 'node:fs';
+import { lstatSync, promises as fsp, readFileSync, statSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseDirListing } from '../../hash/manifest.js';
 import { isDirHash } from '../../hash/types.js';
@@ -138,18 +138,44 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
   let done = 0;
   const uploadObject = async (hash: string, size: number): Promise<void> => {
     signal.throwIfAborted();
-    const small = inMemory(hash, size) ? store.readChecked(hash, size) : undefined;
-    const found = small === undefined ? await store.inspect(hash, isDirHash(hash) ? undefined : size) : Buffer.isBuffer(small) ? undefined : small;
-    if (found?.kind === 'missing') return void report.missing.push(objectKey(hash));
-    if (found?.kind === 'corrupt') {
-      await store.reject(hash, undefined, found.problem);
-      return void report.bad.push({ key: objectKey(hash), problem: `${found.problem} (local cache; moved to quarantine)` });
-    }
+    const key = objectKey(hash);
     const file = store.objectPath(hash);
-    const bytes = Buffer.isBuffer(small) ? small.length : statSync(file).size;
-    await withRetry(() => (Buffer.isBuffer(small) ? backend.put(objectKey(hash), small, { signal }) : backend.upload(file, objectKey(hash), bytes, { signal })), signal, ctx.tries);
-    there.add(objectKey(hash));
-    report.transferred.push(objectKey(hash));
+    const refuse = async (problem: string): Promise<void> => {
+      await store.reject(hash, undefined, problem);
+      report.bad.push({ key, problem: `${problem} (local cache; moved to quarantine)` });
+    };
+    // Every object is verified on its way out: a small one read and hashed once, then sent from
+    // those bytes; a large one hashed by the backend as it is sent (it becomes visible only if it
+    // matches); a manifest, which must also parse, checked before.
+    let send: () => Promise<void>;
+    let bytes: number;
+    if (inMemory(hash, size)) {
+      const small = store.readChecked(hash, size);
+      if (!Buffer.isBuffer(small)) return small.kind === 'missing' ? void report.missing.push(key) : refuse(small.problem);
+      send = () => backend.put(key, small, { signal });
+      bytes = small.length;
+    } else if (!isDirHash(hash)) {
+      const st = lstatSync(file, { throwIfNoEntry: false });
+      if (!st) return void report.missing.push(key);
+      if (!st.isFile()) return refuse('not a regular file');
+      if (size >= 0 && st.size !== size) return refuse(`${st.size} bytes where ${size} were stored`);
+      send = () => backend.upload(file, key, st.size, { signal, expectSha256: hash });
+      bytes = st.size;
+    } else {
+      const found = await store.inspect(hash);
+      if (found?.kind === 'missing') return void report.missing.push(key);
+      if (found?.kind === 'corrupt') return refuse(found.problem);
+      bytes = statSync(file).size;
+      send = () => backend.upload(file, key, bytes, { signal });
+    }
+    try {
+      await withRetry(send, signal, ctx.tries);
+    } catch (e) {
+      if (e instanceof RemoteError && e.kind === 'mismatch') return refuse(e.message);
+      throw e;
+    }
+    there.add(key);
+    report.transferred.push(key);
     report.bytes += bytes;
     ctx.progress?.object(bytes);
     await pauseHook(++done);
@@ -211,11 +237,12 @@ export async function fetch(
   const report = emptyReport();
   const runs: RunCacheEntry[] = [];
   let done = 0;
-  const download = async (key: RemoteKey): Promise<string | undefined> => {
+  /** Downloads `key` to a temp file: its path and, when the backend hashed the bytes as they came, their sha256. */
+  const download = async (key: RemoteKey): Promise<{ tmp: string; sha256: string | undefined } | undefined> => {
     const tmp = await store.tempPath(key.slice(-12));
     try {
-      await withRetry(() => backend.download(key, tmp, { signal }), signal, ctx.tries);
-      return tmp;
+      const sha256 = await withRetry(() => backend.download(key, tmp, { signal }), signal, ctx.tries);
+      return { tmp, sha256 };
     } catch (e) {
       await fsp.rm(tmp, { force: true });
       if (e instanceof RemoteError && e.kind === 'not-found') {
@@ -247,7 +274,7 @@ export async function fetch(
     runKeys.filter((k) => !statSync(ctx.runCache.entryPath(k), { throwIfNoEntry: false })),
     ctx.jobs,
     async (k) => {
-      const tmp = await download(runKey(k));
+      const tmp = (await download(runKey(k)))?.tmp;
       if (!tmp) return;
       const checked = checkRunEntry(readFileSync(tmp, 'utf8'), k);
       await fsp.rm(tmp, { force: true });
@@ -276,7 +303,7 @@ export async function fetch(
         if (!(e instanceof CorruptObjectError)) throw e;
       }
     }
-    const tmp = await download(objectKey(h));
+    const tmp = (await download(objectKey(h)))?.tmp;
     if (!tmp) return;
     const problem = await checkFetched(tmp, h);
     if (problem) {
@@ -307,10 +334,10 @@ export async function fetch(
         size = bytes.length;
         problem = size > expected ? `more than the ${expected} bytes its manifest or lock entry records` : await store.adoptBytes(bytes, h);
       } else {
-        const tmp = await download(objectKey(h));
-        if (!tmp) return;
-        size = statSync(tmp).size;
-        problem = await store.adoptTemp(tmp, h);
+        const got = await download(objectKey(h));
+        if (!got) return;
+        size = statSync(got.tmp).size;
+        problem = await store.adoptTemp(got.tmp, h, got.sha256);
       }
       if (problem) return void report.bad.push({ key: objectKey(h), problem });
       report.transferred.push(objectKey(h));

@@ -152,6 +152,23 @@ export function describeBackendContract(name: string, target: () => ContractTarg
       expect((err as RemoteError).kind).toBe('not-found');
     });
 
+    test('an upload whose bytes do not hash to expectSha256 fails with kind mismatch and leaves nothing', async () => {
+      for (const content of [Buffer.from('expected bytes\n'), randomBytes(target().largeSize)]) {
+        const key = objectKey(content);
+        const local = file('mismatch', content);
+        const wrong = createHash('sha256').update('other bytes').digest('hex');
+        await expect(backend.upload(local, key, content.length, { expectSha256: wrong })).rejects.toMatchObject({ kind: 'mismatch' });
+        expect(await backend.existing([key])).toEqual(new Set());
+        await expect(backend.download(key, path.join(dir, 'mismatch-down'))).rejects.toMatchObject({ kind: 'not-found' });
+        // The right hash goes through, and a download reports the hash of what it wrote (or nothing).
+        const right = createHash('sha256').update(content).digest('hex');
+        await backend.upload(local, key, content.length, { expectSha256: right });
+        const sha = await backend.download(key, path.join(dir, 'mismatch-down'));
+        if (sha !== undefined) expect(sha).toBe(right);
+        expect(readFileSync(path.join(dir, 'mismatch-down')).equals(content)).toBe(true);
+      }
+    });
+
     test('put and get move bytes held in memory, byte for byte, reporting every byte', async () => {
       // Empty, one SFTP request, several requests, and not a multiple of any request size.
       for (const content of [Buffer.alloc(0), Buffer.from('in memory\n'), randomBytes(200 * 1024 + 7)]) {
