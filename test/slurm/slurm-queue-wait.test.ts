@@ -1,11 +1,13 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 /**
- * Queue wait of a Slurm stage, end to end on the real single-node cluster (.ci/setup.sh): another
- * job holds the whole node, so the stage's job waits in the queue (PENDING) until the test releases
- * the holder (a file it waits for, written once the stage's job was seen pending). The run record
- * stores when the job was submitted and when it began to run; the report, opened in Debian's
- * Chromium offline, draws one queue segment for that stage and none for the local stage.
+ * Queue wait of a Slurm stage, end to end on the real single-node cluster (.ci/setup.sh): the stage's
+ * job depends on a holder job (`--dependency=afterany:HOLDER` in its sbatch_args) that waits for a
+ * file, so it stays PENDING in the queue until the test writes that file, once it has seen the job
+ * pending. (A dependency rather than a job that fills the node: the cluster is shared with the other
+ * Slurm test files, whose jobs must not queue behind this one.) The run record stores when the job
+ * was submitted and when it began to run; the report, opened in Debian's Chromium offline, draws one
+ * queue segment for that stage and none for the local stage.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -32,19 +34,18 @@ afterEach(() => {
 });
 
 /**
- * Submits a job that takes the whole node until `release` appears in the project. Its comment is
- * not the workspace's, so the orchestrator's leftover cleanup leaves it alone.
+ * Submits a one-CPU job that runs until `release` appears in the project; its comment is not the
+ * workspace's, so the orchestrator's leftover cleanup leaves it alone.
  */
-async function holdTheNode(p: Project): Promise<string> {
+function holder(p: Project): string {
   const r = spawnSync(
     'sbatch',
-    ['--parsable', '--exclusive', '--job-name=queue-wait-holder', '--comment=test holder', `--output=${p.abs('holder.log')}`, '--wrap', `touch ${p.abs('holder-running')}; while [ ! -e ${p.abs('release')} ]; do sleep 0.1; done`],
+    ['--parsable', '--job-name=queue-wait-holder', '--comment=test holder', '--cpus-per-task=1', `--output=${p.abs('holder.log')}`, '--wrap', `while [ ! -e ${p.abs('release')} ]; do sleep 0.1; done`],
     { encoding: 'utf8' },
   );
   if (r.status !== 0) throw new Error(`sbatch of the holder job failed: ${r.stderr}`);
   const id = r.stdout.trim().split(';')[0]!;
   holders.push(id);
-  await waitFor(() => p.exists('holder-running'), 'the holder job to run', 60_000);
   return id;
 }
 
@@ -57,23 +58,26 @@ interface StageRecord {
 
 describe('slurm queue wait', () => {
   it('records submission and start of a job that waited, and the report draws the wait as its own segment', async () => {
-    const p = createProject({
-      'pipeline.yaml': yamlLines(
+    const p = createProject();
+    projects.push(p);
+    const hold = holder(p);
+    p.write(
+      'pipeline.yaml',
+      yamlLines(
         'stages:',
         '  prep:',
         '    cmd: echo prep > prep.txt',
         '    outs: [prep.txt]',
         '  synth:',
         '    executor: slurm',
+        `    slurm: {sbatch_args: ["--dependency=afterany:${hold}"]}`,
         '    cmd: cat prep.txt > synth.txt',
         '    deps: [prep.txt]',
         '    outs: [synth.txt]',
       ),
-    });
-    projects.push(p);
-    await holdTheNode(p);
-    const repro = p.start(['repro', '-v'], { timeoutMs: 120_000 });
-    await waitFor(() => /^synth \| \[slurm\] job \d+ pending/m.test(repro.stdout()), `the stage's job to wait in the queue\n${repro.stdout()}${repro.stderr()}`, 60_000);
+    );
+    const repro = p.start(['repro', '-v'], { timeoutMs: 150_000 });
+    await waitFor(() => /^synth \| \[slurm\] job \d+ pending \(Dependency\)/m.test(repro.stdout()), `the stage's job to wait in the queue\n${repro.stdout()}${repro.stderr()}`, 90_000);
     const releasedAt = Date.now();
     p.write('release', '');
     const done = await repro.result;
@@ -124,5 +128,5 @@ describe('slurm queue wait', () => {
     expect(runBox!.left).toBeGreaterThanOrEqual(queueBox!.right - 0.5);
     expect(runBox!.top).toBe(queueBox!.top);
     expect(await page.locator('.timeline-legend').count()).toBe(1);
-  });
+  }, 180_000);
 });
