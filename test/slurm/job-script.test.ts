@@ -103,7 +103,8 @@ describe('job script', () => {
       expect(readFileSync(f.status('42'), 'utf8')).toBe('1 cd\n');
       const started = readFileSync(f.started('42'), 'utf8');
       expect(started).toMatch(/^\d+\.\d{9}\n$/);
-      expect(parseStartedFile(started)).toBe(new Date(Math.round(Number(started) * 1000)).toISOString());
+      const [seconds, nanoseconds] = started.trim().split('.') as [string, string];
+      expect(parseStartedFile(started)).toBe(new Date(Number(seconds) * 1000 + Math.floor(Number(nanoseconds) / 1e6)).toISOString());
       // A started file with the job's commands seeing it exist: they run after it is written.
       const u = stage('u', { cmd: [`test -e ${f.started('43')} && echo yes > saw.txt`] });
       writeFileSync(path.join(dir, 'job2.sh'), jobScript({ stage: u, root: dir, runId: 'r', statusFile: f.status('${SLURM_JOB_ID}'), startedFile: f.started('${SLURM_JOB_ID}') }));
@@ -116,6 +117,8 @@ describe('job script', () => {
 
   it('parses the started file (date +%s.%N; whole seconds where %N is unsupported)', () => {
     expect(parseStartedFile('1733220000.123456789\n')).toBe('2024-12-03T10:00:00.123Z');
+    expect(parseStartedFile('1733220000.999999999\n')).toBe('2024-12-03T10:00:00.999Z');
+    expect(parseStartedFile('1733220000.5\n')).toBe('2024-12-03T10:00:00.500Z');
     expect(parseStartedFile('1733220000.N\n')).toBe('2024-12-03T10:00:00.000Z');
     expect(parseStartedFile('1733220000')).toBe('2024-12-03T10:00:00.000Z');
     expect(parseStartedFile('')).toBeUndefined();

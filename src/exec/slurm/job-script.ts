@@ -120,8 +120,8 @@ export function parseStatusFile(text: string): { code: number; step: ScriptStep 
 export function parseStartedFile(text: string): string | undefined {
   const m = /^(\d+)(?:\.(\d+|N))?\s*$/.exec(text);
   if (!m) return undefined;
-  const fraction = m[2] && m[2] !== 'N' ? Number(`0.${m[2].slice(0, 3)}`) : 0;
-  return new Date(Number(m[1]) * 1000 + Math.round(fraction * 1000)).toISOString();
+  const ms = m[2] && m[2] !== 'N' ? Number(m[2].slice(0, 3).padEnd(3, '0')) : 0;
+  return new Date(Number(m[1]) * 1000 + ms).toISOString();
 }
 
 function renderWord(word: ShellWord): string {
