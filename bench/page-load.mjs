@@ -19,3 +19,16 @@ export async function pageLoadSeconds(htmlFile, runs = 3) {
   }
   return loads;
 }
+
+/** Opens the page once (offline) and returns what `inspect` (run in the page) returns. */
+export async function inspectPage(htmlFile, inspect) {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: process.env.ORCHESTRATOR_CHROMIUM ?? '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await (await browser.newContext({ offline: true })).newPage();
+    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
+    return await page.evaluate(inspect);
+  } finally {
+    await browser.close();
+  }
+}

@@ -41,7 +41,8 @@ for (const h of heads) for (const b of bits) {
 }
 write('results.csv', `${csv.join('\n')}\n`);
 
-// The run record: every stage ran, 5 failed, start/end spread over two hours on 2 workers.
+// The run record: every stage ran, 5 failed, start/end spread over two hours on 2 workers; the Slurm
+// half waited in the queue (submitted 0.3 s after their start, running 1 to 9 s later).
 const listed = spawnSync('node', [cli, '-C', dir, 'dag', '--json'], { encoding: 'utf8' });
 const names = JSON.parse(listed.stdout).stages;
 const t0 = Date.parse('2026-01-01T00:00:00Z');
@@ -59,6 +60,7 @@ names.forEach((name, i) => {
     start: new Date(start).toISOString(),
     end: new Date(start + 25_000).toISOString(),
     durationMs: 25_000,
+    ...(i % 2 ? { queuedAt: new Date(start + 300).toISOString(), startedAt: new Date(start + 300 + 1000 * (1 + (i % 9))).toISOString() } : {}),
     ...(failed ? { failure: { kind: 'exit-code', code: 1 }, exitCode: 1, log } : {}),
   };
 });

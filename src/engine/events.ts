@@ -10,6 +10,8 @@ export type ReproEvent =
   | { type: 'stage-restored'; stage: string; plan: StagePlan }
   | { type: 'stage-started'; stage: string; plan: StagePlan; cmd: string[]; logFile: string }
   | { type: 'stage-output'; stage: string; line: string; stream: 'stdout' | 'stderr' }
+  /** The stage waits in its executor's queue (a Slurm job) since `queuedAt`; repeated with `startedAt` once it is known. */
+  | { type: 'stage-queued'; stage: string; queuedAt: string; startedAt?: string }
   | { type: 'stage-succeeded'; stage: string; durationMs: number; logFile: string }
   /** `failure` is data (a closed union); `src/ui` says it in words. */
   | { type: 'stage-failed'; stage: string; failure: StageFailure; durationMs: number; logFile?: string }

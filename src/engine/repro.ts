@@ -388,6 +388,7 @@ async function executeStage(
       ctx.onEvent({ type: 'stage-output', stage: stage.name, line, stream });
     },
     onHandleId: (handleId) => markers.write({ ...marker, handleId }),
+    onQueue: (times) => ctx.onEvent({ type: 'stage-queued', stage: stage.name, ...times }),
   };
   let handle = attach ? await executor.reattach(attach, request) : undefined;
   if (attach) log.line(handle ? `# reattached to ${attach.handleId}, started by run ${attach.runId}` : `# could not reattach to ${attach.handleId}; starting afresh`);

@@ -19,6 +19,12 @@ export interface StageRunRecord {
   start?: string;
   end?: string;
   durationMs?: number;
+  /**
+   * Executors with a queue (Slurm): when the job was submitted, by this machine's clock, and when it
+   * began to run, by the node's clock (written by the job script). Between them it waited in the queue.
+   */
+  queuedAt?: string;
+  startedAt?: string;
   /** Why the stage failed, was cancelled or never started (upstream): data, see `StageFailure`. */
   failure?: StageFailure;
   /** The command's exit code, when that is how it failed (also inside `failure`). */
@@ -74,6 +80,11 @@ export class RunRecorder {
         s.start = now;
         s.log = path.relative(this.root, e.logFile);
         return;
+      case 'stage-queued':
+        s.queuedAt = e.queuedAt;
+        if (e.startedAt) s.startedAt = e.startedAt;
+        else delete s.startedAt;
+        break;
       case 'stage-skipped':
         s.status = 'up-to-date';
         break;

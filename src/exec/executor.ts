@@ -25,6 +25,17 @@ export interface ExecRequest {
   followOutput?: boolean;
   /** Called whenever the handle's id changes (a list cmd starts a process per command), to update the marker. */
   onHandleId?: (id: string) => void;
+  /**
+   * Called by executors whose stages wait in a queue (Slurm) when the stage was queued, and again
+   * once it is known when it began to run. A resubmission starts over with a new `queuedAt`.
+   */
+  onQueue?: (times: QueueTimes) => void;
+}
+
+/** A stage's wait in a queue: submitted at `queuedAt`, running from `startedAt` (ISO times). */
+export interface QueueTimes {
+  queuedAt: string;
+  startedAt?: string;
 }
 
 export type ExecOutcome = { status: 'succeeded' } | { status: 'failed'; failure: StageFailure } | { status: 'cancelled' };

@@ -20,6 +20,10 @@ export interface StageReportRow {
   start?: string;
   end?: string;
   durationMs?: number;
+  /** A queued executor (Slurm): submitted at, began to run at, and the wait between (seconds, never below 0). */
+  queuedAt?: string;
+  startedAt?: string;
+  queueWaitS?: number;
   failure?: string;
   /** Last lines of the log of a stage that failed. */
   logTail?: string[];
@@ -61,6 +65,11 @@ export async function buildRunReport(project: Project, runId: string | undefined
     if (s?.start) row.start = s.start;
     if (s?.end) row.end = s.end;
     if (s?.durationMs !== undefined) row.durationMs = s.durationMs;
+    if (s?.queuedAt) row.queuedAt = s.queuedAt;
+    if (s?.queuedAt && s.startedAt) {
+      row.startedAt = s.startedAt;
+      row.queueWaitS = Math.max(0, Date.parse(s.startedAt) - Date.parse(s.queuedAt)) / 1000;
+    }
     if (s?.failure) row.failure = describeFailure(s.failure);
     if (s?.log) row.log = s.log;
     if (s?.status === 'failed' && s.log) row.logTail = await tail(path.resolve(project.root, s.log));

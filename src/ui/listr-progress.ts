@@ -86,6 +86,7 @@ export async function createTerminalProgress(active: readonly string[], write: (
         counts['not run']++;
         return settle(e.stage, { kind: 'skip', message: e.why.reason === 'stopped' ? 'not run' : `not run: ${describeNotStarted(e.why)}` });
       case 'stage-planned':
+      case 'stage-queued':
       case 'interrupting':
         return;
     }

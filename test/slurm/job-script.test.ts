@@ -1,13 +1,13 @@
 /** The pure parts of the Slurm executor: job script, sbatch arguments, parsing squeue/scontrol, outcomes in words. */
 import { describeFailure } from '../../src/ui/failure-text.js';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerRunWords } from '../../src/exec/slurm/container-command.js';
 import { jobFiles } from '../../src/exec/slurm/job-files.js';
-import { jobScript, parseStatusFile } from '../../src/exec/slurm/job-script.js';
+import { jobScript, parseStartedFile, parseStatusFile } from '../../src/exec/slurm/job-script.js';
 import { isLiveState, isRetryableState, jobOutcome, parseScontrolJob, parseSqueue, type JobRecord } from '../../src/exec/slurm/job-state.js';
 import { isSlurmTime, jobComment, parseJobComment, sbatchArgs } from '../../src/exec/slurm/sbatch-args.js';
 import { stage } from '../core/fixtures.js';
@@ -88,6 +88,43 @@ describe('job script', () => {
     }
   });
 
+  it('writes when the job began to run as its first act: before cd, setup and the commands', () => {
+    const dir = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orch-slurm-script-')));
+    try {
+      // The wdir does not exist: the job fails at cd, and has still recorded its start.
+      const t = stage('t', { wdir: 'missing', cmd: ['true'] });
+      const f = jobFiles(dir, 'r', 't');
+      mkdirSync(f.dir, { recursive: true });
+      const text = jobScript({ stage: t, root: dir, runId: 'r', statusFile: f.status('${SLURM_JOB_ID}'), startedFile: f.started('${SLURM_JOB_ID}') });
+      expect(text.indexOf('started_file=')).toBeLessThan(text.indexOf('cd '));
+      writeFileSync(path.join(dir, 'job.sh'), text);
+      const r = spawnSync('bash', [path.join(dir, 'job.sh')], { env: { ...process.env, SLURM_JOB_ID: '42' }, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(readFileSync(f.status('42'), 'utf8')).toBe('1 cd\n');
+      const started = readFileSync(f.started('42'), 'utf8');
+      expect(started).toMatch(/^\d+\.\d{9}\n$/);
+      const [seconds, nanoseconds] = started.trim().split('.') as [string, string];
+      expect(parseStartedFile(started)).toBe(new Date(Number(seconds) * 1000 + Math.floor(Number(nanoseconds) / 1e6)).toISOString());
+      // A started file with the job's commands seeing it exist: they run after it is written.
+      const u = stage('u', { cmd: [`test -e ${f.started('43')} && echo yes > saw.txt`] });
+      writeFileSync(path.join(dir, 'job2.sh'), jobScript({ stage: u, root: dir, runId: 'r', statusFile: f.status('${SLURM_JOB_ID}'), startedFile: f.started('${SLURM_JOB_ID}') }));
+      expect(spawnSync('bash', [path.join(dir, 'job2.sh')], { env: { ...process.env, SLURM_JOB_ID: '43' } }).status).toBe(0);
+      expect(readFileSync(path.join(dir, 'saw.txt'), 'utf8')).toBe('yes\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('parses the started file (date +%s.%N; whole seconds where %N is unsupported)', () => {
+    expect(parseStartedFile('1733220000.123456789\n')).toBe('2024-12-03T10:00:00.123Z');
+    expect(parseStartedFile('1733220000.999999999\n')).toBe('2024-12-03T10:00:00.999Z');
+    expect(parseStartedFile('1733220000.5\n')).toBe('2024-12-03T10:00:00.500Z');
+    expect(parseStartedFile('1733220000.N\n')).toBe('2024-12-03T10:00:00.000Z');
+    expect(parseStartedFile('1733220000')).toBe('2024-12-03T10:00:00.000Z');
+    expect(parseStartedFile('')).toBeUndefined();
+    expect(parseStartedFile('yesterday')).toBeUndefined();
+  });
+
   it('parses the status file', () => {
     expect(parseStatusFile('0 done\n')).toEqual({ code: 0, step: 'done' });
     expect(parseStatusFile('3 2\n')).toEqual({ code: 3, step: 2 });
@@ -102,6 +139,7 @@ describe('job script', () => {
     expect(f.script).toBe('/work/ws/.orchestrator/slurm/r/a_b_c.sh');
     expect(f.logPattern).toBe('/work/ws/.orchestrator/slurm/r/a_b_c.%j.log');
     expect(f.log('12')).toBe('/work/ws/.orchestrator/slurm/r/a_b_c.12.log');
+    expect(f.started('12')).toBe('/work/ws/.orchestrator/slurm/r/a_b_c.12.started');
   });
 
   it('runs a container stage with docker run of the image id, workspace at its own path', () => {

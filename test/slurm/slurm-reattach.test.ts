@@ -2,6 +2,7 @@
  * Killing the orchestrator (SIGKILL) while a job runs, then starting it again: the new run follows
  * the job it finds in the running marker instead of submitting another one, and commits its outputs.
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupProjects, createProject, waitFor, yamlLines, type Project } from '../integration/harness.js';
 import { jobsOf, queuedJobsOf, requireSlurm, scancelAll } from './slurm-env.js';
@@ -45,6 +46,16 @@ describe('slurm reattach', () => {
     expect(r.stdout).toContain('finished');
     expect(jobsOf(project.dir)).toEqual([{ id: jobId, state: 'COMPLETED' }]);
     expect(project.lock().stages.long?.outs?.[0]?.path).toBe('out.txt');
+    // The queue times of the adopted job: submitted by the dead run (its job script's time), started before this run.
+    // (The SIGKILLed run may not have written its record yet: the second run's is the newest.)
+    const record = readdirSync(project.abs('.orchestrator/runs')).sort().at(-1)!;
+    const long = (JSON.parse(readFileSync(project.abs(`.orchestrator/runs/${record}`), 'utf8')) as { stages: Record<string, { start: string; queuedAt?: string; startedAt?: string }> }).stages.long!;
+    const deadRuns = readdirSync(project.abs('.orchestrator/slurm')).filter((d) => `${d}.json` !== record);
+    expect(deadRuns).toHaveLength(1);
+    const deadRun = deadRuns[0]!;
+    expect(long.queuedAt).toBe(statSync(project.abs(`.orchestrator/slurm/${deadRun}/long.sh`)).mtime.toISOString());
+    expect(Date.parse(long.startedAt!)).toBeGreaterThanOrEqual(Date.parse(long.queuedAt!));
+    expect(Date.parse(long.startedAt!)).toBeLessThan(Date.parse(long.start));
 
     const third = await project.runOk(['repro']);
     expect(third.lines.some((l) => l.startsWith('long: up to date'))).toBe(true);

@@ -2,8 +2,8 @@ import path from 'node:path';
 
 /**
  * Where a stage's job files live: `.orchestrator/slurm/<run id>/<stage>.sh` (the generated script),
- * `<stage>.<job id>.log` (everything the job printed) and `<stage>.<job id>.status` (its exit status,
- * written last). Per job id, so a resubmitted or reattached job never reads another attempt's files.
+ * `<stage>.<job id>.log` (everything the job printed), `<stage>.<job id>.started` (when the job began
+ * to run on its node, written first) and `<stage>.<job id>.status` (its exit status, written last). Per job id, so a resubmitted or reattached job never reads another attempt's files.
  */
 export interface JobFiles {
   dir: string;
@@ -12,6 +12,7 @@ export interface JobFiles {
   logPattern: string;
   log(jobId: string): string;
   status(jobId: string): string;
+  started(jobId: string): string;
 }
 
 export function jobFiles(root: string, runId: string, stage: string): JobFiles {
@@ -23,6 +24,7 @@ export function jobFiles(root: string, runId: string, stage: string): JobFiles {
     logPattern: `${stem}.%j.log`,
     log: (jobId) => `${stem}.${jobId}.log`,
     status: (jobId) => `${stem}.${jobId}.status`,
+    started: (jobId) => `${stem}.${jobId}.started`,
   };
 }
 

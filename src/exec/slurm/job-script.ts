@@ -9,6 +9,11 @@ export interface JobScriptRequest {
   runId: string;
   /** The status file with `${SLURM_JOB_ID}` in place of the job id (expanded on the node). */
   statusFile: string;
+  /**
+   * Where the job writes when it began to run (`<seconds since the epoch>.<nanoseconds>`), as its first
+   * act, with `${SLURM_JOB_ID}` like `statusFile`: the end of its wait in the queue, by the node's clock.
+   */
+  startedFile?: string;
   /** Per command, the words that run it; default `sh -c COMMAND` on the node itself. */
   commandWords?: (command: string, index: number) => ShellWord[];
 }
@@ -29,6 +34,13 @@ export function jobScript(req: JobScriptRequest): string {
     '#!/bin/bash',
     `# orchestrator job script: stage ${stage.name}, run ${req.runId}, workspace ${root}`,
     '# Written for every submission; the job log and the exit-status file sit next to it.',
+    ...(req.startedFile === undefined
+      ? []
+      : [
+          '# first act: when the job left the queue (for the report; a failure here never fails the job)',
+          `started_file=${statusPath(req.startedFile)}`,
+          `{ date +%s.%N > "$started_file.tmp" && mv -f "$started_file.tmp" "$started_file"; } 2>/dev/null`,
+        ]),
     `status_file=${statusPath(req.statusFile)}`,
     'finish() {',
     `  printf '%s %s\\n' "$1" "$2" > "$status_file.tmp" && mv -f "$status_file.tmp" "$status_file"`,
@@ -99,6 +111,17 @@ export function parseStatusFile(text: string): { code: number; step: ScriptStep 
   if (!m) return undefined;
   const step = m[2]!;
   return { code: Number(m[1]), step: /^\d+$/.test(step) ? Number(step) : (step as ScriptStep) };
+}
+
+/**
+ * Parses the started file (`date +%s.%N`: `1733220000.123456789`; a `date` without `%N` leaves `N`
+ * there, so whole seconds) into an ISO time.
+ */
+export function parseStartedFile(text: string): string | undefined {
+  const m = /^(\d+)(?:\.(\d+|N))?\s*$/.exec(text);
+  if (!m) return undefined;
+  const ms = m[2] && m[2] !== 'N' ? Number(m[2].slice(0, 3).padEnd(3, '0')) : 0;
+  return new Date(Number(m[1]) * 1000 + ms).toISOString();
 }
 
 function renderWord(word: ShellWord): string {

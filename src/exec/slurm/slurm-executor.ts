@@ -211,7 +211,8 @@ export class SlurmExecutor implements Executor {
 
   private script(req: ExecRequest, files: JobFiles, imageId: string | undefined): { ok: true; script: string } | { ok: false; message: string } {
     const statusFile = files.status('${SLURM_JOB_ID}');
-    if (imageId === undefined) return { ok: true, script: jobScript({ stage: req.stage, root: req.root, runId: req.runId, statusFile }) };
+    const startedFile = files.started('${SLURM_JOB_ID}');
+    if (imageId === undefined) return { ok: true, script: jobScript({ stage: req.stage, root: req.root, runId: req.runId, statusFile, startedFile }) };
     for (let i = 0; i < req.stage.cmd.length; i++) {
       const words = dockerRunWords({ stage: req.stage, root: req.root, runId: req.runId, imageId, command: req.stage.cmd[i]!, commandIndex: i, callerUser: callerUser(), home: os.homedir() });
       if (!words.ok) return { ok: false, message: `container: ${words.error}` };
@@ -220,7 +221,7 @@ export class SlurmExecutor implements Executor {
       const words = dockerRunWords({ stage: req.stage, root: req.root, runId: req.runId, imageId, command, commandIndex: index, callerUser: callerUser(), home: os.homedir() });
       return words.ok ? words.value : [];
     };
-    return { ok: true, script: jobScript({ stage: req.stage, root: req.root, runId: req.runId, statusFile, commandWords }) };
+    return { ok: true, script: jobScript({ stage: req.stage, root: req.root, runId: req.runId, statusFile, startedFile, commandWords }) };
   }
 }
 

@@ -1,10 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import type { StageFailure } from '../../model/failure.js';
-import type { ExecHandle, ExecOutcome, ExecRequest } from '../executor.js';
+import type { ExecHandle, ExecOutcome, ExecRequest, QueueTimes } from '../executor.js';
 import type { JobFiles } from './job-files.js';
 import type { JobObservation, JobPoller } from './job-poller.js';
-import { parseStatusFile } from './job-script.js';
+import { parseStartedFile, parseStatusFile } from './job-script.js';
 import { isRetryableState, jobOutcome, type JobEnd, type JobRecord } from './job-state.js';
 import { LogTail } from './log-tail.js';
 import { sbatchArgs } from './sbatch-args.js';
@@ -45,6 +45,8 @@ export class SlurmJob implements ExecHandle {
   private jobId = '';
   private cancelled = false;
   private wake: (() => void) | undefined;
+  /** The current job's wait in the queue, as far as known. */
+  private queue: QueueTimes | undefined;
   private readonly done: Promise<ExecOutcome>;
 
   constructor(
@@ -83,6 +85,9 @@ export class SlurmJob implements ExecHandle {
     if (start.kind === 'reattach') {
       this.track(start.jobId);
       this.note(`reattached to job ${start.jobId} of run ${start.fromRun}; its output so far follows`);
+      // The dead run wrote the script just before it submitted the job.
+      const written = await stat(files.script).catch(() => undefined);
+      if (written) this.queued(written.mtime);
     } else {
       const submitted = await this.submit(files);
       if (submitted) return submitted;
@@ -120,6 +125,7 @@ export class SlurmJob implements ExecHandle {
         const jobId = r.stdout.trim().split(';')[0]!.trim();
         if (!/^\d+$/.test(jobId)) return executorError(`sbatch printed "${r.stdout.trim()}" instead of a job id`);
         this.track(jobId);
+        this.queued(new Date());
         this.note(`submitted job ${jobId}${this.req.stage.slurm?.partition ? ` to partition ${this.req.stage.slurm.partition}` : ''}; log ${files.log(jobId)}`);
         if (this.cancelled) await slurmCall('scancel', [jobId]);
         return undefined;
@@ -137,6 +143,25 @@ export class SlurmJob implements ExecHandle {
     this.req.onHandleId?.(jobId);
   }
 
+  private queued(at: Date): void {
+    this.queue = { queuedAt: at.toISOString() };
+    this.req.onQueue?.({ ...this.queue });
+  }
+
+  /**
+   * When the current job began to run, from the file its script writes first (the node's clock; no
+   * scontrol round trip, and it survives MinJobAge). Read when Slurm first reports the job running
+   * (the script may not have written it yet) and again after the job's end.
+   */
+  private async readStarted(files: JobFiles, jobId: string): Promise<void> {
+    if (!this.queue || this.queue.startedAt !== undefined) return;
+    const text = await readFile(files.started(jobId), 'utf8').catch(() => undefined);
+    const startedAt = text === undefined ? undefined : parseStartedFile(text);
+    if (startedAt === undefined || this.jobId !== jobId || !this.queue || this.queue.startedAt !== undefined) return;
+    this.queue.startedAt = startedAt;
+    this.req.onQueue?.({ ...this.queue });
+  }
+
   /** Follows the current job to its end: its output into onLine, its states as notes. */
   private async follow(files: JobFiles): Promise<JobEnd> {
     const jobId = this.jobId;
@@ -144,8 +169,9 @@ export class SlurmJob implements ExecHandle {
     tail.start();
     let record: JobRecord | undefined;
     try {
-      record = await this.untilEnded(jobId);
+      record = await this.untilEnded(jobId, () => void this.readStarted(files, jobId));
       const status = this.cancelled ? undefined : await this.readStatus(files.status(jobId), record?.state);
+      await this.readStarted(files, jobId);
       return { jobId, record, ...(status ? { status } : {}), graceS: this.ctx.graceS };
     } finally {
       await tail.stop();
@@ -153,9 +179,11 @@ export class SlurmJob implements ExecHandle {
     }
   }
 
-  private untilEnded(jobId: string): Promise<JobRecord | undefined> {
+  /** Resolves with Slurm's record of the job once it left the queue; `onRunning` once it is seen running. */
+  private untilEnded(jobId: string, onRunning: () => void): Promise<JobRecord | undefined> {
     return new Promise((resolve) => {
       let last = '';
+      let running = false;
       let unreachable = false;
       let cancelTimer: NodeJS.Timeout | undefined;
       const finish = (record: JobRecord | undefined) => {
@@ -178,6 +206,10 @@ export class SlurmJob implements ExecHandle {
         if (unreachable) this.note('Slurm answers again');
         unreachable = false;
         if (o.kind === 'ended') return finish(o.record);
+        if (o.state !== 'PENDING' && !running) {
+          running = true;
+          onRunning();
+        }
         const now = o.state === 'PENDING' ? `job ${jobId} pending${o.reason && o.reason !== 'None' ? ` (${o.reason})` : ''}` : `job ${jobId} ${o.state.toLowerCase()}${o.node ? ` on ${o.node}` : ''}`;
         if (now !== last && !(o.state === 'COMPLETING')) this.note(now);
         last = now;
