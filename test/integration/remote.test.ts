@@ -287,7 +287,7 @@ for (const remote of REMOTES) {
       for (const o of outs) {
         const file = a.abs(`.orchestrator/cache/objects/${o.hash.slice(0, 2)}/${o.hash.slice(2)}`);
         const bytes = readFileSync(file);
-        bytes[bytes.length - 2] ^= 1; // same size, other bytes: bit rot
+        bytes.writeUInt8(bytes.readUInt8(bytes.length - 2) ^ 1, bytes.length - 2); // same size, other bytes: bit rot
         rmSync(file);
         writeFileSync(file, bytes);
       }
