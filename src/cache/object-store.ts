@@ -259,6 +259,14 @@ export class ObjectStore {
     return restoreObject(this, hash, listing, absDest, { concurrency: this.concurrency, ...opts });
   }
 
+  /**
+   * Removes what killed processes left in the cache's tmp folder (files older than an hour: a younger
+   * one may be a fetch in flight). Runs once per store; `tempPath` runs it too.
+   */
+  async sweepTemps(): Promise<void> {
+    await this.tmp.prepare();
+  }
+
   /** A fresh name in the cache's tmp folder (same filesystem as the objects), for bytes fetched from a remote. */
   async tempPath(tag: string): Promise<string> {
     await this.tmp.prepare();

@@ -8,12 +8,13 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   signal?.throwIfAborted();
 }
 
-/** A pass-through stream that reports how many bytes went through it (for `onBytes`). */
-export function countingStream(onBytes: ((bytes: number) => void) | undefined): Transform {
+/** A pass-through stream that reports how many bytes went through it (for `onBytes`); a promise `onBytes` returns holds the stream until it settles. */
+export function countingStream(onBytes: ((bytes: number) => void | Promise<void>) | undefined): Transform {
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      onBytes?.(chunk.length);
-      cb(null, chunk);
+      const held = onBytes?.(chunk.length);
+      if (held) held.then(() => cb(null, chunk), cb);
+      else cb(null, chunk);
     },
   });
 }

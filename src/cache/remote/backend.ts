@@ -11,8 +11,12 @@ export type RemoteKey = string;
 export interface TransferOptions {
   /** Aborts the transfer; a backend leaves nothing visible under the key when aborted. */
   signal?: AbortSignal;
-  /** Called with the number of bytes moved since the last call (progress). */
-  onBytes?: (bytes: number) => void;
+  /**
+   * Called with the number of bytes moved since the last call (progress). It may return a promise:
+   * a backend that moves a file in steps awaits it before the next step (backpressure; the transfer
+   * layer's test hook pauses a transfer mid-file this way).
+   */
+  onBytes?: (bytes: number) => void | Promise<void>;
 }
 
 export interface RemoteBackend {
@@ -37,7 +41,20 @@ export interface RemoteBackend {
   download(key: RemoteKey, localFile: string, opts?: TransferOptions): Promise<void>;
   /** Deletes keys; a key that is already gone is not an error. */
   delete(keys: readonly RemoteKey[], opts?: TransferOptions): Promise<void>;
+  /**
+   * Leftovers of killed uploads (a folder's or SFTP temp file, an S3 multipart upload never completed)
+   * last written before `olderThan` (ms since the epoch): removed unless `dry`. A younger one may be
+   * another push in flight and is never touched. `gc --cloud` calls it.
+   */
+  sweepTemps?(olderThan: number, opts: { dry: boolean; signal?: AbortSignal }): Promise<TempSweep>;
   close(): Promise<void>;
+}
+
+export interface TempSweep {
+  /** What was (or, dry, would be) removed: paths relative to the remote, or `upload <key> (<id>)` for S3. */
+  removed: string[];
+  /** What could not be checked and why (e.g. a server without ListMultipartUploads). */
+  unchecked?: string;
 }
 
 /**

@@ -16,8 +16,10 @@ import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -26,7 +28,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { mapLimit } from '../../util/concurrency.js';
 import { countingStream, isAbortError } from './abort.js';
-import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions } from './backend.js';
+import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions } from './backend.js';
 
 /** Files at least this large go up as a multipart upload (parallel parts, retried part by part by S3). */
 export const S3_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -282,6 +284,42 @@ class S3Backend implements RemoteBackend {
         this.fail(Object.assign(new Error(`${first?.Key}: ${first?.Message ?? first?.Code}`), { name: first?.Code ?? 'Error' }), `delete (${errors.length} keys failed)`);
       }
     });
+  }
+
+  /**
+   * Multipart uploads under the remote's prefix started before `olderThan` and never completed (a
+   * killed push): their parts cost storage but are invisible to readers. Aborted unless `dry`. A server
+   * without ListMultipartUploads (s3rver) is reported as unchecked, not an error; on AWS a bucket
+   * lifecycle rule AbortIncompleteMultipartUpload does the same job without anyone running gc.
+   */
+  async sweepTemps(olderThan: number, opts: { dry: boolean; signal?: AbortSignal }): Promise<TempSweep> {
+    const removed: string[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.loc.bucket, Prefix: this.loc.prefix, KeyMarker, UploadIdMarker }), { abortSignal: opts.signal });
+      } catch (e) {
+        const code = (e as { Code?: string; name?: string }).Code ?? (e as { name?: string }).name;
+        if (code === 'NotImplemented' || code === 'MethodNotAllowed') return { removed, unchecked: `${this.url} does not list incomplete multipart uploads (${code}); on AWS S3, a lifecycle rule AbortIncompleteMultipartUpload removes them` };
+        this.fail(e, 'list incomplete multipart uploads', opts.signal);
+      }
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId || (u.Initiated && u.Initiated.getTime() >= olderThan)) continue;
+        if (!opts.dry) {
+          try {
+            await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.loc.bucket, Key: u.Key, UploadId: u.UploadId }), { abortSignal: opts.signal });
+          } catch (e) {
+            if ((e as { name?: string }).name !== 'NoSuchUpload') this.fail(e, `abort multipart upload of ${u.Key}`, opts.signal);
+          }
+        }
+        removed.push(`upload ${u.Key.slice(this.loc.prefix.length)} (${u.UploadId})`);
+      }
+      KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      UploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (KeyMarker);
+    return { removed };
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { isDirHash } from '../../hash/types.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { checkFetched, CorruptObjectError, MissingObjectError, type ObjectStore } from '../object-store.js';
 import { parseEntry, type RunCache, type RunCacheEntry, type RunCacheOut } from '../run-cache.js';
-import { RemoteError, type RemoteBackend, type RemoteKey } from './backend.js';
+import { RemoteError, type RemoteBackend, type RemoteKey, type TransferOptions } from './backend.js';
 
 /*
  * Backend-agnostic push and fetch. What moves is computed from outputs (lock entries, run-cache
@@ -77,12 +77,55 @@ export async function withRetry<T>(fn: () => Promise<T>, signal: AbortSignal, tr
   }
 }
 
-/** Test hook: after this many objects, stop and wait (to be killed), so interruption tests need no sleeps. */
-async function pauseHook(done: number): Promise<void> {
+/**
+ * Waits until `signal` aborts, then rejects with its reason: a paused transfer still ends at Ctrl-C
+ * (exit 130, its temps removed) or dies with the process when killed.
+ */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    // An interval keeps the event loop alive while nothing else is pending.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    signal.addEventListener('abort', () => (clearInterval(keepAlive), reject(signal.reason)), { once: true });
+  });
+}
+
+/** Test hook: after this many objects, stop and wait (to be interrupted or killed), so interruption tests need no sleeps. */
+async function pauseHook(done: number, signal: AbortSignal): Promise<void> {
   const after = Number(process.env.ORCHESTRATOR_TRANSFER_PAUSE_AFTER ?? NaN);
   if (!Number.isInteger(after) || done < after) return;
   process.stderr.write(`transfer paused after ${done} objects (ORCHESTRATOR_TRANSFER_PAUSE_AFTER)\n`);
-  await new Promise(() => setInterval(() => undefined, 1 << 30));
+  await untilAborted(signal);
+}
+
+let bytesPause: Promise<never> | undefined;
+
+/**
+ * Test hook: the `onBytes` a transfer of `key` passes to the backend when
+ * ORCHESTRATOR_TRANSFER_PAUSE_AFTER_BYTES is set. Once this many bytes of one file have moved, it
+ * returns a promise that settles only on abort; a backend that awaits `onBytes` (the SSH loops, the
+ * S3 streams) then holds its temp file, partly written, until the test interrupts or kills the
+ * process. Pauses once per process; without the variable, backends get no callback at all.
+ */
+function bytesHook(key: RemoteKey, signal: AbortSignal): ((bytes: number) => Promise<void> | void) | undefined {
+  const after = Number(process.env.ORCHESTRATOR_TRANSFER_PAUSE_AFTER_BYTES ?? NaN);
+  if (!Number.isInteger(after)) return undefined;
+  let moved = 0;
+  return (bytes) => {
+    moved += bytes;
+    if (bytesPause) return bytesPause;
+    if (moved < after) return;
+    process.stderr.write(`transfer paused after ${moved} bytes of ${key} (ORCHESTRATOR_TRANSFER_PAUSE_AFTER_BYTES)\n`);
+    bytesPause = untilAborted(signal);
+    bytesPause.catch(() => undefined);
+    return bytesPause;
+  };
+}
+
+/** The transfer options for one object: the abort signal, and the test hook's `onBytes` when set. */
+function objectOpts(key: RemoteKey, signal: AbortSignal): TransferOptions {
+  const onBytes = bytesHook(key, signal);
+  return onBytes ? { signal, onBytes } : { signal };
 }
 
 /** The objects outputs reference, read from the local cache; manifests that are missing or bad are reported. */
@@ -139,12 +182,12 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
     }
     const file = store.objectPath(hash);
     const bytes = statSync(file).size;
-    await withRetry(() => backend.upload(file, objectKey(hash), bytes, { signal }), signal, ctx.tries);
+    await withRetry(() => backend.upload(file, objectKey(hash), bytes, objectOpts(objectKey(hash), signal)), signal, ctx.tries);
     there.add(objectKey(hash));
     report.transferred.push(objectKey(hash));
     report.bytes += bytes;
     ctx.progress?.object(bytes);
-    await pauseHook(++done);
+    await pauseHook(++done, signal);
   };
   try {
     await mapLimit(todoFiles, ctx.jobs, ([h, s]) => uploadObject(h, s));
@@ -157,7 +200,7 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
       await withRetry(() => backend.upload(file, runKey(r.key), statSync(file).size, { signal }), signal, ctx.tries);
       report.transferred.push(runKey(r.key));
       ctx.progress?.object(0);
-      await pauseHook(++done);
+      await pauseHook(++done, signal);
     });
   } finally {
     ctx.progress?.end();
@@ -202,11 +245,13 @@ export async function fetch(
   const { store, backend, signal } = ctx;
   const report = emptyReport();
   const runs: RunCacheEntry[] = [];
+  // Temps a killed fetch left (older than an hour) go, even when this fetch has nothing to download.
+  await store.sweepTemps();
   let done = 0;
   const download = async (key: RemoteKey): Promise<string | undefined> => {
     const tmp = await store.tempPath(key.slice(-12));
     try {
-      await withRetry(() => backend.download(key, tmp, { signal }), signal, ctx.tries);
+      await withRetry(() => backend.download(key, tmp, objectOpts(key, signal)), signal, ctx.tries);
       return tmp;
     } catch (e) {
       await fsp.rm(tmp, { force: true });
@@ -219,7 +264,7 @@ export async function fetch(
   };
   const counted = async (bytes: number) => {
     ctx.progress?.object(bytes);
-    await pauseHook(++done);
+    await pauseHook(++done, signal);
   };
 
   // 1. Run-cache entries (read and checked in memory; placed last).

@@ -54,11 +54,11 @@ export function describeBackendContract(name: string, target: () => ContractTarg
       for (const [i, content] of cases.entries()) {
         const key = objectKey(content);
         let up = 0;
-        await backend.upload(file(`up-${i}`, content), key, content.length, { onBytes: (n) => (up += n) });
+        await backend.upload(file(`up-${i}`, content), key, content.length, { onBytes: (n) => void (up += n) });
         expect(up).toBe(content.length);
         let down = 0;
         const dest = path.join(dir, `down-${i}`);
-        await backend.download(key, dest, { onBytes: (n) => (down += n) });
+        await backend.download(key, dest, { onBytes: (n) => void (down += n) });
         expect(down).toBe(content.length);
         expect(statSync(dest).size).toBe(content.length);
         expect(readFileSync(dest).equals(content)).toBe(true);
