@@ -579,8 +579,6 @@ for (const remote of REMOTES) {
         await bg2.result;
         const left = localTemps(b);
         expect(left.length).toBe(1);
-        await b.runOk(['cache', 'verify']);
-        expect(localObjects(b)).toEqual([]);
         // fetch shares the cache without the workspace lock (a shared cache.dir may serve other hosts): a
         // temp younger than an hour may be another fetch in flight, so it stays ...
         await b.runOk(['fetch']);
