@@ -24,9 +24,11 @@ export interface RemoteBackend {
   readonly url: string;
   /**
    * Which of `keys` exist on the remote. Batched: one listing per key prefix or a bounded number of
-   * parallel existence checks, never a sequential round trip per key.
+   * parallel existence checks, never a sequential round trip per key. A backend whose listing carries
+   * sizes (S3) treats a key whose size differs from `sizes` as absent: a partial object a non-atomic
+   * S3-compatible server (s3rver) shows after a cut PUT, which a push then replaces.
    */
-  existing(keys: readonly RemoteKey[], opts?: TransferOptions): Promise<Set<RemoteKey>>;
+  existing(keys: readonly RemoteKey[], opts?: TransferOptions & { sizes?: ReadonlyMap<RemoteKey, number> }): Promise<Set<RemoteKey>>;
   /** Every key under `prefix` (`objects/`, `runs/`), in no particular order. */
   list(prefix: string, opts?: TransferOptions): AsyncIterable<RemoteKey>;
   /**

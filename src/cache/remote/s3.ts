@@ -154,7 +154,7 @@ class S3Backend implements RemoteBackend {
   }
 
   /** Every key under `prefix` (relative to the remote), one listing page after the other. */
-  private async *listRaw(prefix: string, signal?: AbortSignal): AsyncGenerator<string[]> {
+  private async *listRaw(prefix: string, signal?: AbortSignal, sizes?: Map<string, number>): AsyncGenerator<string[]> {
     let token: string | undefined;
     const full = this.loc.prefix + prefix;
     do {
@@ -164,24 +164,26 @@ class S3Backend implements RemoteBackend {
       } catch (e) {
         this.fail(e, `list ${prefix}`, signal);
       }
+      if (sizes) for (const o of page.Contents ?? []) if (o.Key?.startsWith(this.loc.prefix) && o.Size !== undefined) sizes.set(o.Key.slice(this.loc.prefix.length), o.Size);
       yield (page.Contents ?? []).flatMap((o) => (o.Key?.startsWith(this.loc.prefix) ? [o.Key.slice(this.loc.prefix.length)] : []));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
 
-  private async collect(prefix: string, into: Set<string>, wanted: ReadonlySet<string>, signal?: AbortSignal): Promise<number> {
+  private async collect(prefix: string, into: Set<string>, wanted: ReadonlySet<string>, signal?: AbortSignal, sizes?: Map<string, number>): Promise<number> {
     let seen = 0;
-    for await (const keys of this.listRaw(prefix, signal)) {
+    for await (const keys of this.listRaw(prefix, signal, sizes)) {
       seen += keys.length;
       for (const k of keys) if (wanted.has(k)) into.add(k);
     }
     return seen;
   }
 
-  async existing(keys: readonly RemoteKey[], opts: TransferOptions = {}): Promise<Set<RemoteKey>> {
+  async existing(keys: readonly RemoteKey[], opts: TransferOptions & { sizes?: ReadonlyMap<RemoteKey, number> } = {}): Promise<Set<RemoteKey>> {
     const found = new Set<RemoteKey>();
     if (keys.length === 0) return found;
     const wanted = new Set(keys);
+    const listed = opts.sizes ? new Map<string, number>() : undefined;
     // Group by namespace (`objects`, `runs`) and two-character directory (`objects/ab/`).
     const byNamespace = new Map<string, Set<string>>();
     for (const k of wanted) {
@@ -195,20 +197,22 @@ class S3Backend implements RemoteBackend {
     for (const [ns, dirSet] of byNamespace) {
       const dirs = [...dirSet];
       if (ns === '' || dirs.length <= 2) {
-        await mapLimit(dirs, LIST_CONCURRENCY, (d) => this.collect(d, found, wanted, opts.signal));
+        await mapLimit(dirs, LIST_CONCURRENCY, (d) => this.collect(d, found, wanted, opts.signal, listed));
         continue;
       }
       // Estimate the namespace's size from one directory (hashes spread evenly over 256 of them):
       // listing it all costs size/1000 sequential requests, listing the needed directories costs
       // one or more requests each.
       const first = dirs[0] as string;
-      const inFirst = await this.collect(first, found, wanted, opts.signal);
+      const inFirst = await this.collect(first, found, wanted, opts.signal, listed);
       const rest = dirs.slice(1);
       const wholeRequests = Math.ceil((Math.max(inFirst, 1) * 256) / PAGE);
       const perDirRequests = rest.length * Math.max(1, Math.ceil(inFirst / PAGE));
-      if (wholeRequests < perDirRequests) await this.collect(ns, found, wanted, opts.signal);
-      else await mapLimit(rest, LIST_CONCURRENCY, (d) => this.collect(d, found, wanted, opts.signal));
+      if (wholeRequests < perDirRequests) await this.collect(ns, found, wanted, opts.signal, listed);
+      else await mapLimit(rest, LIST_CONCURRENCY, (d) => this.collect(d, found, wanted, opts.signal, listed));
     }
+    // A key of another size is a partial object (s3rver writes a PUT in place as it arrives; S3 never shows one): absent.
+    if (opts.sizes && listed) for (const [k, n] of opts.sizes) if (found.has(k) && listed.has(k) && listed.get(k) !== n) found.delete(k);
     return found;
   }
 

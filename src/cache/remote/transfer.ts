@@ -162,7 +162,13 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
   const report = emptyReport();
   const { files, manifests } = await localObjects(store, [...outs, ...runs.flatMap((r) => r.outs)], report);
   const keys = [...[...files.keys()].map(objectKey), ...[...manifests.keys()].map(objectKey), ...runs.map((r) => runKey(r.key))];
-  const there = await withRetry(() => backend.existing(keys, { signal }), signal, ctx.tries);
+  // Objects are content-addressed, so their size is known (run-cache entries differ in their timestamps).
+  const sizes = new Map<RemoteKey, number>([...files].map(([h, n]) => [objectKey(h), n]));
+  for (const h of manifests.keys()) {
+    const n = statSync(store.objectPath(h), { throwIfNoEntry: false })?.size;
+    if (n !== undefined) sizes.set(objectKey(h), n);
+  }
+  const there = await withRetry(() => backend.existing(keys, { signal, sizes }), signal, ctx.tries);
   report.present = keys.filter((k) => there.has(k)).length;
   const onRemote = (hash: string) => there.has(objectKey(hash));
 
