@@ -13,7 +13,9 @@ export function countingStream(onBytes: ((bytes: number) => void | Promise<void>
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
       const held = onBytes?.(chunk.length);
-      if (held) held.then(() => cb(null, chunk), cb);
+      // A hold that ends in an abort leaves the stream held: the aborted request or pipeline ends it (an
+      // error emitted here would reach a stream nobody listens to any more).
+      if (held) held.then(() => cb(null, chunk), () => undefined);
       else cb(null, chunk);
     },
   });
