@@ -264,7 +264,8 @@ export class ObjectStore {
    * one may be a fetch in flight). Runs once per store; `tempPath` runs it too.
    */
   async sweepTemps(): Promise<void> {
-    await this.tmp.prepare();
+    // No folder, nothing to sweep: do not create one.
+    if (await fsp.stat(this.tmp.dir).then(() => true, () => false)) await this.tmp.prepare();
   }
 
   /** A fresh name in the cache's tmp folder (same filesystem as the objects), for bytes fetched from a remote. */
