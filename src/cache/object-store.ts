@@ -268,6 +268,15 @@ export class ObjectStore {
     return restoreObject(this, hash, listing, absDest, { concurrency: this.concurrency, ...opts });
   }
 
+  /**
+   * Removes what killed processes left in the cache's tmp folder (files older than an hour: a younger
+   * one may be a fetch in flight). Runs once per store; `tempPath` runs it too.
+   */
+  async sweepTemps(): Promise<void> {
+    // No folder, nothing to sweep: do not create one.
+    if (await fsp.stat(this.tmp.dir).then(() => true, () => false)) await this.tmp.prepare();
+  }
+
   /** A fresh name in the cache's tmp folder (same filesystem as the objects), for bytes fetched from a remote. */
   async tempPath(tag: string): Promise<string> {
     await this.tmp.prepare();

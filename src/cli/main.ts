@@ -185,8 +185,9 @@ state, logs; git-ignore it). Stage logs: .orchestrator/logs/<run id>/<stage>.log
     .option('--json', 'print one JSON document')
     .option('-c, --cloud', 'also remove from the remote what these keep rules do not keep')
     .option('-r, --remote <name>', 'with --cloud: the remote (default: core.remote)')
+    .addOption(new Option('--tmp-age <seconds>', 'with --cloud: remove temp files and incomplete uploads of killed pushes older than this (younger ones may be in flight)').default(3600).argParser(nonNegativeInt))
     .option('--force-shared', 'also when the cache is a shared cache.dir (other workspaces lose what only they use)')
-    .action((o: { dry?: boolean; keepRuns: number; json?: boolean; cloud?: boolean; remote?: string; forceShared?: boolean }) =>
+    .action((o: { dry?: boolean; keepRuns: number; tmpAge: number; json?: boolean; cloud?: boolean; remote?: string; forceShared?: boolean }) =>
       run(async () => {
         const { gcCommand } = await import('./commands/gc.js');
         return gcCommand(root(), { ...o, dry: !!o.dry, json: !!o.json, cloud: !!o.cloud }, io);

@@ -140,6 +140,8 @@ export async function collectGarbage(ws: Workspace, opts: GcOptions): Promise<Re
   if (!opts.dry) {
     for (const entry of dropped) await ws.runCache.remove(entry.key);
     for (const o of removed) await ws.store.remove(o.hash);
+    // And the temps killed fetches left (older than an hour).
+    await ws.store.sweepTemps();
   }
   return ok({
     removed,

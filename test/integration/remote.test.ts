@@ -5,7 +5,7 @@
  * port of 127.0.0.1 (test/cache/remote/servers.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import type { RemoteBackend } from '../../src/cache/remote/backend.js';
 import { openRemote } from '../../src/cache/remote/registry.js';
 import { SECRET_OPTIONS } from '../../src/config/remote-config.js';
@@ -153,7 +153,8 @@ const pipeline = () =>
 
 /** A fresh clone of `p`: what git would carry (pipeline, params, inputs, lock, the committed config). */
 function cloneOf(p: Project, withLock = true): Project {
-  const files: Record<string, string> = { 'pipeline.yaml': p.read('pipeline.yaml'), 'in.txt': p.read('in.txt'), '.orchestrator/config': p.read('.orchestrator/config') };
+  const files: Record<string, string> = { 'pipeline.yaml': p.read('pipeline.yaml'), '.orchestrator/config': p.read('.orchestrator/config') };
+  if (p.exists('in.txt')) files['in.txt'] = p.read('in.txt');
   // The same user on another machine has the same local settings.
   if (p.exists('.orchestrator/config.local')) files['.orchestrator/config.local'] = p.read('.orchestrator/config.local');
   if (withLock) files['pipeline.lock'] = p.read('pipeline.lock');
@@ -180,6 +181,47 @@ async function builtAndPushed(remote: RemoteKind, extra: string[] = []): Promise
   await a.runOk(['push', ...extra]);
   return { a, r };
 }
+
+/**
+ * Temp files of unfinished uploads on the remote, as paths relative to the remote's root: a folder
+ * remote's `tmp/`, an SSH remote's `.tmp-*` next to the keys (sshd runs on this machine, so its
+ * folder is readable here). S3 has none: an object appears only when its PUT completes.
+ */
+function remoteTemps(r: TestRemote): string[] {
+  if (r.url.startsWith('s3://')) return [];
+  const root = r.url.startsWith('ssh://') ? new URL(r.url).pathname : r.url;
+  if (!r.url.startsWith('ssh://')) return existsSync(path.join(root, 'tmp')) ? readdirSync(path.join(root, 'tmp')).map((n) => `tmp/${n}`) : [];
+  return ['objects', 'runs'].flatMap((top) =>
+    existsSync(path.join(root, top))
+      ? readdirSync(path.join(root, top)).flatMap((d) => readdirSync(path.join(root, top, d)).filter((n) => n.startsWith('.tmp-')).map((n) => `${top}/${d}/${n}`))
+      : [],
+  );
+}
+
+/**
+ * What an interrupt may leave visible on the remote besides whole objects: nothing, except on s3rver,
+ * which (unlike S3) writes a PUT's body in place as it arrives, so a PUT cut by the interrupt shows a
+ * partial object. A push's listing sees its size differ and replaces it (checked after each rerun).
+ */
+function expectNoPartialObjects(r: TestRemote, bad: string[], inFlight: number): void {
+  if (r.url.startsWith('s3://')) expect(bad.length).toBeLessThanOrEqual(inFlight);
+  else expect(bad).toEqual([]);
+}
+
+/** Temp files in a workspace's local cache (fetches write there, then verify and rename). */
+function localTemps(p: Project): string[] {
+  return existsSync(p.abs('.orchestrator/cache/tmp')) ? readdirSync(p.abs('.orchestrator/cache/tmp')) : [];
+}
+
+/** The absolute path of a remote temp (folder and SSH remotes live on this machine). */
+function remoteTempPath(r: TestRemote, rel: string): string {
+  return path.join(r.url.startsWith('ssh://') ? new URL(r.url).pathname : r.url, rel);
+}
+
+/** One stage writing one file of 6 MB: large enough to be caught mid-transfer, one S3 PUT (below the multipart threshold). */
+const BIG = 6_000_000;
+const bigPipeline = () => yamlLines('stages:', '  big:', `    cmd: echo x >> .runs/big && head -c ${BIG} /dev/urandom > big.bin`, '    outs: [big.bin]');
+const PAUSE_BYTES = { ORCHESTRATOR_TRANSFER_PAUSE_AFTER_BYTES: String(1 << 20) };
 
 for (const remote of REMOTES) {
   // A networked remote's CLI runs pay for handshakes and SDK start-up: more time on a busy machine.
@@ -407,6 +449,202 @@ for (const remote of REMOTES) {
       const c = cloneOf(a, false);
       await c.runOk(['repro', '--pull']);
       expect(c.counts('gen', 'use')).toEqual({ gen: 0, use: 0 });
+    });
+
+    it('push interrupted (SIGINT) after 12 objects: exit 130, nothing half-written on either side, the rerun skips what is there', async () => {
+      const rem = newRemote(remote);
+      const a = createProject({ 'pipeline.yaml': pipeline(), 'in.txt': 'v1\n' });
+      await addRemote(a, rem);
+      await a.runOk(['repro']);
+      const bg = a.start(['push', '-j', '2', '--run-cache'], { env: { ORCHESTRATOR_TRANSFER_PAUSE_AFTER: '12' } });
+      await waitFor(() => bg.stderr().includes('transfer paused'), 'the push to pause');
+      bg.child.kill('SIGINT');
+      const r = await bg.result;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain('interrupted: what was transferred is complete; run the command again to go on');
+      const partial = await remoteKeys(rem);
+      expectNoPartialObjects(rem, partial.bad, 2);
+      expect(partial.objects.length - partial.bad.length).toBeGreaterThanOrEqual(12);
+      expect(partial.objects.length).toBeLessThan(localObjects(a).length);
+      expect(remoteTemps(rem)).toEqual([]);
+      expect(localTemps(a)).toEqual([]);
+      await a.runOk(['cache', 'verify']);
+      const again = await a.runOk(['push', '--run-cache']);
+      expect(again.stdout).toContain(`; ${partial.objects.length - partial.bad.length} already there.`);
+      const full = await remoteKeys(rem);
+      expect(full.bad).toEqual([]);
+      expect(full.objects).toEqual(localObjects(a));
+      expect(full.runs.length).toBe(2);
+      const b = cloneOf(a, false);
+      await b.runOk(['repro', '--pull']);
+      expect(b.counts('gen', 'use')).toEqual({ gen: 0, use: 0 });
+    });
+
+    it('pull interrupted (SIGINT) after 12 objects: exit 130, the cache verifies, no temp left, the rerun skips what is here', async () => {
+      const { a, r: rem } = await builtAndPushed(remote);
+      const b = cloneOf(a);
+      const bg = b.start(['pull', '-j', '2'], { env: { ORCHESTRATOR_TRANSFER_PAUSE_AFTER: '12' } });
+      await waitFor(() => bg.stderr().includes('transfer paused'), 'the pull to pause');
+      bg.child.kill('SIGINT');
+      const r = await bg.result;
+      expect(r.code, r.stderr).toBe(130);
+      expect(r.stderr).toContain('interrupted:');
+      const here = localObjects(b);
+      expect(here.length).toBeGreaterThanOrEqual(12);
+      expect(localTemps(b)).toEqual([]);
+      expect(remoteTemps(rem)).toEqual([]);
+      await b.runOk(['cache', 'verify']);
+      const again = await b.runOk(['pull']);
+      expect(again.stdout).toContain(`; ${here.length} already here.`);
+      await b.runOk(['cache', 'verify']);
+      expect(localObjects(b)).toEqual(localObjects(a));
+      expect(b.read('used.txt')).toBe(a.read('used.txt'));
+      const c = cloneOf(b);
+      await c.runOk(['repro', '--pull']);
+      expect(c.counts('gen', 'use')).toEqual({ gen: 0, use: 0 });
+    });
+
+    it('gc --cloud removes leftovers of killed uploads older than --tmp-age and reports them; younger ones stay', async () => {
+      const { a, r: rem } = await builtAndPushed(remote);
+      if (rem.url.startsWith('s3://')) {
+        // s3rver answers ListMultipartUploads with NotImplemented: gc still succeeds and says so.
+        const r = await a.runOk(['gc', '--cloud', '--tmp-age', '0', '--json']);
+        const doc = JSON.parse(r.stdout) as { remote: { temps: string[]; tempsUnchecked?: string } };
+        expect(doc.remote.temps).toEqual([]);
+        expect(doc.remote.tempsUnchecked).toContain('does not list incomplete multipart uploads (NotImplemented)');
+        const plain = await a.runOk(['gc', '--cloud']);
+        expect(plain.stderr).toContain('note: ');
+        expect(plain.stderr).toContain('AbortIncompleteMultipartUpload');
+        return;
+      }
+      // What a SIGKILLed upload leaves (a partial copy under a temp name), planted where the backend
+      // writes its temps: one from two hours ago, one just now (as a push in flight would hold).
+      const objDir = readdirSync(remoteTempPath(rem, 'objects'))[0]!;
+      const dir = rem.url.startsWith('ssh://') ? `objects/${objDir}` : 'tmp';
+      const [stale, fresh] = rem.url.startsWith('ssh://') ? [`${dir}/.tmp-aaaa-stale`, `${dir}/.tmp-bbbb-fresh`] : [`${dir}/aaaa-stale`, `${dir}/bbbb-fresh`];
+      writeFileSync(remoteTempPath(rem, stale), 'partial');
+      writeFileSync(remoteTempPath(rem, fresh), 'partial');
+      const old = new Date(Date.now() - 2 * 3600_000);
+      utimesSync(remoteTempPath(rem, stale), old, old);
+      expect(remoteTemps(rem).sort()).toEqual([stale, fresh].sort());
+      const dry = await a.runOk(['gc', '--cloud', '--dry']);
+      expect(dry.stdout).toContain(`Would remove 1 leftover(s) of interrupted uploads on origin (older than 3600 s).\n  origin: ${stale}`);
+      expect(remoteTemps(rem).length).toBe(2);
+      const r = JSON.parse((await a.runOk(['gc', '--cloud', '--json'])).stdout) as { remote: { temps: string[] } };
+      expect(r.remote.temps).toEqual([stale]);
+      expect(remoteTemps(rem)).toEqual([fresh]);
+      const zero = JSON.parse((await a.runOk(['gc', '--cloud', '--json', '--tmp-age', '0'])).stdout) as { remote: { temps: string[] } };
+      expect(zero.remote.temps).toEqual([fresh]);
+      expect(remoteTemps(rem)).toEqual([]);
+      expect((await remoteKeys(rem)).bad).toEqual([]);
+    });
+
+    // A folder remote copies a file in one call (copy_file_range): there is no moment mid-file to pause at.
+    if (remote !== folderRemote) describe('interrupted in the middle of one large file', () => {
+      it('push: SIGINT removes the remote temp, a gc --cloud meanwhile leaves the in-flight temp alone, the rerun completes', async () => {
+        const rem = newRemote(remote);
+        const a = createProject({ 'pipeline.yaml': bigPipeline() });
+        await addRemote(a, rem);
+        await a.runOk(['repro']);
+        const bg = a.start(['push', '-j', '1'], { env: PAUSE_BYTES });
+        await waitFor(() => bg.stderr().includes('transfer paused after'), 'the push to pause mid-file');
+        const inFlight = remoteTemps(rem);
+        if (!rem.url.startsWith('s3://')) {
+          expect(inFlight.length).toBe(1);
+          expect(statSync(remoteTempPath(rem, inFlight[0]!)).size).toBeGreaterThanOrEqual(1 << 20);
+          expect(statSync(remoteTempPath(rem, inFlight[0]!)).size).toBeLessThan(BIG);
+          // Another user's gc with the default age: the temp of a push in flight is young, so it stays.
+          const gc = JSON.parse((await a.runOk(['gc', '--cloud', '--json'])).stdout) as { remote: { temps: string[] } };
+          expect(gc.remote.temps).toEqual([]);
+          expect(remoteTemps(rem)).toEqual(inFlight);
+        }
+        const paused = await remoteKeys(rem);
+        expect(paused.objects.length).toBe(paused.bad.length);
+        expectNoPartialObjects(rem, paused.bad, 1);
+        bg.child.kill('SIGINT');
+        const r = await bg.result;
+        expect(r.code, r.stderr).toBe(130);
+        expect(r.stderr).toContain('interrupted:');
+        expect(remoteTemps(rem)).toEqual([]);
+        const after = await remoteKeys(rem);
+        expect(after.objects.length).toBe(after.bad.length);
+        expectNoPartialObjects(rem, after.bad, 1);
+        expect(localTemps(a)).toEqual([]);
+        await a.runOk(['push']);
+        const full = await remoteKeys(rem);
+        expect(full.bad).toEqual([]);
+        expect(full.objects).toEqual(localObjects(a));
+        const b = cloneOf(a);
+        await b.runOk(['repro', '--pull']);
+        expect(b.runs('big')).toBe(0);
+        expect(b.read('big.bin')).toBe(a.read('big.bin'));
+      });
+
+      it('push: SIGKILL may leave a remote temp; gc --cloud --tmp-age 0 removes and reports it; the rerun completes', async () => {
+        const rem = newRemote(remote);
+        const a = createProject({ 'pipeline.yaml': bigPipeline() });
+        await addRemote(a, rem);
+        await a.runOk(['repro']);
+        const bg = a.start(['push', '-j', '1'], { env: PAUSE_BYTES });
+        await waitFor(() => bg.stderr().includes('transfer paused after'), 'the push to pause mid-file');
+        bg.child.kill('SIGKILL');
+        await bg.result;
+        const left = remoteTemps(rem);
+        if (!rem.url.startsWith('s3://')) expect(left.length).toBe(1);
+        // Nothing half-written is visible under a key (but on s3rver, see expectNoPartialObjects).
+        const killed = await remoteKeys(rem);
+        expect(killed.objects.length).toBe(killed.bad.length);
+        expectNoPartialObjects(rem, killed.bad, 1);
+        const gc = JSON.parse((await a.runOk(['gc', '--cloud', '--json', '--tmp-age', '0'])).stdout) as { remote: { temps: string[]; tempsUnchecked?: string } };
+        expect(gc.remote.temps).toEqual(left);
+        if (rem.url.startsWith('s3://')) expect(gc.remote.tempsUnchecked).toContain('NotImplemented');
+        expect(remoteTemps(rem)).toEqual([]);
+        await a.runOk(['push']);
+        const full = await remoteKeys(rem);
+        expect(full.bad).toEqual([]);
+        expect(full.objects).toEqual(localObjects(a));
+      });
+
+      it('pull: SIGINT removes the local temp; SIGKILL leaves one the next pull sweeps once stale; both reruns verify', async () => {
+        const rem = newRemote(remote);
+        const a = createProject({ 'pipeline.yaml': bigPipeline() });
+        await addRemote(a, rem);
+        await a.runOk(['repro']);
+        await a.runOk(['push']);
+        const b = cloneOf(a);
+        const bg = b.start(['pull', '-j', '1'], { env: PAUSE_BYTES });
+        await waitFor(() => bg.stderr().includes('transfer paused after'), 'the pull to pause mid-file');
+        const inFlight = localTemps(b);
+        expect(inFlight.length).toBe(1);
+        expect(statSync(b.abs(`.orchestrator/cache/tmp/${inFlight[0]}`)).size).toBeGreaterThan(0);
+        bg.child.kill('SIGINT');
+        const r = await bg.result;
+        expect(r.code, r.stderr).toBe(130);
+        expect(localTemps(b)).toEqual([]);
+        expect(localObjects(b)).toEqual([]);
+        expect(b.exists('big.bin')).toBe(false);
+        await b.runOk(['cache', 'verify']);
+
+        const bg2 = b.start(['pull', '-j', '1'], { env: PAUSE_BYTES });
+        await waitFor(() => bg2.stderr().includes('transfer paused after'), 'the second pull to pause mid-file');
+        bg2.child.kill('SIGKILL');
+        await bg2.result;
+        const left = localTemps(b);
+        expect(left.length).toBe(1);
+        // fetch shares the cache without the workspace lock (a shared cache.dir may serve other hosts): a
+        // temp younger than an hour may be another fetch in flight, so it stays ...
+        await b.runOk(['fetch']);
+        expect(localTemps(b)).toEqual(left);
+        // ... and the next fetch sweeps it once it is older, though it has nothing to download.
+        const old = new Date(Date.now() - 2 * 3600_000);
+        utimesSync(b.abs(`.orchestrator/cache/tmp/${left[0]}`), old, old);
+        const nothing = await b.runOk(['fetch']);
+        expect(nothing.stdout).toContain('Fetched 0 object(s)');
+        expect(localTemps(b)).toEqual([]);
+        await b.runOk(['pull']);
+        await b.runOk(['cache', 'verify']);
+        expect(b.read('big.bin')).toBe(a.read('big.bin'));
+      });
     });
   });
 }

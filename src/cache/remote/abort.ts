@@ -1,21 +1,10 @@
 /**
  * Abort and progress plumbing shared by the network backends (S3, SSH).
  */
-import { Transform, type TransformCallback } from 'node:stream';
 
 /** Throws the signal's reason (an AbortError) when it has fired: callers stop before the next step. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   signal?.throwIfAborted();
-}
-
-/** A pass-through stream that reports how many bytes went through it (for `onBytes`). */
-export function countingStream(onBytes: ((bytes: number) => void) | undefined): Transform {
-  return new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      onBytes?.(chunk.length);
-      cb(null, chunk);
-    },
-  });
 }
 
 /** True for the error an aborted operation rejects with (ours, Node's or the AWS SDK's). */

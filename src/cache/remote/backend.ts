@@ -11,8 +11,12 @@ export type RemoteKey = string;
 export interface TransferOptions {
   /** Aborts the transfer; a backend leaves nothing visible under the key when aborted. */
   signal?: AbortSignal;
-  /** Called with the number of bytes moved since the last call (progress). */
-  onBytes?: (bytes: number) => void;
+  /**
+   * Called with the number of bytes moved since the last call (progress). It may return a promise:
+   * a backend that moves a file in steps awaits it before the next step (backpressure; the transfer
+   * layer's test hook pauses a transfer mid-file this way).
+   */
+  onBytes?: (bytes: number) => void | Promise<void>;
 }
 
 export interface UploadOptions extends TransferOptions {
@@ -29,9 +33,11 @@ export interface RemoteBackend {
   readonly url: string;
   /**
    * Which of `keys` exist on the remote. Batched: one listing per key prefix or a bounded number of
-   * parallel existence checks, never a sequential round trip per key.
+   * parallel existence checks, never a sequential round trip per key. A backend whose listing carries
+   * sizes (S3) treats a key whose size differs from `sizes` as absent: a partial object a non-atomic
+   * S3-compatible server (s3rver) shows after a cut PUT, which a push then replaces.
    */
-  existing(keys: readonly RemoteKey[], opts?: TransferOptions): Promise<Set<RemoteKey>>;
+  existing(keys: readonly RemoteKey[], opts?: TransferOptions & { sizes?: ReadonlyMap<RemoteKey, number> }): Promise<Set<RemoteKey>>;
   /** Every key under `prefix` (`objects/`, `runs/`), in no particular order. */
   list(prefix: string, opts?: TransferOptions): AsyncIterable<RemoteKey>;
   /**
@@ -59,7 +65,20 @@ export interface RemoteBackend {
   get(key: RemoteKey, maxBytes: number, opts?: TransferOptions): Promise<Buffer>;
   /** Deletes keys; a key that is already gone is not an error. */
   delete(keys: readonly RemoteKey[], opts?: TransferOptions): Promise<void>;
+  /**
+   * Leftovers of killed uploads (a folder's or SFTP temp file, an S3 multipart upload never completed)
+   * last written before `olderThan` (ms since the epoch): removed unless `dry`. A younger one may be
+   * another push in flight and is never touched. `gc --cloud` calls it.
+   */
+  sweepTemps?(olderThan: number, opts: { dry: boolean; signal?: AbortSignal }): Promise<TempSweep>;
   close(): Promise<void>;
+}
+
+export interface TempSweep {
+  /** What was (or, dry, would be) removed: paths relative to the remote, or `upload <key> (<id>)` for S3. */
+  removed: string[];
+  /** What could not be checked and why (e.g. a server without ListMultipartUploads). */
+  unchecked?: string;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { constants as fsc, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { mapLimit } from '../../util/concurrency.js';
-import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions, type UploadOptions } from './backend.js';
+import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 import { placeHashing } from '../place-verified.js';
 import { sentBytesMismatch } from './stream-hash.js';
 import { CacheTmp } from '../cache-tmp.js';
@@ -199,6 +199,20 @@ export class LocalFolderBackend implements RemoteBackend {
       opts.signal?.throwIfAborted();
       await fsp.rm(this.abs(k), { force: true }).catch((e: NodeJS.ErrnoException) => Promise.reject(fsError(e, k)));
     });
+  }
+
+  /** Copies into `tmp/` a killed upload left behind (an in-flight one is younger than `olderThan`). */
+  async sweepTemps(olderThan: number, opts: { dry: boolean; signal?: AbortSignal }): Promise<TempSweep> {
+    const removed: string[] = [];
+    for (const n of (await fsp.readdir(this.tmp.dir).catch(() => [] as string[])).sort()) {
+      opts.signal?.throwIfAborted();
+      const p = path.join(this.tmp.dir, n);
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (!st || st.mtimeMs >= olderThan) continue;
+      if (!opts.dry) await fsp.rm(p, { recursive: true, force: true }).catch((e: NodeJS.ErrnoException) => Promise.reject(fsError(e, p)));
+      removed.push(`tmp/${n}`);
+    }
+    return { removed };
   }
 
   async close(): Promise<void> {}

@@ -16,8 +16,10 @@ import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -27,7 +29,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { mapLimit } from '../../util/concurrency.js';
 import { isAbortError } from './abort.js';
 import { hashingStream } from './stream-hash.js';
-import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions, type UploadOptions } from './backend.js';
+import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 
 /** Files at least this large go up as a multipart upload (parallel parts, retried part by part by S3). */
 export const S3_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -153,7 +155,7 @@ class S3Backend implements RemoteBackend {
   }
 
   /** Every key under `prefix` (relative to the remote), one listing page after the other. */
-  private async *listRaw(prefix: string, signal?: AbortSignal): AsyncGenerator<string[]> {
+  private async *listRaw(prefix: string, signal?: AbortSignal, sizes?: Map<string, number>): AsyncGenerator<string[]> {
     let token: string | undefined;
     const full = this.loc.prefix + prefix;
     do {
@@ -163,24 +165,26 @@ class S3Backend implements RemoteBackend {
       } catch (e) {
         this.fail(e, `list ${prefix}`, signal);
       }
+      if (sizes) for (const o of page.Contents ?? []) if (o.Key?.startsWith(this.loc.prefix) && o.Size !== undefined) sizes.set(o.Key.slice(this.loc.prefix.length), o.Size);
       yield (page.Contents ?? []).flatMap((o) => (o.Key?.startsWith(this.loc.prefix) ? [o.Key.slice(this.loc.prefix.length)] : []));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
 
-  private async collect(prefix: string, into: Set<string>, wanted: ReadonlySet<string>, signal?: AbortSignal): Promise<number> {
+  private async collect(prefix: string, into: Set<string>, wanted: ReadonlySet<string>, signal?: AbortSignal, sizes?: Map<string, number>): Promise<number> {
     let seen = 0;
-    for await (const keys of this.listRaw(prefix, signal)) {
+    for await (const keys of this.listRaw(prefix, signal, sizes)) {
       seen += keys.length;
       for (const k of keys) if (wanted.has(k)) into.add(k);
     }
     return seen;
   }
 
-  async existing(keys: readonly RemoteKey[], opts: TransferOptions = {}): Promise<Set<RemoteKey>> {
+  async existing(keys: readonly RemoteKey[], opts: TransferOptions & { sizes?: ReadonlyMap<RemoteKey, number> } = {}): Promise<Set<RemoteKey>> {
     const found = new Set<RemoteKey>();
     if (keys.length === 0) return found;
     const wanted = new Set(keys);
+    const listed = opts.sizes ? new Map<string, number>() : undefined;
     // Group by namespace (`objects`, `runs`) and two-character directory (`objects/ab/`).
     const byNamespace = new Map<string, Set<string>>();
     for (const k of wanted) {
@@ -194,20 +198,22 @@ class S3Backend implements RemoteBackend {
     for (const [ns, dirSet] of byNamespace) {
       const dirs = [...dirSet];
       if (ns === '' || dirs.length <= 2) {
-        await mapLimit(dirs, LIST_CONCURRENCY, (d) => this.collect(d, found, wanted, opts.signal));
+        await mapLimit(dirs, LIST_CONCURRENCY, (d) => this.collect(d, found, wanted, opts.signal, listed));
         continue;
       }
       // Estimate the namespace's size from one directory (hashes spread evenly over 256 of them):
       // listing it all costs size/1000 sequential requests, listing the needed directories costs
       // one or more requests each.
       const first = dirs[0] as string;
-      const inFirst = await this.collect(first, found, wanted, opts.signal);
+      const inFirst = await this.collect(first, found, wanted, opts.signal, listed);
       const rest = dirs.slice(1);
       const wholeRequests = Math.ceil((Math.max(inFirst, 1) * 256) / PAGE);
       const perDirRequests = rest.length * Math.max(1, Math.ceil(inFirst / PAGE));
-      if (wholeRequests < perDirRequests) await this.collect(ns, found, wanted, opts.signal);
-      else await mapLimit(rest, LIST_CONCURRENCY, (d) => this.collect(d, found, wanted, opts.signal));
+      if (wholeRequests < perDirRequests) await this.collect(ns, found, wanted, opts.signal, listed);
+      else await mapLimit(rest, LIST_CONCURRENCY, (d) => this.collect(d, found, wanted, opts.signal, listed));
     }
+    // A key of another size is a partial object (s3rver writes a PUT in place as it arrives; S3 never shows one): absent.
+    if (opts.sizes && listed) for (const [k, n] of opts.sizes) if (found.has(k) && listed.has(k) && listed.get(k) !== n) found.delete(k);
     return found;
   }
 
@@ -331,6 +337,42 @@ class S3Backend implements RemoteBackend {
         this.fail(Object.assign(new Error(`${first?.Key}: ${first?.Message ?? first?.Code}`), { name: first?.Code ?? 'Error' }), `delete (${errors.length} keys failed)`);
       }
     });
+  }
+
+  /**
+   * Multipart uploads under the remote's prefix started before `olderThan` and never completed (a
+   * killed push): their parts cost storage but are invisible to readers. Aborted unless `dry`. A server
+   * without ListMultipartUploads (s3rver) is reported as unchecked, not an error; on AWS a bucket
+   * lifecycle rule AbortIncompleteMultipartUpload does the same job without anyone running gc.
+   */
+  async sweepTemps(olderThan: number, opts: { dry: boolean; signal?: AbortSignal }): Promise<TempSweep> {
+    const removed: string[] = [];
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.loc.bucket, Prefix: this.loc.prefix, KeyMarker, UploadIdMarker }), { abortSignal: opts.signal });
+      } catch (e) {
+        const code = (e as { Code?: string; name?: string }).Code ?? (e as { name?: string }).name;
+        if (code === 'NotImplemented' || code === 'MethodNotAllowed') return { removed, unchecked: `${this.url} does not list incomplete multipart uploads (${code}); on AWS S3, a lifecycle rule AbortIncompleteMultipartUpload removes them` };
+        this.fail(e, 'list incomplete multipart uploads', opts.signal);
+      }
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId || (u.Initiated && u.Initiated.getTime() >= olderThan)) continue;
+        if (!opts.dry) {
+          try {
+            await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.loc.bucket, Key: u.Key, UploadId: u.UploadId }), { abortSignal: opts.signal });
+          } catch (e) {
+            if ((e as { name?: string }).name !== 'NoSuchUpload') this.fail(e, `abort multipart upload of ${u.Key}`, opts.signal);
+          }
+        }
+        removed.push(`upload ${u.Key.slice(this.loc.prefix.length)} (${u.UploadId})`);
+      }
+      KeyMarker = page.IsTruncated ? page.NextKeyMarker : undefined;
+      UploadIdMarker = page.IsTruncated ? page.NextUploadIdMarker : undefined;
+    } while (KeyMarker);
+    return { removed };
   }
 
   async close(): Promise<void> {

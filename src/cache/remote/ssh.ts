@@ -19,7 +19,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Client as SshClient, ConnectConfig, SFTPWrapper, FileEntryWithStats, AnyAuthMethod, Stats } from 'ssh2';
 import { mapLimit } from '../../util/concurrency.js';
-import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TransferOptions, type UploadOptions } from './backend.js';
+import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 import { InOrderHash, sentBytesMismatch } from './stream-hash.js';
 import { checkHostKey, fingerprint, knownKeyTypes, parseKnownHosts, type HostKeyVerdict } from './known-hosts.js';
 
@@ -414,7 +414,7 @@ class SshBackend implements RemoteBackend {
             signal?.throwIfAborted();
             const buf = await chunk(offset, Math.min(CHUNK, size - offset));
             await promisify<void>((cb) => sftp.write(handle, buf, 0, buf.length, offset, (err) => cb(err, undefined)));
-            onBytes?.(buf.length);
+            await onBytes?.(buf.length);
           });
         } finally {
           await promisify<void>((cb) => sftp.close(handle, (err) => cb(err, undefined))).catch(() => undefined);
@@ -484,7 +484,7 @@ class SshBackend implements RemoteBackend {
             got += n;
           }
           await sink(buf, offset);
-          onBytes?.(len);
+          await onBytes?.(len);
         });
         return size;
       } finally {
@@ -501,6 +501,31 @@ class SshBackend implements RemoteBackend {
         });
       }),
     );
+  }
+
+  /** `.tmp-*` files a killed upload left next to its key (`objects/ab/`, `runs/xy/`), older than `olderThan`. */
+  async sweepTemps(olderThan: number, opts: { dry: boolean; signal?: AbortSignal }): Promise<TempSweep> {
+    const removed: string[] = [];
+    for (const top of ['objects', 'runs']) {
+      const dirs = await this.op(`list ${top}`, opts.signal, (c) => this.readdir(c.sftp, this.remotePath(top)));
+      const subdirs = dirs.filter((d) => d.attrs.isDirectory()).map((d) => `${top}/${d.filename}`);
+      await mapLimit(subdirs, META_CONCURRENCY, (dir) =>
+        this.op(`sweep ${dir}`, opts.signal, async ({ sftp }) => {
+          for (const e of await this.readdir(sftp, this.remotePath(dir))) {
+            // SFTP reports mtime in whole seconds.
+            if (!e.filename.startsWith(SSH_TMP_PREFIX) || !e.attrs.isFile() || e.attrs.mtime * 1000 >= olderThan) continue;
+            const rel = `${dir}/${e.filename}`;
+            if (!opts.dry) {
+              await promisify<void>((cb) => sftp.unlink(this.remotePath(rel), (err) => cb(err, undefined))).catch((err: { code?: unknown }) => {
+                if (err.code !== SFTP_NO_SUCH_FILE) throw err;
+              });
+            }
+            removed.push(rel);
+          }
+        }),
+      );
+    }
+    return { removed: removed.sort() };
   }
 
   close(): Promise<void> {

@@ -34,23 +34,27 @@ export function sentBytesMismatch(got: string): RemoteError {
 }
 
 /**
- * A pass-through stream that counts (`onBytes`) and hashes what flows through it; `digest()` once it
+ * A pass-through stream that counts (`onBytes`, awaited when it returns a promise) and hashes what
+ * flows through it; `digest()` once it
  * has ended. With `expect`, it holds back its last chunk until the end and releases it only if the
  * whole hashes to `expect`, else fails with a RemoteError of kind 'mismatch': a receiver that needs every byte (a
  * PUT with a Content-Length, the last part of a multipart upload) never completes with wrong ones.
  */
-export function hashingStream(onBytes?: (bytes: number) => void, expect?: string): Transform & { digest(): string } {
+export function hashingStream(onBytes?: (bytes: number) => void | Promise<void>, expect?: string): Transform & { digest(): string } {
   const hash = createHash('sha256');
   let hex: string | undefined;
   let held: Buffer | undefined;
   const t = new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
       hash.update(chunk);
-      onBytes?.(chunk.length);
-      if (expect === undefined) return cb(null, chunk);
-      const out = held;
-      held = chunk;
-      cb(null, out);
+      let out: Buffer | undefined = chunk;
+      if (expect !== undefined) [out, held] = [held, chunk];
+      // A promise from onBytes holds the stream until it settles (backpressure; the test hook that
+      // pauses a transfer mid-file). One that rejects (an abort) leaves the stream to the aborted
+      // request: an error emitted here would reach a stream nobody listens to any more.
+      const wait = onBytes?.(chunk.length);
+      if (wait) wait.then(() => cb(null, out), () => undefined);
+      else cb(null, out);
     },
     flush(cb: TransformCallback) {
       hex = hash.digest('hex');

@@ -6,7 +6,7 @@ import { isDirHash } from '../../hash/types.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { checkFetched, CorruptObjectError, MissingObjectError, type ObjectStore } from '../object-store.js';
 import { parseEntry, type RunCache, type RunCacheEntry, type RunCacheOut } from '../run-cache.js';
-import { RemoteError, type RemoteBackend, type RemoteKey } from './backend.js';
+import { RemoteError, type RemoteBackend, type RemoteKey, type TransferOptions } from './backend.js';
 
 /*
  * Backend-agnostic push and fetch. What moves is computed from outputs (lock entries, run-cache
@@ -84,12 +84,55 @@ export async function withRetry<T>(fn: () => Promise<T>, signal: AbortSignal, tr
   }
 }
 
-/** Test hook: after this many objects, stop and wait (to be killed), so interruption tests need no sleeps. */
-async function pauseHook(done: number): Promise<void> {
+/**
+ * Waits until `signal` aborts, then rejects with its reason: a paused transfer still ends at Ctrl-C
+ * (exit 130, its temps removed) or dies with the process when killed.
+ */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    // An interval keeps the event loop alive while nothing else is pending.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    signal.addEventListener('abort', () => (clearInterval(keepAlive), reject(signal.reason)), { once: true });
+  });
+}
+
+/** Test hook: after this many objects, stop and wait (to be interrupted or killed), so interruption tests need no sleeps. */
+async function pauseHook(done: number, signal: AbortSignal): Promise<void> {
   const after = Number(process.env.ORCHESTRATOR_TRANSFER_PAUSE_AFTER ?? NaN);
   if (!Number.isInteger(after) || done < after) return;
   process.stderr.write(`transfer paused after ${done} objects (ORCHESTRATOR_TRANSFER_PAUSE_AFTER)\n`);
-  await new Promise(() => setInterval(() => undefined, 1 << 30));
+  await untilAborted(signal);
+}
+
+let bytesPause: Promise<never> | undefined;
+
+/**
+ * Test hook: the `onBytes` a transfer of `key` passes to the backend when
+ * ORCHESTRATOR_TRANSFER_PAUSE_AFTER_BYTES is set. Once this many bytes of one file have moved, it
+ * returns a promise that settles only on abort; a backend that awaits `onBytes` (the SSH loops, the
+ * S3 streams) then holds its temp file, partly written, until the test interrupts or kills the
+ * process. Pauses once per process; without the variable, backends get no callback at all.
+ */
+function bytesHook(key: RemoteKey, signal: AbortSignal): ((bytes: number) => Promise<void> | void) | undefined {
+  const after = Number(process.env.ORCHESTRATOR_TRANSFER_PAUSE_AFTER_BYTES ?? NaN);
+  if (!Number.isInteger(after)) return undefined;
+  let moved = 0;
+  return (bytes) => {
+    moved += bytes;
+    if (bytesPause) return bytesPause;
+    if (moved < after) return;
+    process.stderr.write(`transfer paused after ${moved} bytes of ${key} (ORCHESTRATOR_TRANSFER_PAUSE_AFTER_BYTES)\n`);
+    bytesPause = untilAborted(signal);
+    bytesPause.catch(() => undefined);
+    return bytesPause;
+  };
+}
+
+/** The transfer options for one object: the abort signal, and the test hook's `onBytes` when set. */
+function objectOpts(key: RemoteKey, signal: AbortSignal): TransferOptions {
+  const onBytes = bytesHook(key, signal);
+  return onBytes ? { signal, onBytes } : { signal };
 }
 
 /** The objects outputs reference, read from the local cache; manifests that are missing or bad are reported. */
@@ -126,7 +169,13 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
   const report = emptyReport();
   const { files, manifests } = await localObjects(store, [...outs, ...runs.flatMap((r) => r.outs)], report);
   const keys = [...[...files.keys()].map(objectKey), ...[...manifests.keys()].map(objectKey), ...runs.map((r) => runKey(r.key))];
-  const there = await withRetry(() => backend.existing(keys, { signal }), signal, ctx.tries);
+  // Objects are content-addressed, so their size is known (run-cache entries differ in their timestamps).
+  const sizes = new Map<RemoteKey, number>([...files].map(([h, n]) => [objectKey(h), n]));
+  for (const h of manifests.keys()) {
+    const n = statSync(store.objectPath(h), { throwIfNoEntry: false })?.size;
+    if (n !== undefined) sizes.set(objectKey(h), n);
+  }
+  const there = await withRetry(() => backend.existing(keys, { signal, sizes }), signal, ctx.tries);
   report.present = keys.filter((k) => there.has(k)).length;
   const onRemote = (hash: string) => there.has(objectKey(hash));
 
@@ -152,21 +201,21 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
     if (inMemory(hash, size)) {
       const small = store.readChecked(hash, size);
       if (!Buffer.isBuffer(small)) return small.kind === 'missing' ? void report.missing.push(key) : refuse(small.problem);
-      send = () => backend.put(key, small, { signal });
+      send = () => backend.put(key, small, objectOpts(key, signal));
       bytes = small.length;
     } else if (!isDirHash(hash)) {
       const st = lstatSync(file, { throwIfNoEntry: false });
       if (!st) return void report.missing.push(key);
       if (!st.isFile()) return refuse('not a regular file');
       if (size >= 0 && st.size !== size) return refuse(`${st.size} bytes where ${size} were stored`);
-      send = () => backend.upload(file, key, st.size, { signal, expectSha256: hash });
+      send = () => backend.upload(file, key, st.size, { ...objectOpts(key, signal), expectSha256: hash });
       bytes = st.size;
     } else {
       const found = await store.inspect(hash);
       if (found?.kind === 'missing') return void report.missing.push(key);
       if (found?.kind === 'corrupt') return refuse(found.problem);
       bytes = statSync(file).size;
-      send = () => backend.upload(file, key, bytes, { signal });
+      send = () => backend.upload(file, key, bytes, objectOpts(key, signal));
     }
     try {
       await withRetry(send, signal, ctx.tries);
@@ -178,7 +227,7 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
     report.transferred.push(key);
     report.bytes += bytes;
     ctx.progress?.object(bytes);
-    await pauseHook(++done);
+    await pauseHook(++done, signal);
   };
   try {
     await mapLimit(todoFiles, ctx.jobs, ([h, s]) => uploadObject(h, s));
@@ -191,7 +240,7 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
       await withRetry(() => backend.upload(file, runKey(r.key), statSync(file).size, { signal }), signal, ctx.tries);
       report.transferred.push(runKey(r.key));
       ctx.progress?.object(0);
-      await pauseHook(++done);
+      await pauseHook(++done, signal);
     });
   } finally {
     ctx.progress?.end();
@@ -236,12 +285,14 @@ export async function fetch(
   const { store, backend, signal } = ctx;
   const report = emptyReport();
   const runs: RunCacheEntry[] = [];
+  // Temps a killed fetch left (older than an hour) go, even when this fetch has nothing to download.
+  await store.sweepTemps();
   let done = 0;
   /** Downloads `key` to a temp file: its path and, when the backend hashed the bytes as they came, their sha256. */
   const download = async (key: RemoteKey): Promise<{ tmp: string; sha256: string | undefined } | undefined> => {
     const tmp = await store.tempPath(key.slice(-12));
     try {
-      const sha256 = await withRetry(() => backend.download(key, tmp, { signal }), signal, ctx.tries);
+      const sha256 = await withRetry(() => backend.download(key, tmp, objectOpts(key, signal)), signal, ctx.tries);
       return { tmp, sha256 };
     } catch (e) {
       await fsp.rm(tmp, { force: true });
@@ -254,7 +305,7 @@ export async function fetch(
   };
   const get = async (key: RemoteKey, expected: number): Promise<Buffer | undefined> => {
     try {
-      return await withRetry(() => backend.get(key, expected, { signal }), signal, ctx.tries);
+      return await withRetry(() => backend.get(key, expected, objectOpts(key, signal)), signal, ctx.tries);
     } catch (e) {
       if (e instanceof RemoteError && e.kind === 'not-found') {
         report.missing.push(key);
@@ -265,7 +316,7 @@ export async function fetch(
   };
   const counted = async (bytes: number) => {
     ctx.progress?.object(bytes);
-    await pauseHook(++done);
+    await pauseHook(++done, signal);
   };
 
   // 1. Run-cache entries (read and checked in memory; placed last).

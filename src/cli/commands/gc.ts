@@ -7,7 +7,7 @@ import { loadProject } from '../project.js';
 import { cacheLocation } from '../../engine/workspace.js';
 import { workspaceLayout } from '../../workspace/layout.js';
 
-export async function gcCommand(root: string, flags: { dry: boolean; keepRuns: number; json: boolean; cloud?: boolean; remote?: string; forceShared?: boolean }, io: Io): Promise<number> {
+export async function gcCommand(root: string, flags: { dry: boolean; keepRuns: number; tmpAge?: number; json: boolean; cloud?: boolean; remote?: string; forceShared?: boolean }, io: Io): Promise<number> {
   const project = loadProject(root, io);
   if (typeof project === 'number') return project;
   const cache = cacheLocation(root);

@@ -57,11 +57,11 @@ export function describeBackendContract(name: string, target: () => ContractTarg
       for (const [i, content] of cases.entries()) {
         const key = objectKey(content);
         let up = 0;
-        await backend.upload(file(`up-${i}`, content), key, content.length, { onBytes: (n) => (up += n) });
+        await backend.upload(file(`up-${i}`, content), key, content.length, { onBytes: (n) => void (up += n) });
         expect(up).toBe(content.length);
         let down = 0;
         const dest = path.join(dir, `down-${i}`);
-        await backend.download(key, dest, { onBytes: (n) => (down += n) });
+        await backend.download(key, dest, { onBytes: (n) => void (down += n) });
         expect(down).toBe(content.length);
         expect(statSync(dest).size).toBe(content.length);
         expect(readFileSync(dest).equals(content)).toBe(true);
@@ -174,10 +174,10 @@ export function describeBackendContract(name: string, target: () => ContractTarg
       for (const content of [Buffer.alloc(0), Buffer.from('in memory\n'), randomBytes(200 * 1024 + 7)]) {
         const key = objectKey(content);
         let up = 0;
-        await backend.put(key, content, { onBytes: (n) => (up += n) });
+        await backend.put(key, content, { onBytes: (n) => void (up += n) });
         expect(up).toBe(content.length);
         let down = 0;
-        const got = await backend.get(key, content.length, { onBytes: (n) => (down += n) });
+        const got = await backend.get(key, content.length, { onBytes: (n) => void (down += n) });
         expect(down).toBe(content.length);
         expect(got.equals(content)).toBe(true);
         // What put stored is what download (the file path) reads too.

@@ -79,6 +79,8 @@ export interface S3Server {
   dir: string;
   /** HTTP requests the server has logged since start (s3rver logs one line per request). */
   requests(): number;
+  /** s3rver's request log since start (one line per request: method, path, status). */
+  log(): string;
   kill(): Promise<void>;
   /** Starts it again on the same port and folder. */
   restart(): Promise<void>;
@@ -90,13 +92,17 @@ export async function startS3Server(bucket = 'orchestrator-test'): Promise<S3Ser
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orch-s3rver-'));
   let child: ChildProcess | undefined;
   let count = 0;
+  let log = '';
   let port = 0;
   const start = async (): Promise<void> => {
     child = spawn(process.execPath, [S3RVER, '-d', dir, '-a', '127.0.0.1', '-p', String(port), '--configure-bucket', bucket], { stdio: ['ignore', 'pipe', 'pipe'] });
     const m = await waitForLine(child, /listening on 127\.0\.0\.1:(\d+)/, 's3rver');
     port = Number(m[1]);
     // s3rver logs one line per answered request: `... PATH STATUS 12ms 232b`.
-    child.stdout?.on('data', (d: Buffer) => (count += (d.toString().match(/ [1-5][0-9][0-9] [0-9.]+m?s /g) ?? []).length));
+    child.stdout?.on('data', (d: Buffer) => {
+      count += (d.toString().match(/ [1-5][0-9][0-9] [0-9.]+m?s /g) ?? []).length;
+      log += d.toString();
+    });
   };
   await start();
   return {
@@ -109,6 +115,7 @@ export async function startS3Server(bucket = 'orchestrator-test'): Promise<S3Ser
     bucket,
     dir,
     requests: () => count,
+    log: () => log,
     kill: () => stopChild(child, 'SIGKILL'),
     restart: start,
     async stop() {
