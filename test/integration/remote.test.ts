@@ -223,6 +223,15 @@ const BIG = 6_000_000;
 const bigPipeline = () => yamlLines('stages:', '  big:', `    cmd: echo x >> .runs/big && head -c ${BIG} /dev/urandom > big.bin`, '    outs: [big.bin]');
 const PAUSE_BYTES = { ORCHESTRATOR_TRANSFER_PAUSE_AFTER_BYTES: String(1 << 20) };
 
+/** A built and pushed project whose `single.txt` object (3 bytes) the remote now holds as `content`. */
+async function pushedWithTamperedSingle(remote: RemoteKind, content: string): Promise<{ a: Project; key: string }> {
+  const { a, r } = await builtAndPushed(remote);
+  const hash = a.lock().stages.gen!.outs!.find((o) => o.path === 'single.txt')!.hash;
+  const key = `objects/${hash.slice(0, 2)}/${hash.slice(2)}`;
+  await tamper(r, key, () => content);
+  return { a, key };
+}
+
 for (const remote of REMOTES) {
   // A networked remote's CLI runs pay for handshakes and SDK start-up: more time on a busy machine.
   describe(`remote: ${remote.kind}`, { timeout: remote === folderRemote ? 60_000 : 180_000 }, () => {
@@ -279,11 +288,7 @@ for (const remote of REMOTES) {
     });
 
     it('a tampered object on the remote is refused, reported by key, and never placed or restored', async () => {
-      const { a, r: rem } = await builtAndPushed(remote);
-      const hash = a.lock().stages.gen!.outs!.find((o) => o.path === 'single.txt')!.hash;
-      const key = `objects/${hash.slice(0, 2)}/${hash.slice(2)}`;
-      await tamper(rem, key, () => 'tampered\n');
-
+      const { a, key } = await pushedWithTamperedSingle(remote, 'tampered\n');
       const b = cloneOf(a);
       const r = await b.run(['pull']);
       expect(r.code).toBe(1);
@@ -303,10 +308,7 @@ for (const remote of REMOTES) {
     });
 
     it('a remote object of the recorded size but other bytes is refused by its hash', async () => {
-      const { a, r: rem } = await builtAndPushed(remote);
-      const hash = a.lock().stages.gen!.outs!.find((o) => o.path === 'single.txt')!.hash;
-      const key = `objects/${hash.slice(0, 2)}/${hash.slice(2)}`;
-      await tamper(rem, key, () => 'v2\n');
+      const { a, key } = await pushedWithTamperedSingle(remote, 'v2\n');
       const b = cloneOf(a);
       const r = await b.run(['fetch']);
       expect(r.code).toBe(1);
