@@ -223,6 +223,17 @@ const BIG = 6_000_000;
 const bigPipeline = () => yamlLines('stages:', '  big:', `    cmd: echo x >> .runs/big && head -c ${BIG} /dev/urandom > big.bin`, '    outs: [big.bin]');
 const PAUSE_BYTES = { ORCHESTRATOR_TRANSFER_PAUSE_AFTER_BYTES: String(1 << 20) };
 
+/** The remote holds every object of `a` and both run-cache entries, all sound: a clone without the lock restores both stages from it. */
+async function expectRemoteComplete(a: Project, rem: TestRemote): Promise<void> {
+  const full = await remoteKeys(rem);
+  expect(full.bad).toEqual([]);
+  expect(full.objects).toEqual(localObjects(a));
+  expect(full.runs.length).toBe(2);
+  const b = cloneOf(a, false);
+  await b.runOk(['repro', '--pull']);
+  expect(b.counts('gen', 'use')).toEqual({ gen: 0, use: 0 });
+}
+
 /** A built and pushed project whose `single.txt` object (3 bytes) the remote now holds as `content`. */
 async function pushedWithTamperedSingle(remote: RemoteKind, content: string): Promise<{ a: Project; key: string }> {
   const { a, r } = await builtAndPushed(remote);
@@ -374,13 +385,7 @@ for (const remote of REMOTES) {
         // Order: no manifest or run-cache entry is visible before everything it names.
         if (partial.objects.some((h) => h.endsWith('.dir'))) expect(partial.objects.length).toBeGreaterThan(N_FILES);
         await a.runOk(['push', '--run-cache']);
-        const full = await remoteKeys(rem);
-        expect(full.bad).toEqual([]);
-        expect(full.objects).toEqual(localObjects(a));
-        expect(full.runs.length).toBe(2);
-        const b = cloneOf(a, false);
-        await b.runOk(['repro', '--pull']);
-        expect(b.counts('gen', 'use')).toEqual({ gen: 0, use: 0 });
+        await expectRemoteComplete(a, rem);
       });
 
       it(`pull killed after ${after} objects, then repeated, restores everything and the cache verifies`, async () => {
@@ -473,13 +478,7 @@ for (const remote of REMOTES) {
       await a.runOk(['cache', 'verify']);
       const again = await a.runOk(['push', '--run-cache']);
       expect(again.stdout).toContain(`; ${partial.objects.length - partial.bad.length} already there.`);
-      const full = await remoteKeys(rem);
-      expect(full.bad).toEqual([]);
-      expect(full.objects).toEqual(localObjects(a));
-      expect(full.runs.length).toBe(2);
-      const b = cloneOf(a, false);
-      await b.runOk(['repro', '--pull']);
-      expect(b.counts('gen', 'use')).toEqual({ gen: 0, use: 0 });
+      await expectRemoteComplete(a, rem);
     });
 
     it('pull interrupted (SIGINT) after 12 objects: exit 130, the cache verifies, no temp left, the rerun skips what is here', async () => {
