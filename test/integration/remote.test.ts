@@ -542,13 +542,19 @@ for (const remote of REMOTES) {
 
     // A folder remote copies a file in one call (copy_file_range): there is no moment mid-file to pause at.
     if (remote !== folderRemote) describe('interrupted in the middle of one large file', () => {
-      it('push: SIGINT removes the remote temp, a gc --cloud meanwhile leaves the in-flight temp alone, the rerun completes', async () => {
-        const rem = newRemote(remote);
+      /** A project with one large output, its push paused after 1 MiB of that file (still running). */
+      const bigPushPausedMidFile = async (kind: RemoteKind) => {
+        const rem = newRemote(kind);
         const a = createProject({ 'pipeline.yaml': bigPipeline() });
         await addRemote(a, rem);
         await a.runOk(['repro']);
         const bg = a.start(['push', '-j', '1'], { env: PAUSE_BYTES });
         await waitFor(() => bg.stderr().includes('transfer paused after'), 'the push to pause mid-file');
+        return { rem, a, bg };
+      };
+
+      it('push: SIGINT removes the remote temp, a gc --cloud meanwhile leaves the in-flight temp alone, the rerun completes', async () => {
+        const { rem, a, bg } = await bigPushPausedMidFile(remote);
         const inFlight = remoteTemps(rem);
         if (!rem.url.startsWith('s3://')) {
           expect(inFlight.length).toBe(1);
@@ -582,12 +588,7 @@ for (const remote of REMOTES) {
       });
 
       it('push: SIGKILL may leave a remote temp; gc --cloud --tmp-age 0 removes and reports it; the rerun completes', async () => {
-        const rem = newRemote(remote);
-        const a = createProject({ 'pipeline.yaml': bigPipeline() });
-        await addRemote(a, rem);
-        await a.runOk(['repro']);
-        const bg = a.start(['push', '-j', '1'], { env: PAUSE_BYTES });
-        await waitFor(() => bg.stderr().includes('transfer paused after'), 'the push to pause mid-file');
+        const { rem, a, bg } = await bigPushPausedMidFile(remote);
         bg.child.kill('SIGKILL');
         await bg.result;
         const left = remoteTemps(rem);
