@@ -107,7 +107,7 @@ export class LocalFolderBackend implements RemoteBackend {
     await this.place(key, bytes.length, opts, async (tmp) => {
       const fh = await fsp.open(tmp, 'wx', 0o600);
       try {
-        await fh.write(bytes, 0, bytes.length, 0);
+        await fh.writeFile(bytes); // loops until every byte is written
       } catch (e) {
         await fh.close();
         throw e;
