@@ -34,6 +34,7 @@ function open(url: string, extra: Record<string, string> = {}): Promise<RemoteBa
 describeBackendContract('s3', () => ({
   open: () => open(`s3://${server.bucket}/team/cache`),
   lookups: () => server.requests(),
+  settle: () => server.settle(),
   largeSize: S3_MULTIPART_THRESHOLD + 1024 * 1024,
 }));
 

@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../../integration/harness.js';
+import http from 'node:http';
+import { REPO_ROOT, waitFor } from '../../integration/harness.js';
 
 const SSHD = '/usr/sbin/sshd';
 const S3RVER = path.join(REPO_ROOT, 'node_modules', 's3rver', 'bin', 's3rver.js');
@@ -79,6 +80,12 @@ export interface S3Server {
   dir: string;
   /** HTTP requests the server has logged since start (s3rver logs one line per request). */
   requests(): number;
+  /**
+   * Resolves once every request answered before the call is in `requests()`: s3rver logs a request
+   * after answering it, so a count read right after an await can miss the last line. Sends one GET
+   * of a missing key (itself counted) and waits for its log line.
+   */
+  settle(): Promise<void>;
   /** s3rver's request log since start (one line per request: method, path, status). */
   log(): string;
   kill(): Promise<void>;
@@ -92,6 +99,7 @@ export async function startS3Server(bucket = 'orchestrator-test'): Promise<S3Ser
   const dir = mkdtempSync(path.join(os.tmpdir(), 'orch-s3rver-'));
   let child: ChildProcess | undefined;
   let count = 0;
+  let settles = 0;
   let log = '';
   let port = 0;
   const start = async (): Promise<void> => {
@@ -115,6 +123,11 @@ export async function startS3Server(bucket = 'orchestrator-test'): Promise<S3Ser
     bucket,
     dir,
     requests: () => count,
+    settle: async () => {
+      const tag = `settle-${++settles}`;
+      await new Promise<void>((resolve, reject) => http.get(`http://127.0.0.1:${port}/${bucket}/${tag}`, (r) => r.resume().on('end', resolve)).on('error', reject));
+      await waitFor(() => new RegExp(`${tag} [1-5][0-9][0-9] `).test(log), `s3rver to log ${tag}`);
+    },
     log: () => log,
     kill: () => stopChild(child, 'SIGKILL'),
     restart: start,
