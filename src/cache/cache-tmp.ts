@@ -32,13 +32,17 @@ export class CacheTmp {
   }
 }
 
-async function sweepStale(dir: string, olderThan: number): Promise<void> {
+/** Entries of `dir` last written before `olderThan`, removed unless `dry`; returns the names removed (or, dry, that would be). */
+export async function sweepStale(dir: string, olderThan: number, dry = false): Promise<string[]> {
   const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  await Promise.all(
+  const removed = await Promise.all(
     names.map(async (n) => {
       const p = path.join(dir, n);
       const st = await fsp.lstat(p).catch(() => undefined);
-      if (st && st.mtimeMs < olderThan) await fsp.rm(p, { recursive: true, force: true }).catch(() => undefined);
+      if (!st || st.mtimeMs >= olderThan) return undefined;
+      if (dry) return n;
+      return fsp.rm(p, { recursive: true, force: true }).then(() => n, () => undefined);
     }),
   );
+  return removed.filter((n): n is string => n !== undefined).sort();
 }

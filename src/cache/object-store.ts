@@ -317,25 +317,6 @@ export class ObjectStore {
     return undefined;
   }
 
-  /**
-   * A small object's bytes for an upload, re-hashed: the bytes returned are the bytes checked, so
-   * what leaves is what was verified. A problem is returned as data (the caller quarantines).
-   */
-  readChecked(hash: string, size: number): Buffer | ObjectProblem {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(this.objectPath(hash));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return { kind: 'missing' };
-      if (code === 'EISDIR') return { kind: 'corrupt', problem: 'a directory stands in its place' };
-      throw err;
-    }
-    if (size >= 0 && bytes.length !== size) return { kind: 'corrupt', problem: `${bytes.length} bytes where ${size} were stored` };
-    const problem = checkFetchedBytes(bytes, hash);
-    return problem === undefined ? bytes : { kind: 'corrupt', problem };
-  }
-
   /** Every stored hash, manifests included. */
   async *listObjects(): AsyncIterable<string> {
     const prefixes = await fsp.readdir(this.objectsDir).catch(() => [] as string[]);

@@ -4,7 +4,7 @@ import { mapLimit } from '../../util/concurrency.js';
 import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 import { placeHashing } from '../place-verified.js';
 import { sentBytesMismatch } from './stream-hash.js';
-import { CacheTmp } from '../cache-tmp.js';
+import { CacheTmp, sweepStale } from '../cache-tmp.js';
 import { makeSharedDirs } from '../shared-dirs.js';
 
 /** Existence checks at once: a shared filesystem (NFS) answers each stat with a round trip. */
@@ -203,16 +203,8 @@ export class LocalFolderBackend implements RemoteBackend {
 
   /** Copies into `tmp/` a killed upload left behind (an in-flight one is younger than `olderThan`). */
   async sweepTemps(olderThan: number, opts: { dry: boolean; signal?: AbortSignal }): Promise<TempSweep> {
-    const removed: string[] = [];
-    for (const n of (await fsp.readdir(this.tmp.dir).catch(() => [] as string[])).sort()) {
-      opts.signal?.throwIfAborted();
-      const p = path.join(this.tmp.dir, n);
-      const st = await fsp.lstat(p).catch(() => undefined);
-      if (!st || st.mtimeMs >= olderThan) continue;
-      if (!opts.dry) await fsp.rm(p, { recursive: true, force: true }).catch((e: NodeJS.ErrnoException) => Promise.reject(fsError(e, p)));
-      removed.push(`tmp/${n}`);
-    }
-    return { removed };
+    opts.signal?.throwIfAborted();
+    return { removed: (await sweepStale(this.tmp.dir, olderThan, opts.dry)).map((n) => `tmp/${n}`) };
   }
 
   async close(): Promise<void> {}

@@ -35,10 +35,10 @@ export function sentBytesMismatch(got: string): RemoteError {
 
 /**
  * A pass-through stream that counts (`onBytes`, awaited when it returns a promise) and hashes what
- * flows through it; `digest()` once it
- * has ended. With `expect`, it holds back its last chunk until the end and releases it only if the
- * whole hashes to `expect`, else fails with a RemoteError of kind 'mismatch': a receiver that needs every byte (a
- * PUT with a Content-Length, the last part of a multipart upload) never completes with wrong ones.
+ * flows through it; `digest()` once it has ended. With `expect`, it holds back its last chunk until
+ * the end and releases it only if the whole hashes to `expect`, else fails with a RemoteError of kind
+ * 'mismatch': a receiver that needs every byte (a PUT with a Content-Length, the last part of a
+ * multipart upload) never completes with wrong ones.
  */
 export function hashingStream(onBytes?: (bytes: number) => void | Promise<void>, expect?: string): Transform & { digest(): string } {
   const hash = createHash('sha256');

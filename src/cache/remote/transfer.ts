@@ -25,7 +25,7 @@ const HASH_RE = /^[0-9a-f]{64}(\.dir)?$/;
  * bytes; fetched into memory, verified and written once. No temp file on this side, a third of the
  * system calls of a file-to-file transfer (most objects of a FINN build or a dataset are this small).
  */
-export const IN_MEMORY_MAX = 1024 * 1024;
+const IN_MEMORY_MAX = 1024 * 1024;
 const inMemory = (hash: string, size: number): boolean => !isDirHash(hash) && size >= 0 && size <= IN_MEMORY_MAX;
 
 export interface ProgressSink {
@@ -199,8 +199,14 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
     let send: () => Promise<void>;
     let bytes: number;
     if (inMemory(hash, size)) {
-      const small = store.readChecked(hash, size);
-      if (!Buffer.isBuffer(small)) return small.kind === 'missing' ? void report.missing.push(key) : refuse(small.problem);
+      let small: Buffer;
+      try {
+        small = await store.readFileVerified(hash); // a bad object is quarantined by the store
+      } catch (e) {
+        if (e instanceof MissingObjectError) return void report.missing.push(key);
+        if (e instanceof CorruptObjectError) return void report.bad.push({ key, problem: `${e.problem} (local cache; moved to quarantine)` });
+        throw e;
+      }
       send = () => backend.put(key, small, objectOpts(key, signal));
       bytes = small.length;
     } else if (!isDirHash(hash)) {
