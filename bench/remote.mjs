@@ -38,6 +38,9 @@ function run(cmd, args, options = {}) {
   return r;
 }
 function timed(cmd, args, options) {
+  // Each timed command starts with no dirty pages of the one before (a push's gigabytes being written
+  // back would otherwise slow down whichever command comes next).
+  run('sync', []);
   const t = process.hrtime.bigint();
   run(cmd, args, options);
   return Number(process.hrtime.bigint() - t) / 1e9;

@@ -1,4 +1,4 @@
-import { constants as fsc, lstatSync, promises as fsp, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { constants as fsc, lstatSync, promises as fsp, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { hashFile, sha256Hex } from '../hash/hash-file.js';
 import { manifestHashOfBytes, parseDirListing, serializeManifest, type DirListing } from '../hash/manifest.js';
@@ -81,12 +81,22 @@ export type ObjectProblem = { kind: 'missing' } | { kind: 'corrupt'; problem: st
  * tool), so every restore re-hashes what it places and a commit re-hashes an object it would keep;
  * a bad object is moved to `<cacheDir>/quarantine/` and never handed out again.
  */
+interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
 export class ObjectStore {
   readonly objectsDir: string;
   private readonly tmp: CacheTmp;
   private readonly concurrency: number;
   private readonly verifyPoolThreshold: PoolThreshold;
   private readonly madePrefixes = new Set<string>();
+  /** The identity of each object this process verified and renamed into place (see `verifiedHere`). */
+  private readonly placedHere = new Map<string, FileIdentity>();
   readonly quarantine: Quarantine;
   readonly shared: boolean;
 
@@ -104,6 +114,22 @@ export class ObjectStore {
 
   objectPath(hash: string): string {
     return objectPathIn(this.objectsDir, hash);
+  }
+
+  /**
+   * Whether `st` (an lstat of object `hash`) is the very file this process hashed, found right and
+   * renamed into place, unchanged since (same inode, size, mtime and ctime: a write or chmod moves
+   * them): its bytes are known without reading them again. `pull` restores what it has just fetched
+   * with a plain copy on this ground.
+   */
+  verifiedHere(hash: string, st: Stats): boolean {
+    const id = this.placedHere.get(hash);
+    return id !== undefined && id.dev === st.dev && id.ino === st.ino && id.size === st.size && id.mtimeMs === st.mtimeMs && id.ctimeMs === st.ctimeMs;
+  }
+
+  private rememberPlaced(hash: string): void {
+    const st = lstatSync(this.objectPath(hash), { throwIfNoEntry: false });
+    if (st?.isFile()) this.placedHere.set(hash, { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
   }
 
   async has(hash: string): Promise<boolean> {
@@ -159,6 +185,7 @@ export class ObjectStore {
       rmSync(tmp, { force: true });
       throw err;
     }
+    this.rememberPlaced(hash);
   }
 
   /** Store the canonical manifest; returns its hash (sha256 + '.dir'). */
@@ -225,6 +252,7 @@ export class ObjectStore {
 
   /** Move a bad object to quarantine; returns the error that says so (for the caller to throw). */
   async reject(hash: string, forPath: string | undefined, problem: string): Promise<CorruptObjectError> {
+    this.placedHere.delete(hash);
     const at = await this.quarantine.take(this.objectPath(hash), hash);
     return new CorruptObjectError(hash, forPath, problem, at);
   }
@@ -328,6 +356,7 @@ export class ObjectStore {
   }
 
   async remove(hash: string): Promise<void> {
+    this.placedHere.delete(hash);
     await fsp.rm(this.objectPath(hash), { force: true });
   }
 
@@ -437,5 +466,6 @@ export class ObjectStore {
       await makeSharedDirs(dir, this.shared);
       await fsp.rename(tmp, this.objectPath(hash));
     }
+    this.rememberPlaced(hash);
   }
 }

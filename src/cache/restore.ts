@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { constants as fsc, promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DirListing } from '../hash/manifest.js';
@@ -38,6 +38,8 @@ export interface ObjectSource {
   objectPath(hash: string): string;
   /** Move a bad object out of the store; returns the error to throw. */
   reject(hash: string, dest: string, problem: string): Promise<CorruptObjectError>;
+  /** True when `st` is the object file as this process verified it (ObjectStore.verifiedHere). */
+  verifiedHere?(hash: string, st: fs.Stats): boolean;
 }
 
 /**
@@ -122,6 +124,13 @@ async function placeChecked(store: ObjectSource, link: LinkType, e: ManifestEntr
   if (!st) throw new MissingObjectError(e.hash, shown);
   if (!st.isFile()) throw await store.reject(e.hash, shown, st.isDirectory() ? 'a directory stands in its place' : 'not a regular file');
   const how: LinkType = e.exec && (link === 'hardlink' || link === 'symlink') ? 'copy' : link;
+  if (how === 'copy' && store.verifiedHere?.(e.hash, st)) {
+    // Hashed by this process as it entered the cache, and the same file since (a pull's fetch):
+    // a kernel copy on the thread pool, no second read and hash on the main thread.
+    await fsp.copyFile(src, dest, fsc.COPYFILE_EXCL);
+    await fsp.chmod(dest, e.exec ? 0o755 : 0o644);
+    return;
+  }
   const got = await placeHashing(how, src, dest, st.size, e.exec ? 0o755 : 0o644);
   if (got.hash !== e.hash) {
     const problem = got.size !== st.size ? `changed while read` : e.size >= 0 && got.size !== e.size ? `${got.size} bytes where ${e.size} were stored` : `its bytes hash to ${got.hash}`;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ObjectStore, type LinkType } from '../../src/cache/object-store.js';
@@ -182,4 +182,47 @@ describe('commit never keeps a bad object', () => {
     expect(statSync(store.objectPath(sha('abc'))).ino).toBe(ino);
     expect(quarantined(root)).toEqual([]);
   });
+});
+
+describe('a restore of an object this process has just verified (pull)', () => {
+  const adopted = async (bytes: Buffer) => {
+    const { root, store } = await stored({ 'out.txt': 'user bytes\n' });
+    const hash = sha(bytes);
+    expect(await store.adoptBytes(bytes, hash)).toBeUndefined();
+    return { root, store, hash };
+  };
+
+  it('knows the object as verified only while it is the same file, and only in the store that placed it', async () => {
+    const { root, store, hash } = await adopted(Buffer.from('fetched bytes\n'));
+    const obj = store.objectPath(hash);
+    expect(store.verifiedHere(hash, lstatSync(obj))).toBe(true);
+    expect(new ObjectStore(path.join(root, '.orchestrator', 'cache')).verifiedHere(hash, lstatSync(obj))).toBe(false);
+    damage(store, hash, flip(readFileSync(obj)));
+    expect(store.verifiedHere(hash, lstatSync(obj))).toBe(false);
+  });
+
+  it('restores it by plain copy, byte for byte, with the user mode', async () => {
+    const { root, store, hash } = await adopted(BIG);
+    await store.restore(hash, path.join(root, 'out.txt'));
+    expect(sha(readFileSync(path.join(root, 'out.txt')))).toBe(hash);
+    expect(statSync(path.join(root, 'out.txt')).mode & 0o777).toBe(0o644);
+  });
+
+  for (const [what, harm] of [
+    ['rewritten in place', (store: ObjectStore, hash: string) => damage(store, hash, flip(BIG))],
+    ['replaced by another file', (store: ObjectStore, hash: string) => {
+      const other = `${store.objectPath(hash)}.other`;
+      writeFileSync(other, flip(BIG));
+      renameSync(other, store.objectPath(hash));
+    }],
+  ] as const) {
+    it(`still refuses it once ${what} after the fetch, and quarantines it`, async () => {
+      const { root, store, hash } = await adopted(BIG);
+      harm(store, hash);
+      const err = await store.restore(hash, path.join(root, 'out.txt')).catch((e: unknown) => e);
+      expect((err as { code?: string }).code).toBe('ECORRUPTOBJECT');
+      expect(readFileSync(path.join(root, 'out.txt'), 'utf8')).toBe('user bytes\n');
+      expect(quarantined(root)).toHaveLength(1);
+    });
+  }
 });
