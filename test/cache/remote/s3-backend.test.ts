@@ -63,7 +63,9 @@ describe('s3 interrupted uploads', () => {
       // As the CLI does at once after an interrupted transfer: whatever the SDK meant to send later is lost.
       await b.close();
       // s3rver stored a part of this upload, then got AbortMultipartUpload for the same upload id (it does
-      // not implement it and answers 405; S3 drops the parts).
+      // not implement it and answers 405; S3 drops the parts). Its log arrives through a pipe: read
+      // it once every line of the requests answered so far is in.
+      await server.settle();
       const stored = /Stored part \d+ of ([0-9a-f]+)/.exec(since());
       expect(stored, since()).not.toBeNull();
       await expect.poll(since, { timeout: 20_000 }).toContain(`uploadId=${stored![1]}&x-id=AbortMultipartUpload`);
