@@ -74,13 +74,7 @@ export function checkFetchedBytes(bytes: Buffer, hash: string): string | undefin
 /** What is wrong with a stored object; undefined when it is sound. */
 export type ObjectProblem = { kind: 'missing' } | { kind: 'corrupt'; problem: string };
 
-/**
- * Content-addressed objects under `<cacheDir>/objects/<hash[0:2]>/<hash[2:]>`, read-only (0444).
- * An object only ever appears by rename of a temp file whose bytes were hashed after copying,
- * so a name matches its content when written. Bytes can still go bad later (disk, a user, another
- * tool), so every restore re-hashes what it places and a commit re-hashes an object it would keep;
- * a bad object is moved to `<cacheDir>/quarantine/` and never handed out again.
- */
+/** What identifies one file on disk until it is rewritten, chmodded or replaced. */
 interface FileIdentity {
   dev: number;
   ino: number;
@@ -89,6 +83,14 @@ interface FileIdentity {
   ctimeMs: number;
 }
 
+/**
+ * Content-addressed objects under `<cacheDir>/objects/<hash[0:2]>/<hash[2:]>`, read-only (0444).
+ * An object only ever appears by rename of a temp file whose bytes were hashed after copying,
+ * so a name matches its content when written. Bytes can still go bad later (disk, a user, another
+ * tool), so every restore re-hashes what it places (but a copy of an object this process has itself
+ * just verified and placed, unchanged since: `verifiedHere`) and a commit re-hashes an object it would
+ * keep; a bad object is moved to `<cacheDir>/quarantine/` and never handed out again.
+ */
 export class ObjectStore {
   readonly objectsDir: string;
   private readonly tmp: CacheTmp;

@@ -545,7 +545,7 @@ class SshBackend implements RemoteBackend {
  * Makes `sock` gather every write of one event-loop turn into one `writev` system call (cork on the
  * first write, uncork on the next tick). ssh2 writes each SSH packet (at most 32 KiB, OpenSSH's
  * channel packet size) separately; gathered, a 1 GB upload makes a few thousand system calls instead
- * of tens of thousands, which measured a quarter less CPU time.
+ * of tens of thousands (measured: about a sixth less CPU time, push of 1 GB ~1.45× → ~1.2× rclone).
  */
 export function batchWritesPerTick(sock: net.Socket): net.Socket {
   const write = sock.write.bind(sock) as (...args: unknown[]) => boolean;
