@@ -6,6 +6,7 @@ import { isDirHash, type ManifestEntry, type PathHash } from '../hash/types.js';
 import { DEFAULT_POOL_THRESHOLD, type PoolThreshold } from '../hash/hasher.js';
 import { HashWorkerPool } from '../hash/worker-pool.js';
 import { mapLimit } from '../util/concurrency.js';
+import { SMALL_FILE, withFileBytes } from '../util/small-file.js';
 import { CacheTmp } from './cache-tmp.js';
 import { CorruptObjectError, MissingObjectError } from './errors.js';
 import { isObjectName, objectPathIn } from './object-path.js';
@@ -40,12 +41,6 @@ export interface ObjectStoreOptions {
 const DEFAULT_CONCURRENCY = 32;
 /** Objects per worker request when re-hashing existing objects; as in the Hasher's batches. */
 const VERIFY_BATCH = 64;
-/**
- * Files up to this size are stored with a few synchronous calls: read once, hash those bytes, write
- * them. Cheaper than a copy plus a re-read through the thread pool, and just as safe: the object's
- * bytes are the bytes that were hashed.
- */
-const SMALL_FILE = 256 * 1024;
 
 /** Why fetched bytes in `file` are not object `hash`; undefined when they are. */
 export async function checkFetched(file: string, hash: string): Promise<string | undefined> {
@@ -54,7 +49,7 @@ export async function checkFetched(file: string, hash: string): Promise<string |
     const got = (await hashFile(file)).hash;
     return got === hash ? undefined : `its bytes hash to ${got}`;
   }
-  return checkFetchedBytes(readFileSync(file), hash);
+  return withFileBytes(file, (bytes) => checkFetchedBytes(bytes, hash));
 }
 
 /** Why fetched `bytes` are not object `hash` (a manifest must also parse); undefined when they are. */
@@ -161,17 +156,26 @@ export class ObjectStore {
     }
   }
 
+  /**
+   * Small files are stored with a few synchronous calls: read once, hash those bytes, write them.
+   * Cheaper than a copy plus a re-read through the thread pool, and just as safe: the object's bytes
+   * are the bytes that were hashed.
+   */
   private async putSmallFile(absSrc: string, hash: string): Promise<void> {
-    const bytes = readFileSync(absSrc);
-    const got = sha256Hex(bytes);
-    if (got !== hash) throw new ContentChangedError(absSrc, hash, got);
-    await this.writeSmall(hash, bytes);
+    await this.tmp.prepare();
+    withFileBytes(absSrc, (bytes) => {
+      const got = sha256Hex(bytes);
+      if (got !== hash) throw new ContentChangedError(absSrc, hash, got);
+      this.writeSmall(hash, bytes);
+    });
   }
 
-  /** Bytes already hashed to `hash` become the object: a few synchronous calls, temp file and rename. */
-  private async writeSmall(hash: string, bytes: Buffer): Promise<void> {
+  /**
+   * Bytes already hashed to `hash` become the object: a few synchronous calls, temp file and rename.
+   * The tmp folder must be prepared.
+   */
+  private writeSmall(hash: string, bytes: Buffer): void {
     const dest = this.objectPath(hash);
-    await this.tmp.prepare();
     const tmp = this.tmp.name(hash.slice(0, 12));
     try {
       writeFileSync(tmp, bytes, { flag: 'wx', mode: 0o444 });
@@ -341,9 +345,11 @@ export class ObjectStore {
    * file and renamed into place. Returns what was wrong, or undefined once the object is stored.
    */
   async adoptBytes(bytes: Buffer, hash: string): Promise<string | undefined> {
+    await this.tmp.prepare();
+    // Checked and written in one synchronous step: nothing can change the bytes in between.
     const problem = checkFetchedBytes(bytes, hash);
     if (problem !== undefined) return problem;
-    await this.writeSmall(hash, bytes);
+    this.writeSmall(hash, bytes);
     return undefined;
   }
 
@@ -380,9 +386,11 @@ export class ObjectStore {
     let bytes: Buffer | undefined;
     let got: string;
     try {
-      if (isDirHash(hash) || st.size <= SMALL_FILE) {
+      if (isDirHash(hash)) {
         bytes = readFileSync(file);
-        got = isDirHash(hash) ? manifestHashOfBytes(bytes) : sha256Hex(bytes);
+        got = manifestHashOfBytes(bytes);
+      } else if (st.size <= SMALL_FILE) {
+        got = withFileBytes(file, sha256Hex);
       } else {
         got = (await hashFile(file)).hash;
       }

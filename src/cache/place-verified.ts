@@ -3,9 +3,7 @@ import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { hashFile, HASH_CHUNK_SIZE, sha256Hex, type ContentHash } from '../hash/hash-file.js';
 import type { LinkType } from '../model/stage.js';
-
-/** Up to this size a copy is one synchronous read, hash and write: cheaper than a thread-pool round trip. */
-const SMALL_FILE = 256 * 1024;
+import { SMALL_FILE, withFileBytes } from '../util/small-file.js';
 
 /**
  * Put the object `src` at `dest` with `link` and return the hash of the bytes now at `dest`, so the
@@ -36,16 +34,16 @@ export async function placeHashing(link: LinkType, src: string, dest: string, si
 
 function hashPlaced(dest: string, size: number): Promise<ContentHash> | ContentHash {
   if (size > SMALL_FILE) return hashFile(dest);
-  const bytes = fs.readFileSync(dest);
-  return { hash: sha256Hex(bytes), size: bytes.length };
+  return withFileBytes(dest, (bytes) => ({ hash: sha256Hex(bytes), size: bytes.length }));
 }
 
 function copySmallHashing(src: string, dest: string, mode: number): ContentHash {
-  const bytes = fs.readFileSync(src);
-  fs.writeFileSync(dest, bytes, { flag: 'wx' });
-  // Explicit, so the umask does not decide whether a restored file is editable or executable.
-  fs.chmodSync(dest, mode);
-  return { hash: sha256Hex(bytes), size: bytes.length };
+  return withFileBytes(src, (bytes) => {
+    fs.writeFileSync(dest, bytes, { flag: 'wx' });
+    // Explicit, so the umask does not decide whether a restored file is editable or executable.
+    fs.chmodSync(dest, mode);
+    return { hash: sha256Hex(bytes), size: bytes.length };
+  });
 }
 
 /** Reads chunk n+1 while chunk n is hashed and written: one pass over the bytes, two buffers. */

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { mapLimit } from '../util/concurrency.js';
+import { SMALL_FILE, withFileBytes } from '../util/small-file.js';
 import { hashFile, sha256Hex, type ContentHash } from './hash-file.js';
 import { comparePaths, manifestHash } from './manifest.js';
 import { StatCache } from './stat-cache.js';
@@ -33,8 +34,6 @@ const BATCH_MAX_FILES = 64;
 const BATCH_MAX_BYTES = 16 << 20;
 /** Concurrent in-thread hashFile calls: enough to keep the libuv pool reading ahead. */
 const IN_THREAD_CONCURRENCY = 4;
-/** Files up to this size are read and hashed synchronously: one read beats a thread-pool round trip. */
-const SMALL_FILE = 256 * 1024;
 
 interface FileToHash {
   /** Workspace-relative path: the stat-cache key. */
@@ -168,8 +167,7 @@ export class Hasher {
 }
 
 function hashSmallFile(abs: string): ContentHash {
-  const bytes = fs.readFileSync(abs);
-  return { hash: sha256Hex(bytes), size: bytes.length };
+  return withFileBytes(abs, (bytes) => ({ hash: sha256Hex(bytes), size: bytes.length }));
 }
 
 /** Largest files first, so no core is left with one big file at the end while others idle. */

@@ -28,6 +28,15 @@ export interface UploadOptions extends TransferOptions {
   expectSha256?: string;
 }
 
+export interface GetOptions extends TransferOptions {
+  /**
+   * A buffer the caller lends for the bytes: when it holds `maxBytes + 1`, the result is a view of it
+   * (valid until the caller reuses it). A fetch of thousands of small objects then reuses a few
+   * buffers instead of touching fresh memory for each (page faults cost more than the copy).
+   */
+  into?: Buffer;
+}
+
 export interface RemoteBackend {
   /** The remote's URL for messages, never with credentials. */
   readonly url: string;
@@ -62,7 +71,7 @@ export interface RemoteBackend {
    * bytes are read and returned, so a remote object larger than expected cannot exhaust memory and
    * still fails the caller's size and hash checks. Throws RemoteError kind 'not-found' when absent.
    */
-  get(key: RemoteKey, maxBytes: number, opts?: TransferOptions): Promise<Buffer>;
+  get(key: RemoteKey, maxBytes: number, opts?: GetOptions): Promise<Buffer>;
   /** Deletes keys; a key that is already gone is not an error. */
   delete(keys: readonly RemoteKey[], opts?: TransferOptions): Promise<void>;
   /**

@@ -29,7 +29,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { mapLimit } from '../../util/concurrency.js';
 import { isAbortError } from './abort.js';
 import { hashingStream } from './stream-hash.js';
-import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
+import { RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 
 /** Files at least this large go up as a multipart upload (parallel parts, retried part by part by S3). */
 export const S3_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -283,22 +283,22 @@ class S3Backend implements RemoteBackend {
     }
   }
 
-  async get(key: RemoteKey, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer> {
+  async get(key: RemoteKey, maxBytes: number, opts: GetOptions = {}): Promise<Buffer> {
     const { signal } = opts;
     signal?.throwIfAborted();
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.loc.bucket, Key: this.loc.prefix + key }), { abortSignal: signal });
       const body = res.Body as Readable | undefined;
       if (!body) throw new RemoteError('other', `${this.url}: download ${key}: empty response`);
-      const chunks: Buffer[] = [];
+      // Chunks are copied into one buffer (the caller's when lent) as they come.
+      const out = opts.into && opts.into.length > maxBytes ? opts.into.subarray(0, maxBytes + 1) : Buffer.allocUnsafe(maxBytes + 1);
       let got = 0;
       for await (const chunk of body as AsyncIterable<Buffer>) {
-        chunks.push(chunk);
-        got += chunk.length;
+        got += chunk.copy(out, got);
         if (got > maxBytes) break; // leaving the loop destroys the body: no more is read
       }
       opts.onBytes?.(got);
-      return Buffer.concat(chunks, got).subarray(0, maxBytes + 1);
+      return out.subarray(0, got);
     } catch (e) {
       if (signal?.aborted) throw signal.reason;
       this.fail(e, `download ${key}`, signal);

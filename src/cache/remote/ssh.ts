@@ -22,7 +22,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Client as SshClient, ConnectConfig, SFTPWrapper, FileEntryWithStats, AnyAuthMethod, Stats } from 'ssh2';
 import { mapLimit } from '../../util/concurrency.js';
-import { RemoteError, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
+import { RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 import { InOrderHash, sentBytesMismatch } from './stream-hash.js';
 import { checkHostKey, fingerprint, knownKeyTypes, parseKnownHosts, type HostKeyVerdict } from './known-hosts.js';
 
@@ -461,19 +461,25 @@ class SshBackend implements RemoteBackend {
     }
   }
 
-  async get(key: RemoteKey, maxBytes: number, opts: TransferOptions = {}): Promise<Buffer> {
-    const chunks: { buf: Buffer; offset: number }[] = [];
-    const size = await this.read(key, maxBytes + 1, opts, async (buf, offset) => void chunks.push({ buf, offset }));
-    const out = Buffer.allocUnsafe(Math.min(size, maxBytes + 1));
-    for (const c of chunks) c.buf.copy(out, c.offset);
-    return out;
+  async get(key: RemoteKey, maxBytes: number, opts: GetOptions = {}): Promise<Buffer> {
+    // Chunks are read straight into their place in one buffer (the caller's when lent).
+    const out = opts.into && opts.into.length > maxBytes ? opts.into.subarray(0, maxBytes + 1) : Buffer.allocUnsafe(maxBytes + 1);
+    const size = await this.read(key, maxBytes + 1, opts, async () => undefined, (offset, len) => out.subarray(offset, offset + len));
+    return out.subarray(0, Math.min(size, maxBytes + 1));
   }
 
   /**
    * Reads the first `limit` bytes of `key` (all of it for Infinity) with many requests in flight,
    * handing each chunk with its offset to `sink`; returns the remote file's size.
    */
-  private async read(key: RemoteKey, limit: number, opts: TransferOptions, sink: (buf: Buffer, offset: number) => Promise<void>): Promise<number> {
+  private async read(
+    key: RemoteKey,
+    limit: number,
+    opts: TransferOptions,
+    sink: (buf: Buffer, offset: number) => Promise<void>,
+    /** Where the chunk at `offset` is read to (default: a buffer of its own). */
+    place: (offset: number, len: number) => Buffer = (_offset, len) => Buffer.allocUnsafe(len),
+  ): Promise<number> {
     const { signal, onBytes } = opts;
     const source = this.remotePath(key);
     return this.op(`download ${key}`, signal, async ({ sftp }) => {
@@ -483,7 +489,7 @@ class SshBackend implements RemoteBackend {
         const end = Math.min(size, limit);
         await mapLimit(chunkOffsets(end), REQUESTS_IN_FLIGHT, async (offset) => {
           const len = Math.min(CHUNK, end - offset);
-          const buf = Buffer.allocUnsafe(len);
+          const buf = place(offset, len);
           let got = 0;
           while (got < len) {
             signal?.throwIfAborted();

@@ -309,9 +309,9 @@ export async function fetch(
       throw e;
     }
   };
-  const get = async (key: RemoteKey, expected: number): Promise<Buffer | undefined> => {
+  const get = async (key: RemoteKey, expected: number, into: Buffer): Promise<Buffer | undefined> => {
     try {
-      return await withRetry(() => backend.get(key, expected, objectOpts(key, signal)), signal, ctx.tries);
+      return await withRetry(() => backend.get(key, expected, { ...objectOpts(key, signal), into }), signal, ctx.tries);
     } catch (e) {
       if (e instanceof RemoteError && e.kind === 'not-found') {
         report.missing.push(key);
@@ -375,6 +375,8 @@ export async function fetch(
 
   // 3. File objects the cache lacks.
   const todo: [string, number][] = [];
+  /** Buffers lent to `backend.get`, one per transfer in flight: fresh memory is touched once, not per object. */
+  const spare: Buffer[] = [];
   await mapLimit([...files], 64, async ([h, s]) => {
     if (!(await store.has(h))) todo.push([h, s]);
   });
@@ -386,10 +388,14 @@ export async function fetch(
       let size: number;
       let problem: string | undefined;
       if (inMemory(h, expected)) {
-        const bytes = await get(objectKey(h), expected);
+        const into = spare.pop() ?? Buffer.allocUnsafe(IN_MEMORY_MAX + 1);
+        const bytes = await get(objectKey(h), expected, into);
         if (!bytes) return;
         size = bytes.length;
         problem = size > expected ? `more than the ${expected} bytes its manifest or lock entry records` : await store.adoptBytes(bytes, h);
+        // Back for the next object only now, after a get that finished: a failed one might still
+        // have a read in flight into it, so that buffer is dropped.
+        spare.push(into);
       } else {
         const got = await download(objectKey(h));
         if (!got) return;

@@ -202,6 +202,30 @@ export function describeBackendContract(name: string, target: () => ContractTarg
       expect(got.equals(content.subarray(0, 1001))).toBe(true);
     });
 
+    test('get reads into a lent buffer when it is large enough, and never past maxBytes + 1 of it', async () => {
+      const content = randomBytes(200 * 1024 + 7);
+      const key = objectKey(content);
+      await backend.put(key, content);
+      const into = Buffer.alloc(content.length + 4096, 0xee);
+      const got = await backend.get(key, content.length, { into });
+      expect(got.equals(content)).toBe(true);
+      expect(got.buffer).toBe(into.buffer); // a view of the lent buffer, no copy of its own
+      expect(got.byteOffset).toBe(into.byteOffset);
+      // A larger object read into the same buffer: only maxBytes + 1 bytes of it are touched.
+      const bigger = randomBytes(300 * 1024);
+      await backend.put(objectKey(bigger), bigger);
+      into.fill(0xee);
+      const cut = await backend.get(objectKey(bigger), 1000, { into });
+      expect(cut.equals(bigger.subarray(0, 1001))).toBe(true);
+      expect(into.subarray(1001).every((b) => b === 0xee)).toBe(true);
+      // Too small to lend: the bytes get a buffer of their own and the lent one is untouched.
+      const small = Buffer.alloc(16, 0xee);
+      const own = await backend.get(key, content.length, { into: small });
+      expect(own.equals(content)).toBe(true);
+      expect(own.buffer).not.toBe(small.buffer);
+      expect(small.every((b) => b === 0xee)).toBe(true);
+    });
+
     test('get of a missing key fails with kind not-found', async () => {
       await expect(backend.get(objectKey('never put'), 10)).rejects.toMatchObject({ kind: 'not-found' });
     });
