@@ -309,9 +309,19 @@ export async function fetch(
       throw e;
     }
   };
-  const get = async (key: RemoteKey, expected: number, into: Buffer): Promise<Buffer | undefined> => {
+  /** Buffers lent to `backend.get`, one per transfer in flight: fresh memory is touched once, not per object. */
+  const spare: Buffer[] = [];
+  /**
+   * `backend.get` into a spare buffer; `done` returns the buffer once the caller is through with the
+   * bytes. Only a buffer whose first attempt succeeded goes back: a failed attempt (then retried, or
+   * thrown) might still have a read in flight into it, so that one is dropped.
+   */
+  const get = async (key: RemoteKey, expected: number): Promise<{ bytes: Buffer; done: () => void } | undefined> => {
+    const into = spare.pop() ?? Buffer.allocUnsafe(IN_MEMORY_MAX + 1);
+    let attempts = 0;
     try {
-      return await withRetry(() => backend.get(key, expected, { ...objectOpts(key, signal), into }), signal, ctx.tries);
+      const bytes = await withRetry(() => backend.get(key, expected, { ...objectOpts(key, signal), into: attempts++ === 0 ? into : undefined }), signal, ctx.tries);
+      return { bytes, done: () => void (attempts === 1 && spare.push(into)) };
     } catch (e) {
       if (e instanceof RemoteError && e.kind === 'not-found') {
         report.missing.push(key);
@@ -375,8 +385,6 @@ export async function fetch(
 
   // 3. File objects the cache lacks.
   const todo: [string, number][] = [];
-  /** Buffers lent to `backend.get`, one per transfer in flight: fresh memory is touched once, not per object. */
-  const spare: Buffer[] = [];
   await mapLimit([...files], 64, async ([h, s]) => {
     if (!(await store.has(h))) todo.push([h, s]);
   });
@@ -388,14 +396,11 @@ export async function fetch(
       let size: number;
       let problem: string | undefined;
       if (inMemory(h, expected)) {
-        const into = spare.pop() ?? Buffer.allocUnsafe(IN_MEMORY_MAX + 1);
-        const bytes = await get(objectKey(h), expected, into);
-        if (!bytes) return;
-        size = bytes.length;
-        problem = size > expected ? `more than the ${expected} bytes its manifest or lock entry records` : await store.adoptBytes(bytes, h);
-        // Back for the next object only now, after a get that finished: a failed one might still
-        // have a read in flight into it, so that buffer is dropped.
-        spare.push(into);
+        const got = await get(objectKey(h), expected);
+        if (!got) return;
+        size = got.bytes.length;
+        problem = size > expected ? `more than the ${expected} bytes its manifest or lock entry records` : await store.adoptBytes(got.bytes, h);
+        got.done();
       } else {
         const got = await download(objectKey(h));
         if (!got) return;
