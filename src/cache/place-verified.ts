@@ -1,7 +1,7 @@
 import { constants as fsc, promises as fsp } from 'node:fs';
 import * as fs from 'node:fs';
 import { createHash } from 'node:crypto';
-import { hashFile, HASH_CHUNK_SIZE, sha256Hex, type ContentHash } from '../hash/hash-file.js';
+import { hashFile, hashSmallFile, HASH_CHUNK_SIZE, sha256Hex, type ContentHash } from '../hash/hash-file.js';
 import type { LinkType } from '../model/stage.js';
 import { SMALL_FILE, withFileBytes } from '../util/small-file.js';
 
@@ -33,8 +33,7 @@ export async function placeHashing(link: LinkType, src: string, dest: string, si
 }
 
 function hashPlaced(dest: string, size: number): Promise<ContentHash> | ContentHash {
-  if (size > SMALL_FILE) return hashFile(dest);
-  return withFileBytes(dest, (bytes) => ({ hash: sha256Hex(bytes), size: bytes.length }));
+  return size > SMALL_FILE ? hashFile(dest) : hashSmallFile(dest);
 }
 
 function copySmallHashing(src: string, dest: string, mode: number): ContentHash {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import { withFileBytes } from '../util/small-file.js';
 
 /**
  * Read size per request. Measured on the target machine (1 GiB file in page cache, SHA-NI):
@@ -19,6 +20,11 @@ export interface ContentHash {
 
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** sha256 of a small file (up to SMALL_FILE), read synchronously into the reused buffer. */
+export function hashSmallFile(absPath: string): ContentHash {
+  return withFileBytes(absPath, (bytes) => ({ hash: sha256Hex(bytes), size: bytes.length }));
 }
 
 /**

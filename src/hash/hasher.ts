@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { mapLimit } from '../util/concurrency.js';
-import { SMALL_FILE, withFileBytes } from '../util/small-file.js';
-import { hashFile, sha256Hex, type ContentHash } from './hash-file.js';
+import { SMALL_FILE } from '../util/small-file.js';
+import { hashFile, hashSmallFile, type ContentHash } from './hash-file.js';
 import { comparePaths, manifestHash } from './manifest.js';
 import { StatCache } from './stat-cache.js';
 import type { ManifestEntry, PathHash } from './types.js';
@@ -164,10 +164,6 @@ export class Hasher {
       }),
     );
   }
-}
-
-function hashSmallFile(abs: string): ContentHash {
-  return withFileBytes(abs, (bytes) => ({ hash: sha256Hex(bytes), size: bytes.length }));
 }
 
 /** Largest files first, so no core is left with one big file at the end while others idle. */

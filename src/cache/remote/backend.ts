@@ -37,6 +37,11 @@ export interface GetOptions extends TransferOptions {
   into?: Buffer;
 }
 
+/** Where a `get` reads its at most `maxBytes + 1` bytes: the lent buffer when it is large enough, else a new one. */
+export function getTarget(maxBytes: number, opts: GetOptions): Buffer {
+  return opts.into && opts.into.length > maxBytes ? opts.into.subarray(0, maxBytes + 1) : Buffer.allocUnsafe(maxBytes + 1);
+}
+
 export interface RemoteBackend {
   /** The remote's URL for messages, never with credentials. */
   readonly url: string;

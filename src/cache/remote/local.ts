@@ -1,7 +1,7 @@
 import { constants as fsc, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { mapLimit } from '../../util/concurrency.js';
-import { RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
+import { getTarget, RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 import { placeHashing } from '../place-verified.js';
 import { sentBytesMismatch } from './stream-hash.js';
 import { CacheTmp, sweepStale } from '../cache-tmp.js';
@@ -177,7 +177,7 @@ export class LocalFolderBackend implements RemoteBackend {
       throw (e as NodeJS.ErrnoException).code === 'ENOENT' ? new RemoteError('not-found', `${key} is not on ${this.url}`) : fsError(e as NodeJS.ErrnoException, src);
     }
     try {
-      const buf = opts.into && opts.into.length > maxBytes ? opts.into.subarray(0, maxBytes + 1) : Buffer.allocUnsafe(maxBytes + 1);
+      const buf = getTarget(maxBytes, opts);
       let got = 0;
       while (got < buf.length) {
         const want = buf.length - got;

@@ -29,7 +29,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { mapLimit } from '../../util/concurrency.js';
 import { isAbortError } from './abort.js';
 import { hashingStream } from './stream-hash.js';
-import { RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
+import { getTarget, RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 
 /** Files at least this large go up as a multipart upload (parallel parts, retried part by part by S3). */
 export const S3_MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -293,7 +293,7 @@ class S3Backend implements RemoteBackend {
       const body = res.Body as Readable | undefined;
       if (!body) throw new RemoteError('other', `${this.url}: download ${key}: empty response`);
       // Chunks are copied into one buffer (the caller's when lent) as they come.
-      const out = opts.into && opts.into.length > maxBytes ? opts.into.subarray(0, maxBytes + 1) : Buffer.allocUnsafe(maxBytes + 1);
+      const out = getTarget(maxBytes, opts);
       let got = 0;
       for await (const chunk of body as AsyncIterable<Buffer>) {
         got += chunk.copy(out, got);

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Client as SshClient, ConnectConfig, SFTPWrapper, FileEntryWithStats, AnyAuthMethod, Stats } from 'ssh2';
 import { mapLimit } from '../../util/concurrency.js';
-import { RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
+import { getTarget, RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 import { InOrderHash, sentBytesMismatch } from './stream-hash.js';
 import { checkHostKey, fingerprint, knownKeyTypes, parseKnownHosts, type HostKeyVerdict } from './known-hosts.js';
 
@@ -463,7 +463,7 @@ class SshBackend implements RemoteBackend {
 
   async get(key: RemoteKey, maxBytes: number, opts: GetOptions = {}): Promise<Buffer> {
     // Chunks are read straight into their place in one buffer (the caller's when lent).
-    const out = opts.into && opts.into.length > maxBytes ? opts.into.subarray(0, maxBytes + 1) : Buffer.allocUnsafe(maxBytes + 1);
+    const out = getTarget(maxBytes, opts);
     const size = await this.read(key, maxBytes + 1, opts, async () => undefined, (offset, len) => out.subarray(offset, offset + len));
     return out.subarray(0, Math.min(size, maxBytes + 1));
   }
