@@ -2,9 +2,11 @@
 // (A, B, A, B, ...) so load from other work on the machine falls on both alike. Prints medians of
 // wall time and of CPU time (user + sys of the CLI process, less sensitive to a busy machine).
 //   node bench/ab.mjs --a /path/to/old/checkout --b /path/to/new/checkout [--files 20000] [--size 100] [--runs 7]
-// Each checkout must be built (`npm run build`). Asserts nothing.
+//                     [--rows status,checkout,remote]
+// `remote`: push of the 20k-file directory to an empty folder remote, pull of it into a clone
+// without a cache. Each checkout must be built (`npm run build`). Asserts nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSeedFiles } from './seed-files.mjs';
@@ -22,6 +24,7 @@ if (!builds.A || !builds.B) {
 const nFiles = Number(option('files', 20000));
 const sizeKB = Number(option('size', 100));
 const runs = Number(option('runs', 7));
+const rowSets = new Set(option('rows', 'status,checkout').split(','));
 
 /** Wall and CPU seconds of one CLI invocation (CPU from /usr/bin/time's user + sys). */
 function timeCli(build, cwd, args, env = {}) {
@@ -70,22 +73,44 @@ try {
     timeCli(build, out, ['repro']);
   }
 
+  for (const build of ['A', 'B']) {
+    if (rowSets.has('remote')) timeCli(build, project[build].out, ['remote', 'add', '-d', 'share', path.join(base, build, 'share')]);
+  }
+
   for (let i = 0; i < runs; i++) {
     // Rotate who goes first.
     for (const build of i % 2 === 0 ? ['A', 'B'] : ['B', 'A']) {
       const p = project[build];
-      record('status, 3-stage pipeline', build, timeCli(build, p.small, ['status']));
-      rmSync(path.join(p.dep, '.orchestrator', 'state'), { recursive: true, force: true });
-      settle();
-      record('status, 20k-file dep, cold stat cache (hashes 2 GB)', build, timeCli(build, p.dep, ['status']));
-      record('status, 20k-file dep, no-op', build, timeCli(build, p.dep, ['status']));
-      rmSync(path.join(p.out, 'data'), { recursive: true, force: true });
-      settle();
-      record('checkout 20k-file dir (default copy)', build, timeCli(build, p.out, ['checkout']));
-      rmSync(path.join(p.out, 'data'), { recursive: true, force: true });
-      settle();
-      record('checkout 20k-file dir (hardlink)', build, timeCli(build, p.out, ['checkout'], { ORCHESTRATOR_CACHE_TYPE: 'hardlink' }));
-      settle();
+      if (rowSets.has('status')) {
+        record('status, 3-stage pipeline', build, timeCli(build, p.small, ['status']));
+        rmSync(path.join(p.dep, '.orchestrator', 'state'), { recursive: true, force: true });
+        settle();
+        record('status, 20k-file dep, cold stat cache (hashes 2 GB)', build, timeCli(build, p.dep, ['status']));
+        record('status, 20k-file dep, no-op', build, timeCli(build, p.dep, ['status']));
+      }
+      if (rowSets.has('checkout')) {
+        rmSync(path.join(p.out, 'data'), { recursive: true, force: true });
+        settle();
+        record('checkout 20k-file dir (default copy)', build, timeCli(build, p.out, ['checkout']));
+        rmSync(path.join(p.out, 'data'), { recursive: true, force: true });
+        settle();
+        record('checkout 20k-file dir (hardlink)', build, timeCli(build, p.out, ['checkout'], { ORCHESTRATOR_CACHE_TYPE: 'hardlink' }));
+        settle();
+      }
+      if (rowSets.has('remote')) {
+        rmSync(path.join(base, build, 'share'), { recursive: true, force: true });
+        settle();
+        record('push 20k-file dir to an empty folder remote', build, timeCli(build, p.out, ['push']));
+        // A clone without a cache: the project files and the remote config.
+        const clone = path.join(base, build, 'clone');
+        rmSync(clone, { recursive: true, force: true });
+        mkdirSync(path.join(clone, '.orchestrator'), { recursive: true });
+        for (const f of ['pipeline.yaml', 'pipeline.lock', '.orchestrator/config']) copyFileSync(path.join(p.out, f), path.join(clone, f));
+        settle();
+        record('pull 20k-file dir from a folder remote', build, timeCli(build, clone, ['pull']));
+        rmSync(clone, { recursive: true, force: true });
+        settle();
+      }
     }
   }
 } finally {

@@ -22,13 +22,28 @@ let busy = false;
  */
 export function withFileBytes<T>(file: string, use: (bytes: Buffer) => T): T {
   const lend = !busy;
-  let buf = lend ? scratch : Buffer.allocUnsafe(SMALL_FILE + 1);
+  const bytes = readWhole(file, lend ? scratch : Buffer.allocUnsafe(SMALL_FILE + 1));
+  if (lend) busy = true;
+  try {
+    const result = use(bytes);
+    if (result instanceof Promise) throw new Error('withFileBytes: use must be synchronous (the buffer is reused)');
+    return result;
+  } finally {
+    if (lend) busy = false;
+  }
+}
+
+/**
+ * The whole content of `file`, read synchronously into `buf`: a view of `buf`, or of a larger buffer
+ * when the file does not fit (the caller's buffer is then left as it was past what was read).
+ */
+export function readWhole(file: string, buf: Buffer): Buffer {
   let n = 0;
   const fd = openSync(file, 'r');
   try {
     for (;;) {
       if (n === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, 4096));
         buf.copy(bigger, 0, 0, n);
         buf = bigger;
       }
@@ -39,12 +54,5 @@ export function withFileBytes<T>(file: string, use: (bytes: Buffer) => T): T {
   } finally {
     closeSync(fd);
   }
-  if (lend) busy = true;
-  try {
-    const result = use(buf.subarray(0, n));
-    if (result instanceof Promise) throw new Error('withFileBytes: use must be synchronous (the buffer is reused)');
-    return result;
-  } finally {
-    if (lend) busy = false;
-  }
+  return buf.subarray(0, n);
 }

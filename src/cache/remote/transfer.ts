@@ -28,6 +28,22 @@ const HASH_RE = /^[0-9a-f]{64}(\.dir)?$/;
 const IN_MEMORY_MAX = 1024 * 1024;
 const inMemory = (hash: string, size: number): boolean => !isDirHash(hash) && size >= 0 && size <= IN_MEMORY_MAX;
 
+/**
+ * Buffers for small objects, one per transfer in flight and reused from object to object: fresh
+ * memory is touched once, not per object (its page faults cost more than the copy). A buffer goes
+ * back only when its object's first attempt succeeded: a failed attempt (then retried, or thrown)
+ * might still have a read or a write in flight on it, so that one is dropped.
+ */
+class BufferPool {
+  private readonly free: Buffer[] = [];
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafe(IN_MEMORY_MAX + 1);
+  }
+  give(buf: Buffer): void {
+    this.free.push(buf);
+  }
+}
+
 export interface ProgressSink {
   /** Objects (and bytes, when known) this transfer will move. */
   start(verb: string, objects: number, bytes: number): void;
@@ -185,6 +201,7 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
   const manifestBytes = todoManifests.reduce((n, h) => n + (statSync(store.objectPath(h), { throwIfNoEntry: false })?.size ?? 0), 0);
   ctx.progress?.start('push', todoFiles.length + todoManifests.length + todoRuns.length, todoFiles.reduce((n, [, s]) => n + s, manifestBytes));
   let done = 0;
+  const pool = new BufferPool();
   const uploadObject = async (hash: string, size: number): Promise<void> => {
     signal.throwIfAborted();
     const key = objectKey(hash);
@@ -198,16 +215,21 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
     // matches); a manifest, which must also parse, checked before.
     let send: () => Promise<void>;
     let bytes: number;
+    let attempts = 0;
+    let lent: Buffer | undefined;
     if (inMemory(hash, size)) {
+      const into = pool.take();
       let small: Buffer;
       try {
-        small = await store.readFileVerified(hash); // a bad object is quarantined by the store
+        small = await store.readFileVerified(hash, undefined, into); // a bad object is quarantined by the store
       } catch (e) {
+        pool.give(into); // nothing remote saw it
         if (e instanceof MissingObjectError) return void report.missing.push(key);
         if (e instanceof CorruptObjectError) return void report.bad.push({ key, problem: `${e.problem} (local cache; moved to quarantine)` });
         throw e;
       }
-      send = () => backend.put(key, small, objectOpts(key, signal));
+      lent = into;
+      send = () => (attempts++, backend.put(key, small, objectOpts(key, signal)));
       bytes = small.length;
     } else if (!isDirHash(hash)) {
       const st = lstatSync(file, { throwIfNoEntry: false });
@@ -229,6 +251,7 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
       if (e instanceof RemoteError && e.kind === 'mismatch') return refuse(e.message);
       throw e;
     }
+    if (lent && attempts === 1) pool.give(lent);
     there.add(key);
     report.transferred.push(key);
     report.bytes += bytes;
@@ -309,19 +332,14 @@ export async function fetch(
       throw e;
     }
   };
-  /** Buffers lent to `backend.get`, one per transfer in flight: fresh memory is touched once, not per object. */
-  const spare: Buffer[] = [];
-  /**
-   * `backend.get` into a spare buffer; `done` returns the buffer once the caller is through with the
-   * bytes. Only a buffer whose first attempt succeeded goes back: a failed attempt (then retried, or
-   * thrown) might still have a read in flight into it, so that one is dropped.
-   */
+  const pool = new BufferPool();
+  /** `backend.get` into a pooled buffer; `done` gives the buffer back once the caller is through with the bytes. */
   const get = async (key: RemoteKey, expected: number): Promise<{ bytes: Buffer; done: () => void } | undefined> => {
-    const into = spare.pop() ?? Buffer.allocUnsafe(IN_MEMORY_MAX + 1);
+    const into = pool.take();
     let attempts = 0;
     try {
       const bytes = await withRetry(() => backend.get(key, expected, { ...objectOpts(key, signal), into: attempts++ === 0 ? into : undefined }), signal, ctx.tries);
-      return { bytes, done: () => void (attempts === 1 && spare.push(into)) };
+      return { bytes, done: () => void (attempts === 1 && pool.give(into)) };
     } catch (e) {
       if (e instanceof RemoteError && e.kind === 'not-found') {
         report.missing.push(key);
