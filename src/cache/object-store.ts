@@ -6,6 +6,7 @@ import { isDirHash, type ManifestEntry, type PathHash } from '../hash/types.js';
 import { DEFAULT_POOL_THRESHOLD, type PoolThreshold } from '../hash/hasher.js';
 import { HashWorkerPool } from '../hash/worker-pool.js';
 import { mapLimit } from '../util/concurrency.js';
+import { existingPaths } from '../util/existing-paths.js';
 import { readWhole, SMALL_FILE, withFileBytes } from '../util/small-file.js';
 import { CacheTmp } from './cache-tmp.js';
 import { CorruptObjectError, MissingObjectError } from './errors.js';
@@ -136,6 +137,14 @@ export class ObjectStore {
     } catch {
       return false;
     }
+  }
+
+  /** Which of `hashes` are present (as `has`), batched: a prefix folder holding many of them is listed once. */
+  async present(hashes: Iterable<string>): Promise<Set<string>> {
+    const byPath = new Map<string, string>();
+    for (const h of hashes) byPath.set(this.objectPath(h), h);
+    const found = await existingPaths([...byPath.keys()], { concurrency: 64, exists: (abs) => fsp.access(abs).then(() => true, () => false) });
+    return new Set([...found].map((p) => byPath.get(p)!));
   }
 
   /** Copy `absSrc` in as object `hash`; the copy is hashed, so a concurrent edit is caught, not stored. */
@@ -291,12 +300,8 @@ export class ObjectStore {
     } catch (err) {
       return (err as NodeJS.ErrnoException).code === 'EISDIR';
     }
-    const unique = [...new Set(entries.map((e) => e.hash))];
-    let complete = true;
-    await mapLimit(unique, 64, async (h) => {
-      if (complete && !(await this.has(h))) complete = false;
-    });
-    return complete;
+    const unique = new Set(entries.map((e) => e.hash));
+    return (await this.present(unique)).size === unique.size;
   }
 
   /** See `restoreObject`. */

@@ -85,6 +85,19 @@ describe('ObjectStore', () => {
     expect(await store.isComplete('0'.repeat(64) + '.dir')).toBe(false);
   });
 
+  it('isComplete of a large directory (its prefix folders listed, not each object checked) sees one missing object', async () => {
+    const files = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`out/f${i}`, `content ${i}`]));
+    const { store, ph } = await committedDir(files);
+    expect(await store.isComplete(ph.hash)).toBe(true);
+    const gone = sha('content 1234');
+    await store.remove(gone);
+    expect(await store.isComplete(ph.hash)).toBe(false);
+    const all = ph.manifest.map((e) => e.hash);
+    const here = await store.present([...all, '0'.repeat(64)]);
+    expect(here.size).toBe(all.length - 1);
+    expect(here.has(gone)).toBe(false);
+  });
+
   it('verify detects a corrupted object', async () => {
     const { store, root } = await setup({ f: 'abc' });
     await store.putFile(path.join(root, 'f'), sha('abc'));

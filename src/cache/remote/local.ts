@@ -1,6 +1,7 @@
 import { constants as fsc, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { mapLimit } from '../../util/concurrency.js';
+import { existingPaths } from '../../util/existing-paths.js';
 import { getTarget, RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 import { placeHashing } from '../place-verified.js';
 import { sentBytesMismatch } from './stream-hash.js';
@@ -9,8 +10,6 @@ import { makeSharedDirs } from '../shared-dirs.js';
 
 /** Existence checks at once: a shared filesystem (NFS) answers each stat with a round trip. */
 const STAT_CONCURRENCY = 64;
-/** A folder with at least this many wanted keys is listed once instead of stat-ing each key. */
-const LIST_THRESHOLD = 8;
 const KEY_RE = /^(objects\/[0-9a-f]{2}\/[0-9a-f]{62}(\.dir)?|runs\/[0-9A-Za-z_-]{2}\/[0-9A-Za-z_-]{2,128}\.json)$/;
 
 /**
@@ -59,22 +58,16 @@ export class LocalFolderBackend implements RemoteBackend {
   }
 
   async existing(keys: readonly RemoteKey[], opts: TransferOptions = {}): Promise<Set<RemoteKey>> {
-    const byDir = new Map<string, RemoteKey[]>();
-    for (const k of keys) {
-      const dir = k.slice(0, k.lastIndexOf('/'));
-      (byDir.get(dir) ?? byDir.set(dir, []).get(dir)!).push(k);
-    }
-    const found = new Set<RemoteKey>();
-    await mapLimit([...byDir], STAT_CONCURRENCY, async ([dir, wanted]) => {
-      opts.signal?.throwIfAborted();
-      if (wanted.length >= LIST_THRESHOLD) {
-        const names = new Set(await fsp.readdir(path.join(this.root, dir)).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(fsError(e, dir)))));
-        for (const k of wanted) if (names.has(k.slice(dir.length + 1))) found.add(k);
-        return;
-      }
-      for (const k of wanted) if (await fsp.lstat(this.abs(k)).then((s) => s.isFile(), () => false)) found.add(k);
+    const byPath = new Map(keys.map((k) => [this.abs(k), k]));
+    const found = await existingPaths([...byPath.keys()], {
+      concurrency: STAT_CONCURRENCY,
+      exists: (abs) => fsp.lstat(abs).then((s) => s.isFile(), () => false),
+      signal: opts.signal,
+      onListError: (e, dir) => {
+        throw fsError(e, dir);
+      },
     });
-    return found;
+    return new Set([...found].map((p) => byPath.get(p)!));
   }
 
   async *list(prefix: string, opts: TransferOptions = {}): AsyncIterable<RemoteKey> {

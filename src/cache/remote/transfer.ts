@@ -402,10 +402,8 @@ export async function fetch(
   });
 
   // 3. File objects the cache lacks.
-  const todo: [string, number][] = [];
-  await mapLimit([...files], 64, async ([h, s]) => {
-    if (!(await store.has(h))) todo.push([h, s]);
-  });
+  const here = await store.present(files.keys());
+  const todo = [...files].filter(([h]) => !here.has(h));
   report.present = files.size - todo.length + (dirs.length - pendingManifests.size);
   ctx.progress?.start('fetch', todo.length + pendingManifests.size + runs.length, todo.reduce((n, [, s]) => n + s, 0));
   try {
@@ -433,7 +431,8 @@ export async function fetch(
 
     // 4. Manifests whose files are all here now; 5. run-cache entries whose objects all are.
     for (const [h, tmp] of pendingManifests) {
-      const complete = (await Promise.all(manifestFiles.get(h)!.map((f) => store.has(f)))).every(Boolean);
+      const listed = new Set(manifestFiles.get(h));
+      const complete = (await store.present(listed)).size === listed.size;
       if (!complete) {
         await fsp.rm(tmp, { force: true });
         continue;
@@ -489,8 +488,8 @@ export async function cloudStatus(
     perOut.set(o.hash, [...keys]);
   }
   const all = [...new Set([...perOut.values()].flat())];
-  const local = new Set<RemoteKey>();
-  for (const k of all) if (await store.has(hashOfKey(k))) local.add(k);
+  const here = await store.present(all.map(hashOfKey));
+  const local = new Set(all.filter((k) => here.has(hashOfKey(k))));
   const remote = await withRetry(() => backend.existing(all, { signal }), signal, ctx.tries);
   return { perOut, local, remote, unknownDirs };
 }
