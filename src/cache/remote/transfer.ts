@@ -218,6 +218,9 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
     let attempts = 0;
     let lent: Buffer | undefined;
     if (inMemory(hash, size)) {
+      // Checked before reading: a cache file far larger than its record is never read into memory.
+      const st = lstatSync(file, { throwIfNoEntry: false });
+      if (st?.isFile() && st.size !== size) return refuse(`${st.size} bytes where ${size} were stored`);
       const into = pool.take();
       let small: Buffer;
       try {

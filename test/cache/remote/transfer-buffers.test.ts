@@ -5,7 +5,7 @@
  * flight) is never lent again.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,26 @@ describe('push of small objects', () => {
     const afterFailure = lent.slice(failedAt + 1).filter((l) => l.key !== flaky);
     expect(afterFailure.length).toBeGreaterThan(0);
     expect(afterFailure.some((l) => l.buffer === failed!.view.buffer)).toBe(false);
+    await remote.close();
+  });
+});
+
+describe('push of a small object whose cache file has grown', () => {
+  it('refuses it by its size before reading it (a huge corrupt file is never read into memory), quarantined, not uploaded', async () => {
+    const remote = await LocalFolderBackend.open({ name: 'grown', url: path.join(dir, 'grown'), options: {} });
+    const store = new ObjectStore(path.join(dir, 'grown-cache'));
+    const bytes = randomBytes(4096);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    expect(await store.adoptBytes(bytes, hash)).toBeUndefined();
+    chmodSync(store.objectPath(hash), 0o644);
+    writeFileSync(store.objectPath(hash), randomBytes(3 * 1024 * 1024));
+
+    const report = await push({ store, runCache: new RunCache(path.join(dir, 'grown-cache')), backend: remote, jobs: 2, signal: new AbortController().signal }, [{ hash, size: bytes.length }]);
+
+    expect(report.transferred).toEqual([]);
+    expect(report.bad).toEqual([{ key: objectKey(hash), problem: `${3 * 1024 * 1024} bytes where 4096 were stored (local cache; moved to quarantine)` }]);
+    expect(await store.has(hash)).toBe(false);
+    expect(await remote.existing([objectKey(hash)])).toEqual(new Set());
     await remote.close();
   });
 });
