@@ -1,36 +1,73 @@
-import { chmodSync, mkdirSync, promises as fsp } from 'node:fs';
+import { chmodSync, mkdirSync, promises as fsp, renameSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { uniqueSuffix } from '../util/atomic-write.js';
 
 /** rwxrwsr-x: the group may add entries, and new folders keep the folder's group (setgid). */
 export const GROUP_DIR_MODE = 0o2775;
 
-/**
- * `mkdir -p dir`; with `group`, every folder this call created is made group-writable and setgid
- * (explicitly: the umask would take the group's write bit away). Returns the first folder created.
+/*
+ * In a group-shared cache a folder must be group-writable from the moment it appears: made with
+ * mkdir, it would first carry the umask's mode (no group write), and another user's process that
+ * finds it then cannot add its object (EACCES; seen as a failed commit when two users built the same
+ * outputs at once). So each missing level is made under a hidden temporary name next to it, made
+ * group-writable, and renamed into place. A rename onto a folder someone else just made the same
+ * way either replaces it while it is still empty (same mode, nothing lost) or fails because it holds
+ * something (ENOTEMPTY/EEXIST): then theirs stays and the temporary one goes.
  */
-export async function makeSharedDirs(dir: string, group: boolean): Promise<string | undefined> {
-  const first = await fsp.mkdir(dir, { recursive: true });
-  if (!group || first === undefined) return first;
-  for (let d = dir; ; d = path.dirname(d)) {
-    await fsp.chmod(d, GROUP_DIR_MODE).catch((e: NodeJS.ErrnoException) => {
-      // Created by someone else meanwhile (their chmod applies): only their own folders can be changed.
-      if (e.code !== 'EPERM') throw e;
-    });
-    if (d === first || d === path.dirname(d)) break;
+const tmpNameFor = (dir: string): string => path.join(path.dirname(dir), `.${path.basename(dir)}.mkdir-${uniqueSuffix()}`);
+const lostRace = (e: unknown): boolean => ['EEXIST', 'ENOTEMPTY'].includes((e as NodeJS.ErrnoException).code ?? '');
+
+/** The levels of `dir` that do not exist yet, outermost first. */
+function missingLevels(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !statSync(d, { throwIfNoEntry: false }); d = path.dirname(d)) {
+    missing.unshift(d);
+    if (d === path.dirname(d)) break;
   }
-  return first;
+  return missing;
+}
+
+/**
+ * `mkdir -p dir`; with `group`, every folder this call creates is group-writable and setgid from
+ * the moment it appears (see above).
+ */
+export async function makeSharedDirs(dir: string, group: boolean): Promise<void> {
+  if (!group) {
+    await fsp.mkdir(dir, { recursive: true });
+    return;
+  }
+  for (const level of missingLevels(dir)) {
+    const tmp = tmpNameFor(level);
+    await fsp.mkdir(tmp);
+    try {
+      await fsp.chmod(tmp, GROUP_DIR_MODE);
+      await fsp.rename(tmp, level);
+    } catch (e) {
+      await fsp.rmdir(tmp).catch(() => undefined);
+      if (!lostRace(e)) throw e;
+    }
+  }
 }
 
 /** `makeSharedDirs` for the synchronous write paths (small objects, run-cache entries). */
 export function makeSharedDirsSync(dir: string, group: boolean): void {
-  const first = mkdirSync(dir, { recursive: true });
-  if (!group || first === undefined) return;
-  for (let d = dir; ; d = path.dirname(d)) {
+  if (!group) {
+    mkdirSync(dir, { recursive: true });
+    return;
+  }
+  for (const level of missingLevels(dir)) {
+    const tmp = tmpNameFor(level);
+    mkdirSync(tmp);
     try {
-      chmodSync(d, GROUP_DIR_MODE);
+      chmodSync(tmp, GROUP_DIR_MODE);
+      renameSync(tmp, level);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+      try {
+        rmdirSync(tmp);
+      } catch {
+        // already gone
+      }
+      if (!lostRace(e)) throw e;
     }
-    if (d === first || d === path.dirname(d)) break;
   }
 }

@@ -186,7 +186,7 @@ describe('a shared cache folder', () => {
     // Both build the same new inputs at the same time: both succeed, the cache stays sound.
     for (const ws of [ws1, ws2]) writeFileSync(path.join(ws, 'in.txt'), 'v2\n');
     const both = await Promise.all([runAs('orch-u1', ws1, ['repro']), runAs('orch-u2', ws2, ['repro'])]);
-    for (const r of both) expect(r.code, r.stderr).toBe(0);
+    for (const r of both) expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     for (const ws of [ws1, ws2]) expect(readFileSync(path.join(ws, 'single.txt'), 'utf8')).toBe('v2\n');
     await okAs('orch-u2', ws2, ['cache', 'verify']);
 
