@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, promises as fsp, renameSync, rmdirSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, promises as fsp, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { uniqueSuffix } from '../util/atomic-write.js';
 
@@ -10,12 +10,13 @@ export const GROUP_DIR_MODE = 0o2775;
  * mkdir, it would first carry the umask's mode (no group write), and another user's process that
  * finds it then cannot add its object (EACCES; seen as a failed commit when two users built the same
  * outputs at once). So each missing level is made under a hidden temporary name next to it, made
- * group-writable, and renamed into place. A rename onto a folder someone else just made the same
- * way either replaces it while it is still empty (same mode, nothing lost) or fails because it holds
- * something (ENOTEMPTY/EEXIST): then theirs stays and the temporary one goes.
+ * group-writable, and renamed into place. A rename onto a folder someone else just made either
+ * replaces it while it is still empty (same mode, nothing lost) or fails (it holds something, or a
+ * sticky parent protects it): the temporary one goes, and a failure is an error only when the folder
+ * is not there now.
  */
 const tmpNameFor = (dir: string): string => path.join(path.dirname(dir), `.${path.basename(dir)}.mkdir-${uniqueSuffix()}`);
-const lostRace = (e: unknown): boolean => ['EEXIST', 'ENOTEMPTY'].includes((e as NodeJS.ErrnoException).code ?? '');
+const madeMeanwhile = (dir: string): boolean => statSync(dir, { throwIfNoEntry: false })?.isDirectory() ?? false;
 
 /** The levels of `dir` that do not exist yet, outermost first. */
 function missingLevels(dir: string): string[] {
@@ -43,8 +44,8 @@ export async function makeSharedDirs(dir: string, group: boolean): Promise<void>
       await fsp.chmod(tmp, GROUP_DIR_MODE);
       await fsp.rename(tmp, level);
     } catch (e) {
-      await fsp.rmdir(tmp).catch(() => undefined);
-      if (!lostRace(e)) throw e;
+      await fsp.rm(tmp, { recursive: true, force: true });
+      if (!madeMeanwhile(level)) throw e;
     }
   }
 }
@@ -62,12 +63,8 @@ export function makeSharedDirsSync(dir: string, group: boolean): void {
       chmodSync(tmp, GROUP_DIR_MODE);
       renameSync(tmp, level);
     } catch (e) {
-      try {
-        rmdirSync(tmp);
-      } catch {
-        // already gone
-      }
-      if (!lostRace(e)) throw e;
+      rmSync(tmp, { recursive: true, force: true });
+      if (!madeMeanwhile(level)) throw e;
     }
   }
 }

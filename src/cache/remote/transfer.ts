@@ -217,10 +217,15 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
     let bytes: number;
     let attempts = 0;
     let lent: Buffer | undefined;
+    // A file object is checked against its record before it is read: a cache file far larger than
+    // its record is never read into memory.
+    const st = isDirHash(hash) ? undefined : lstatSync(file, { throwIfNoEntry: false });
+    if (!isDirHash(hash)) {
+      if (!st) return void report.missing.push(key);
+      if (!st.isFile()) return refuse('not a regular file');
+      if (size >= 0 && st.size !== size) return refuse(`${st.size} bytes where ${size} were stored`);
+    }
     if (inMemory(hash, size)) {
-      // Checked before reading: a cache file far larger than its record is never read into memory.
-      const st = lstatSync(file, { throwIfNoEntry: false });
-      if (st?.isFile() && st.size !== size) return refuse(`${st.size} bytes where ${size} were stored`);
       const into = pool.take();
       let small: Buffer;
       try {
@@ -234,11 +239,7 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
       lent = into;
       send = () => (attempts++, backend.put(key, small, objectOpts(key, signal)));
       bytes = small.length;
-    } else if (!isDirHash(hash)) {
-      const st = lstatSync(file, { throwIfNoEntry: false });
-      if (!st) return void report.missing.push(key);
-      if (!st.isFile()) return refuse('not a regular file');
-      if (size >= 0 && st.size !== size) return refuse(`${st.size} bytes where ${size} were stored`);
+    } else if (st) {
       send = () => backend.upload(file, key, st.size, { ...objectOpts(key, signal), expectSha256: hash });
       bytes = st.size;
     } else {
