@@ -6,7 +6,9 @@
 // For each remote and each stage: `orchestrator push STAGE` from that workspace, then `orchestrator
 // fetch STAGE` (download and verify into the cache) and `orchestrator pull STAGE` (fetch, then place
 // verified copies in the workspace), each into a fresh clone; and `rclone copy` of the stage's output
-// folder to the same server, then back into a fresh folder. Both use JOBS transfers at
+// folder to the same server, then back into a fresh folder, and `cp -r` of that folder (a pull writes
+// the bytes twice, into the cache and the workspace; the last row holds it to rclone copy + cp -r,
+// the peers doing the same writes). Both use JOBS transfers at
 // once (rclone: --transfers JOBS --checkers 2*JOBS). Servers are private instances on 127.0.0.1:
 // s3rver (node_modules) on a fresh folder, sshd with generated keys, and a plain folder.
 // Each measurement is repeated ROUNDS times (each round into fresh places on the server; rounds
@@ -164,7 +166,7 @@ for (const kind of remotes) {
       // rclone's S3 client refuses a plain-http endpoint when AWS_CA_BUNDLE is set (some machines set it).
       const { AWS_CA_BUNDLE: _ca, ...inherited } = process.env;
       const env = { ...inherited, ...server.env };
-      const t = { push: [], rclonePush: [], fetch: [], pull: [], rclonePull: [] };
+      const t = { push: [], rclonePush: [], fetch: [], pull: [], rclonePull: [], cp: [] };
       for (let r = 0; r < rounds; r++) {
         // A fresh place on the server each round: every push uploads everything.
         run(process.execPath, [cli, '-C', wsA, 'remote', 'add', '-f', '-d', kind, server.url(r)]);
@@ -206,7 +208,11 @@ for (const kind of remotes) {
           push: () => t.rclonePush.push(rclone(path.join(wsA, stage), rcloneTo)),
           down: () => {
             t.rclonePull.push(rclone(rcloneTo, rcloneDest));
+            // A pull writes the bytes twice (cache, then workspace, as `dvc pull`); rclone copy once.
+            // The same second write by the peers: cp -r of what rclone brought down.
+            t.cp.push(timed('cp', ['-r', rcloneDest, `${rcloneDest}-cp`]));
             rmSync(rcloneDest, { recursive: true, force: true });
+            rmSync(`${rcloneDest}-cp`, { recursive: true, force: true });
           },
         };
         for (const step of ['push', 'down']) for (const who of orchFirst ? [ours, theirs] : [theirs, ours]) who[step]();
@@ -218,8 +224,8 @@ for (const kind of remotes) {
         const range = rounds > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : '';
         return [kind, label, op, fmt(median(ours)), fmt(median(theirs)), (median(ours) / median(theirs)).toFixed(2), range, mbps(median(ours))];
       };
-      rows.push(row('push', t.push, t.rclonePush), row('fetch', t.fetch, t.rclonePull), row('pull (fetch + checkout)', t.pull, t.rclonePull));
-      console.log(rows.slice(-3).map((r) => r.join('  ')).join('\n'));
+      rows.push(row('push', t.push, t.rclonePush), row('fetch', t.fetch, t.rclonePull), row('pull', t.pull, t.rclonePull), row('pull vs rclone copy + cp -r', t.pull, t.rclonePull.map((s, i) => s + t.cp[i])));
+      console.log(rows.slice(-4).map((r) => r.join('  ')).join('\n'));
     }
   } finally {
     await server.stop();
