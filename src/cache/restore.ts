@@ -23,6 +23,8 @@ export interface RestoreOptions {
   /** Tried in order; the first that works for the first file is used for all of them. */
   linkTypes?: readonly LinkType[];
   concurrency?: number;
+  /** A file object (not a directory's files, whose listing says it): place it executable, as a copy. */
+  exec?: boolean;
 }
 
 /** One restored file, for recording in the stat cache. `relPath` is '' when the object is a file. */
@@ -65,7 +67,7 @@ export async function restoreObject(
   try {
     let restored: RestoredFile[];
     if (listing === undefined) {
-      await placeFirst(store, { path: '', hash, size: -1 }, tmp, absDest, linkTypes);
+      await placeFirst(store, { path: '', hash, size: -1, ...(opts.exec ? { exec: true } : {}) }, tmp, absDest, linkTypes);
       restored = [{ relPath: '', hash, size: fs.statSync(tmp).size }];
     } else {
       await fsp.mkdir(tmp);
@@ -114,9 +116,8 @@ async function placeFirst(store: ObjectSource, e: ManifestEntry, dest: string, s
 }
 
 /**
- * Place one object and check the placed bytes hash to its name. An executable file inside a
- * directory is always copied: a link would share the object's mode (0444) with every other file of
- * the same content.
+ * Place one object and check the placed bytes hash to its name. An executable file is always
+ * copied: a link would share the object's mode (0444) with every other file of the same content.
  */
 async function placeChecked(store: ObjectSource, link: LinkType, e: ManifestEntry, dest: string, shown: string): Promise<void> {
   const src = store.objectPath(e.hash);

@@ -8,6 +8,13 @@ export interface RunCacheOut {
   hash: string;
   size: number;
   nfiles?: number;
+  /** A file output that was executable (see LockedOut.isexec). */
+  isexec?: true;
+}
+
+/** An output as a run-cache entry keeps it: these fields only, optional ones only when set. */
+export function runCacheOut(o: RunCacheOut): RunCacheOut {
+  return { path: o.path, hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}), ...(o.isexec === true ? { isexec: true } : {}) };
 }
 
 /** What a stage produced for a given fingerprint, so the same run can be restored instead of repeated. */
@@ -104,7 +111,7 @@ export class RunCache {
       key: entry.key,
       stage: entry.stage,
       fingerprint: entry.fingerprint,
-      outs: entry.outs.map((o) => ({ path: o.path, hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}) })),
+      outs: entry.outs.map(runCacheOut),
       created: entry.created,
     };
     const text = `${JSON.stringify(doc, null, 2)}\n`;
@@ -144,7 +151,7 @@ export function parseEntry(text: string): RunCacheEntry | undefined {
   for (const o of d.outs as Array<Partial<RunCacheOut> | null>) {
     if (!o || typeof o.path !== 'string' || typeof o.hash !== 'string' || typeof o.size !== 'number') return undefined;
     if (o.nfiles !== undefined && typeof o.nfiles !== 'number') return undefined;
-    outs.push({ path: o.path, hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}) });
+    outs.push(runCacheOut(o as RunCacheOut));
   }
   return { key: d.key, stage: d.stage, fingerprint: d.fingerprint, outs, created: d.created };
 }

@@ -2,7 +2,7 @@ import type { LockedOut } from '../lock/lock-types.js';
 import type { Stage } from '../model/stage.js';
 import type { Workspace } from './workspace.js';
 import { describeKnownFailure } from './known-failure.js';
-import { restoreOutputs } from './outputs.js';
+import { inPlace, restoreOutputs } from './outputs.js';
 
 export type CheckoutItem =
   | { stage: string; path: string; result: 'unchanged' | 'restored' }
@@ -46,10 +46,13 @@ export async function checkout(ws: Workspace, stages: readonly Stage[], opts: { 
 
 async function checkoutOne(ws: Workspace, out: LockedOut, force: boolean): Promise<'unchanged' | 'restored' | 'modified-kept' | 'not-in-cache' | 'not-cached'> {
   const current = await ws.hasher.hashPath(out.path);
-  if (current?.hash === out.hash) return 'unchanged';
+  if (inPlace(current, out)) return 'unchanged';
   if (out.cache === false) return 'not-cached';
-  if (current && !force) return 'modified-kept';
-  if (!(await ws.store.isComplete(out.hash))) return 'not-in-cache';
+  // Right bytes, only the executable bit lost (a chmod, an archive that dropped it): nothing of the
+  // user's to keep; placed again when the cache has the object.
+  const sameBytes = current?.hash === out.hash;
+  if (current && !sameBytes && !force) return 'modified-kept';
+  if (!(await ws.store.isComplete(out.hash))) return sameBytes ? 'unchanged' : 'not-in-cache';
   await restoreOutputs(ws, [out]);
   return 'restored';
 }

@@ -5,11 +5,11 @@ import { dirListingMd5, dvcHash, md5File, type DvcHash } from '../hash/dvc-md5.j
 import { isSafeRelativePath, manifestHash } from '../hash/manifest.js';
 import type { ManifestEntry, PathHash } from '../hash/types.js';
 import { dvcLockEntry, readDvcLock, type DvcLockEntry, type DvcLockedPath } from '../lock/dvc-lock.js';
-import type { LockEntry, LockedOut, LockedPath } from '../lock/lock-types.js';
+import type { LockEntry, LockedOut } from '../lock/lock-types.js';
 import type { EnvironmentObservation } from '../model/environment.js';
 import type { Stage } from '../model/stage.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import { lockEntry } from './outputs.js';
+import { lockEntry, lockedOut, lockedPath } from './outputs.js';
 import type { Workspace } from './workspace.js';
 
 /**
@@ -42,7 +42,7 @@ export class DvcLockReader {
     }
     const outs = await this.outs(stage, dvc, outHashes);
     if (!outs) return undefined;
-    const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
+    const deps = stage.deps.map((d) => lockedPath(d.path, depHashes.get(d.path)!));
     const entry = lockEntry(stage, environment.value, deps, outs);
     if (this.mode === 'write') this.ws.lock.set(stage.name, entry);
     return entry;
@@ -70,7 +70,7 @@ export class DvcLockReader {
       if (current && !fromCacheOnly) {
         if (!matches(await dvcHash(this.abs(out.path), { dos2unix: recorded.dos2unix }), recorded)) return undefined;
         if (this.mode === 'write' && out.cache) await this.ws.store.commit(this.abs(out.path), current);
-        outs.push({ ...locked(out.path, current), ...flags });
+        outs.push({ ...lockedOut(out.path, current), ...flags });
         continue;
       }
       if (!out.cache && !current) return undefined; // an uncached out that is gone cannot be brought back
@@ -79,7 +79,7 @@ export class DvcLockReader {
         if (fromCacheOnly && current) continue;
         return undefined;
       }
-      outs.push({ path: out.path, ...imported, ...flags });
+      outs.push({ path: out.path, ...imported, ...(recorded.isexec ? { isexec: true } : {}), ...flags });
     }
     return outs;
   }
@@ -201,8 +201,4 @@ function sameParams(dvc: DvcLockEntry, stage: Stage): boolean {
     if (!keys || Object.keys(recorded).some((k) => !keys.has(k))) return false;
   }
   return true;
-}
-
-function locked(p: string, h: PathHash): LockedPath {
-  return { path: p, hash: h.hash, size: h.size, ...(h.kind === 'dir' ? { nfiles: h.nfiles } : {}) };
 }

@@ -1,7 +1,7 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunCacheEntry } from '../cache/run-cache.js';
+import { runCacheOut, type RunCacheEntry } from '../cache/run-cache.js';
 import type { PathHash } from '../hash/types.js';
 import type { LockEntry, LockedOut, LockedPath } from '../lock/lock-types.js';
 import type { StageFailure } from '../model/failure.js';
@@ -57,13 +57,13 @@ export async function commitOutputs(
     // bring them back (as copies), as DVC does for `cache: false` outputs.
     if (out.cache || recordRun) await ws.store.commit(path.join(ws.root, out.path), h);
     if (out.cache) ignoreOutput(ws.root, out.path);
-    outs.push({ ...locked(out.path, h), ...(out.cache ? {} : { cache: false }), persist: out.persist });
+    outs.push({ ...lockedOut(out.path, h), ...(out.cache ? {} : { cache: false }), persist: out.persist });
   }
   if (recordRun) {
-    const runOuts = outs.map((o) => ({ path: o.path, hash: o.hash, size: o.size, ...(o.nfiles !== undefined ? { nfiles: o.nfiles } : {}) }));
+    const runOuts = outs.map(runCacheOut);
     ws.runCache.record({ key: fingerprint.key, stage: stage.name, fingerprint: fingerprint.text, outs: runOuts, created: new Date().toISOString() });
   }
-  const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
+  const deps = stage.deps.map((d) => lockedPath(d.path, depHashes.get(d.path)!));
   return { ok: true, entry: lockEntry(stage, environment, deps, outs) };
 }
 
@@ -71,17 +71,25 @@ export async function commitOutputs(
  * Brings outputs back from the cache; outputs whose bytes already match are left untouched. Each
  * destination is checked the moment before it is written (see `checkedWritePath`).
  */
-export async function restoreOutputs(ws: Workspace, outs: readonly LockedPath[], uncached: ReadonlySet<string> = new Set()): Promise<void> {
+export async function restoreOutputs(ws: Workspace, outs: readonly LockedOut[], uncached: ReadonlySet<string> = new Set()): Promise<void> {
   for (const out of outs) {
-    const current = await ws.hasher.hashPath(out.path);
-    if (current?.hash === out.hash) continue;
+    if (inPlace(await ws.hasher.hashPath(out.path), out)) continue;
     const abs = checkedWritePath(ws.root, out.path);
     // An uncached output is the user's file, as if tracked by git: always a copy, never a link into the cache.
     const linkTypes = uncached.has(out.path) ? (['copy'] as const) : ws.linkTypes;
-    const restored = await ws.store.restore(out.hash, abs, { linkTypes });
+    const restored = await ws.store.restore(out.hash, abs, { linkTypes, exec: out.isexec === true });
     await ws.hasher.recordKnownUnder(out.path, restored);
     ignoreOutput(ws.root, out.path);
   }
+}
+
+/**
+ * The output is in the workspace as recorded: its bytes, and the executable bit when one was
+ * recorded. Right bytes without it are placed again (as a copy) rather than chmod-ed: the file could
+ * be a hard link sharing its mode with the cache object.
+ */
+export function inPlace(current: PathHash | undefined, out: LockedOut): boolean {
+  return current?.hash === out.hash && (out.isexec !== true || (current.kind === 'file' && current.exec === true));
 }
 
 /** The lock entry a restore from the run-cache produces: current inputs, the entry's outputs. */
@@ -91,7 +99,7 @@ export function lockEntryFromRunCache(
   depHashes: ReadonlyMap<string, PathHash | undefined>,
   entry: RunCacheEntry,
 ): LockEntry {
-  const deps = stage.deps.map((d) => locked(d.path, depHashes.get(d.path)!));
+  const deps = stage.deps.map((d) => lockedPath(d.path, depHashes.get(d.path)!));
   // The entry's fingerprint included the flags, so they are the stage's.
   const flags = new Map(stage.outs.map((o) => [o.path, o]));
   return lockEntry(
@@ -107,6 +115,12 @@ export function lockEntry(stage: Stage, environment: ObservedEnvironment, deps: 
   return { cmd: stage.cmd, wdir: stage.wdir, env: environment.env, environment: environment.id, ...tools, deps, params: paramsByFile(stage), outs };
 }
 
-function locked(p: string, h: PathHash): LockedPath {
+/** A dep as the lock records it. */
+export function lockedPath(p: string, h: PathHash): LockedPath {
   return { path: p, hash: h.hash, size: h.size, ...(h.kind === 'dir' ? { nfiles: h.nfiles } : {}) };
+}
+
+/** An out as the lock records it: a dep's fields, and whether a file output is executable. */
+export function lockedOut(p: string, h: PathHash): LockedOut {
+  return { ...lockedPath(p, h), ...(h.kind === 'file' && h.exec ? { isexec: true } : {}) };
 }

@@ -196,7 +196,7 @@ function unwrap(r: BatchResult | undefined, abs: string): ContentHash {
 function assemble(s: NonNullable<Scanned>, known: Map<string, ContentHash>): PathHash {
   if (s.kind === 'file') {
     const h = known.get(s.file.abs) as ContentHash;
-    return { kind: 'file', hash: h.hash, size: h.size };
+    return (s.file.stat.mode & 0o100) !== 0 ? { kind: 'file', hash: h.hash, size: h.size, exec: true } : { kind: 'file', hash: h.hash, size: h.size };
   }
   const manifest: ManifestEntry[] = s.files.map((f) => {
     const h = known.get(f.abs) as ContentHash;

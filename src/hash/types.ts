@@ -17,6 +17,8 @@ export interface FileHash {
   /** sha256 hex of the bytes. */
   hash: string;
   size: number;
+  /** The owner-executable bit was set (present only when true). Not part of the hash. */
+  exec?: true;
 }
 
 export interface DirHash {

@@ -9,6 +9,8 @@ export interface DvcLockedPath {
   md5: string;
   size?: number;
   nfiles?: number;
+  /** A file DVC recorded as executable (`isexec: true`). */
+  isexec?: true;
   /** DVC 2 entries (no `hash: md5` field) hashed text files after CRLF → LF conversion. */
   dos2unix: boolean;
 }
@@ -65,6 +67,7 @@ function lockedPaths(raw: unknown, wdir: string): DvcLockedPath[] | undefined {
     const p: DvcLockedPath = { path: join(wdir, item.path), md5: item.md5, dos2unix: item.hash !== 'md5' };
     if (typeof item.size === 'number') p.size = item.size;
     if (typeof item.nfiles === 'number') p.nfiles = item.nfiles;
+    if (item.isexec === true) p.isexec = true;
     result.push(p);
   }
   return result;

@@ -65,6 +65,7 @@ function pathToYaml(p: LockedPath | LockedOut): Record<string, unknown> {
   if (p.nfiles !== undefined) out.nfiles = p.nfiles;
   if ('cache' in p && p.cache === false) out.cache = false;
   if ('persist' in p && p.persist === true) out.persist = true;
+  if ('isexec' in p && p.isexec === true) out.isexec = true;
   return out;
 }
 
@@ -162,6 +163,7 @@ function pathsFromYaml(raw: unknown, flagsRecorded: boolean): LockedOut[] | unde
     const p: LockedOut = { path: item.path, hash: item.hash, size: item.size };
     if (typeof item.nfiles === 'number') p.nfiles = item.nfiles;
     if (item.cache === false) p.cache = false;
+    if (item.isexec === true) p.isexec = true;
     if (item.persist === true) p.persist = true;
     else if (flagsRecorded) p.persist = false;
     result.push(p);

@@ -18,6 +18,11 @@ export interface LockedOut extends LockedPath {
    * an entry read from a lock of schema 1, written before the flag was recorded (never compared).
    */
   persist?: boolean;
+  /**
+   * A file output whose owner-executable bit was set (DVC's `isexec`); written only when true. A
+   * restore makes the file executable. Not part of the hash: a `chmod` alone changes no stage.
+   */
+  isexec?: true;
 }
 
 /** One stage's entry: everything needed to decide whether it is up to date. */

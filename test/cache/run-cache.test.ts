@@ -9,7 +9,7 @@ const entry = (key: string): RunCacheEntry => ({
   stage: 'synth',
   fingerprint: '{"v":1,"cmd":"make"}',
   outs: [
-    { path: 'build/bit', hash: 'a'.repeat(64), size: 10 },
+    { path: 'build/bit', hash: 'a'.repeat(64), size: 10, isexec: true },
     { path: 'build/dir', hash: 'b'.repeat(64) + '.dir', size: 20, nfiles: 3 },
   ],
   created: '2024-01-01T00:00:00.000Z',

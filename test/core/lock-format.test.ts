@@ -29,10 +29,10 @@ describe('lock format', () => {
     expect(a.indexOf('path: data')).toBeLessThan(a.indexOf('path: z.py'));
   });
 
-  it('round-trips, keeping list commands, dirs and uncached outs', () => {
+  it('round-trips, keeping list commands, dirs, uncached and executable outs', () => {
     const lock = {
       stages: {
-        s: entry({ cmd: ['a', 'b'], wdir: 'sub', env: { K: 'v' }, environment: 'sha256:1', outs: [{ path: 'm', hash: 'd'.repeat(64), size: 1, cache: false }] }),
+        s: entry({ cmd: ['a', 'b'], wdir: 'sub', env: { K: 'v' }, environment: 'sha256:1', outs: [{ path: 'm', hash: 'd'.repeat(64), size: 1, cache: false }, { path: 'run.sh', hash: 'e'.repeat(64), size: 2, isexec: true as const }] }),
       },
     };
     const parsed = parseLock(serializeLock(lock));

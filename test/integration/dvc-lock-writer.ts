@@ -5,7 +5,7 @@
  * against Python's hashlib/json in test/integration/dvc-project.test.ts.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { dvcHash } from '../../src/hash/dvc-md5.js';
@@ -31,7 +31,9 @@ export async function writeDvcLock(root: string, lockDir: string, stages: Record
         list.map(async (p) => {
           const h = await dvcHash(path.join(wdir, p), { dos2unix: !!opts.dvc2 });
           if (!h) throw new Error(`writeDvcLock: ${p} does not exist`);
-          return { path: p, ...(opts.dvc2 ? {} : { hash: 'md5' }), md5: h.md5, size: h.size, ...(h.nfiles !== undefined ? { nfiles: h.nfiles } : {}) };
+          // DVC's Meta records `isexec: true` for an executable file.
+          const isexec = h.nfiles === undefined && (statSync(path.join(wdir, p)).mode & 0o100) !== 0;
+          return { path: p, ...(opts.dvc2 ? {} : { hash: 'md5' }), md5: h.md5, size: h.size, ...(h.nfiles !== undefined ? { nfiles: h.nfiles } : {}), ...(isexec ? { isexec: true } : {}) };
         }),
       );
     if (s.deps?.length) entry.deps = await paths(s.deps);
