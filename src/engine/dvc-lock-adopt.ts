@@ -26,6 +26,8 @@ import type { Workspace } from './workspace.js';
  */
 export class DvcLockReader {
   private readonly locks = new Map<string, Map<string, unknown> | undefined>();
+  /** Objects (by sha256) verified in DVC's cache: in `read` mode, where a restore would take them from. */
+  private readonly verifiedInDvcCache = new Set<string>();
 
   constructor(
     private readonly ws: Workspace,
@@ -79,9 +81,19 @@ export class DvcLockReader {
         if (fromCacheOnly && current) continue;
         return undefined;
       }
+      this.verifiedInDvcCache.add(imported.hash);
       outs.push({ path: out.path, ...imported, ...(recorded.isexec ? { isexec: true } : {}), ...flags });
     }
     return outs;
+  }
+
+  /**
+   * An adopted out's object is in DVC's cache, verified by md5 (whole: for a directory, the listing
+   * and every file): a run in `write` mode would restore it from there. For `status`, which writes
+   * nothing, so it shows "will restore" where a run would restore.
+   */
+  inDvcCache(hash: string): boolean {
+    return this.verifiedInDvcCache.has(hash);
   }
 
   private entryFor(stage: Stage): DvcLockEntry | undefined {

@@ -56,7 +56,9 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
 
   // Cache look-ups cost a stat per object, so only make them when the answer can matter.
   if (lock && lock.outs.some((o) => observation.outs.get(o.path)?.hash !== o.hash)) {
-    observation.lockOutsInCache = await allInCache(ws, lock.outs);
+    // An entry adopted from dvc.lock may restore outs from DVC's cache (status only reads it there).
+    const elsewhere = adopted ? (hash: string) => ws.dvcLock!.inDvcCache(hash) : undefined;
+    observation.lockOutsInCache = await allInCache(ws, lock.outs, elsewhere);
   }
   let fingerprint: StageFingerprint | undefined;
   let execRoot = ws.root;
@@ -78,8 +80,8 @@ export async function observeStage(stage: Stage, ctx: ObserveContext): Promise<O
   return { observation, depHashes, execRoot, adopted, ...(fingerprint ? { fingerprint } : {}) };
 }
 
-async function allInCache(ws: Workspace, outs: ReadonlyArray<{ hash: string; cache?: boolean }>): Promise<boolean> {
-  for (const o of outs) if (o.cache === false || !(await ws.store.isComplete(o.hash))) return false;
+async function allInCache(ws: Workspace, outs: ReadonlyArray<{ hash: string; cache?: boolean }>, elsewhere?: (hash: string) => boolean): Promise<boolean> {
+  for (const o of outs) if (o.cache === false || !(elsewhere?.(o.hash) || (await ws.store.isComplete(o.hash)))) return false;
   return true;
 }
 

@@ -4,7 +4,7 @@
  * Each scenario names the DVC functional test (treeverse/dvc, tests/func/...) it follows.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupProjects, createProject, stageLines, tick, yamlLines, type Project } from './harness.js';
 import { putDirInDvcCache, putInDvcCache, writeDvcLock } from './dvc-lock-writer.js';
@@ -234,6 +234,29 @@ describe('.dvc/cache imported', () => {
     expect(stageLines(r, 'd').join('\n')).toMatch(/restored/);
     expect(p.read('out/a')).toBe('i\n');
     expect(p.read('f.txt')).toBe('i\n');
+  });
+
+  // tests/func/test_status.py (a missing output DVC's cache holds: `dvc status` says deleted, checkout brings it back)
+  it('status before the first run says an output in .dvc/cache will be restored, not run, and writes nothing', async () => {
+    const p = createProject({ 'in.txt': 'i\n', 'dvc.yaml': yamlLines('stages:', '  d:', `    cmd: ${tick('d')} && mkdir -p out && cp in.txt out/a && cp in.txt f.txt`, '    deps: [in.txt]', '    outs: [out, f.txt]') });
+    p.write('out/a', 'i\n');
+    p.write('f.txt', 'i\n');
+    await writeDvcLock(p.dir, '.', { d: { cmd: `${tick('d')} && mkdir -p out && cp in.txt out/a && cp in.txt f.txt`, deps: ['in.txt'], outs: ['out', 'f.txt'] } });
+    putDirInDvcCache(p.dir, 'out', ['a'], 3);
+    putInDvcCache(p.dir, readFileSync(p.abs('f.txt')), 3);
+    p.remove('out');
+    p.remove('f.txt');
+    const status = await p.runOk(['status']);
+    expect(status.stdout).toMatch(/^d: will restore from the cache$/m);
+    expect(status.stdout).toMatch(/^\s+out missing: f\.txt$/m);
+    expect(status.stdout).toMatch(/^\s+out missing: out$/m);
+    expect(p.exists('pipeline.lock')).toBe(false);
+    expect(p.exists('.orchestrator/cache/objects')).toBe(false);
+    const json = JSON.parse((await p.runOk(['status', '--json'])).stdout) as { stages: Array<{ stage: string; action: string }> };
+    expect(json.stages.find((s) => s.stage === 'd')?.action).toBe('restore');
+    // Without the objects in DVC's cache, it runs.
+    rmSync(p.abs('.dvc/cache'), { recursive: true });
+    expect((await p.runOk(['status'])).stdout).toMatch(/d: will run/);
   });
 
   // tests/func/test_checkout.py::test_checkout_missing_md5_in_lock_file_for_outs_deps — DVC 2 layout (ab/cdef), by checkout

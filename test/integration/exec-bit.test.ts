@@ -31,7 +31,7 @@ describe('the executable bit of a file output', () => {
   it('is recorded in the lock (isexec: true) for the executable file only', async () => {
     const p = project();
     await p.runOk(['repro']);
-    const outs = p.lock().stages.gen!.outs as Array<Record<string, unknown>>;
+    const outs = p.lock().stages.gen!.outs ?? [];
     expect(outs.find((o) => o.path === 'tool.sh')?.isexec).toBe(true);
     expect(outs.find((o) => o.path === 'data.txt')).not.toHaveProperty('isexec');
     expect(p.lockText()).toMatch(/path: tool\.sh\n\s+hash: \w+\n\s+size: \d+\n\s+isexec: true/);
@@ -70,7 +70,7 @@ describe('the executable bit of a file output', () => {
     expect(stageLines(r, 'gen').join('\n')).toMatch(/run-cache/);
     expect(p.counts('gen')).toEqual({ gen: 2 });
     expect(executable(p, 'tool.sh')).toBe(true);
-    expect(p.lock().stages.gen!.outs.find((o) => o.path === 'tool.sh')).toHaveProperty('isexec', true);
+    expect(p.lock().stages.gen!.outs?.find((o) => o.path === 'tool.sh')).toHaveProperty('isexec', true);
   });
 
   it('is not a change of the stage, and checkout gives it back when only it was lost', async () => {
@@ -136,5 +136,5 @@ it('survives a rewrite of the lock by another stage', async () => {
   writeFileSync(p.abs('b.txt'), 'b2\n');
   await p.runOk(['repro']);
   expect(p.counts('gen', 'other')).toEqual({ gen: 1, other: 2 });
-  expect(p.lock().stages.gen!.outs.find((o) => o.path === 'tool.sh')).toHaveProperty('isexec', true);
+  expect(p.lock().stages.gen!.outs?.find((o) => o.path === 'tool.sh')).toHaveProperty('isexec', true);
 });

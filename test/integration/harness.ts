@@ -164,6 +164,7 @@ export interface LockedPathDoc {
   hash: string;
   size: number;
   nfiles?: number;
+  isexec?: boolean;
 }
 export interface LockEntryDoc {
   cmd: string | string[];
