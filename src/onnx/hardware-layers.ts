@@ -42,11 +42,14 @@ const ints = (node: NodeInfo, k: string): number[] | undefined => {
 const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
 
 /**
- * Expected cycles per input, as FINN's get_exp_cycles computes them:
- * - MVAU / MatrixVectorActivation: (MH/PE) * (MW/SIMD) * prod(numInputVectors)
- * - VVAU / VectorVectorActivation: (Channels/PE) * (prod(Kernel)/SIMD) * prod(Dim)
- * - Thresholding: (NumChannels/PE) * prod(numInputVectors)
+ * Expected cycles per input, as FINN's get_exp_cycles computes them (checked against FINN's
+ * matrixvectoractivation.py, vectorvectoractivation.py and thresholding.py):
+ * - MVAU / MatrixVectorActivation: int((MH/PE) * (MW/SIMD) * prod(numInputVectors))
+ * - VVAU / VectorVectorActivation: int((Channels*prod(Kernel))/PE/SIMD * prod(Dim))
+ * - Thresholding: prod of the folded output shape but PE, i.e. prod(numInputVectors) * (NumChannels // PE)
  * - any other layer: its `cycles_estimate` attribute when FINN stored one.
+ * FINN truncates (`int()`, `//`); the results differ from exact quotients only for a folding whose
+ * PE or SIMD does not divide its dimension, which FINN's own checks reject elsewhere.
  * Undefined when an attribute it needs is missing.
  */
 export function cyclesEstimate(node: NodeInfo): { cycles: number; formula: string } | undefined {
@@ -56,15 +59,15 @@ export function cyclesEstimate(node: NodeInfo): { cycles: number; formula: strin
   if (base === 'MVAU' || base === 'MatrixVectorActivation') {
     const mw = int(node, 'MW');
     const mh = int(node, 'MH');
-    if (pe && simd && mw !== undefined && mh !== undefined) return { cycles: (mh / pe) * (mw / simd) * prod(ints(node, 'numInputVectors') ?? [1]), formula: '(MH/PE)*(MW/SIMD)*prod(numInputVectors)' };
+    if (pe && simd && mw !== undefined && mh !== undefined) return { cycles: Math.trunc((mh / pe) * (mw / simd) * prod(ints(node, 'numInputVectors') ?? [1])), formula: '(MH/PE)*(MW/SIMD)*prod(numInputVectors)' };
   } else if (base === 'VVAU' || base === 'VectorVectorActivation') {
     const ch = int(node, 'Channels');
     const kernel = ints(node, 'Kernel');
     const dim = ints(node, 'Dim');
-    if (pe && simd && ch !== undefined && kernel && dim) return { cycles: (ch / pe) * (prod(kernel) / simd) * prod(dim), formula: '(Channels/PE)*(prod(Kernel)/SIMD)*prod(Dim)' };
+    if (pe && simd && ch !== undefined && kernel && dim) return { cycles: Math.trunc(((ch * prod(kernel)) / pe / simd) * prod(dim)), formula: '(Channels*prod(Kernel)/PE/SIMD)*prod(Dim)' };
   } else if (base === 'Thresholding' || base === 'Thresholding_Batch') {
     const ch = int(node, 'NumChannels');
-    if (pe && ch !== undefined) return { cycles: (ch / pe) * prod(ints(node, 'numInputVectors') ?? [1]), formula: '(NumChannels/PE)*prod(numInputVectors)' };
+    if (pe && ch !== undefined) return { cycles: Math.floor(ch / pe) * prod(ints(node, 'numInputVectors') ?? [1]), formula: '(NumChannels//PE)*prod(numInputVectors)' };
   }
   const stored = int(node, 'cycles_estimate');
   return stored === undefined ? undefined : { cycles: stored, formula: 'cycles_estimate attribute' };

@@ -82,7 +82,7 @@ describe('inspect: kinds, opsets, io, counts', () => {
     expect(byName.MVAU_hls_0!.impl).toBe('hls');
     expect(byName.MVAU_hls_0!.reports.hls).toMatchObject({ FF: 812, LUT: 650 });
     expect(byName.Thresholding_rtl_0!.cycles).toBe((32 / 2) * 8);
-    expect(byName.Thresholding_rtl_0!.cyclesFormula).toBe('(NumChannels/PE)*prod(numInputVectors)');
+    expect(byName.Thresholding_rtl_0!.cyclesFormula).toBe('(NumChannels//PE)*prod(numInputVectors)');
     expect(byName.StreamingFIFO_rtl_0!.attributes.depth).toBe(32);
     expect(s.reports.found.map((f) => path.basename(f)).sort()).toEqual(['estimate_layer_cycles.json', 'estimate_layer_resources.json', 'estimate_layer_resources_hls.json', 'post_synth_resources.json']);
   });

@@ -40,6 +40,10 @@ describe('cycles estimates (FINN get_exp_cycles)', () => {
     expect(cyclesEstimate(n('MVAU_hls', '', { MW: int(64), MH: int(256), PE: int(8), SIMD: int(16), numInputVectors: { type: 'ints', value: [1, 64] } }))!.cycles).toBe((256 / 8) * (64 / 16) * 64);
     expect(cyclesEstimate(n('VVAU_rtl', '', { Channels: int(32), PE: int(4), SIMD: int(3), Kernel: { type: 'ints', value: [3, 3] }, Dim: { type: 'ints', value: [8, 8] } }))!.cycles).toBe((32 / 4) * (9 / 3) * 64);
     expect(cyclesEstimate(n('Thresholding_rtl', '', { NumChannels: int(64), PE: int(2), numInputVectors: { type: 'ints', value: [1, 8] } }))!.cycles).toBe(32 * 8);
+    // FINN truncates as Python's int() and // do, so a folding that does not divide gives what FINN reports.
+    expect(cyclesEstimate(n('MVAU_hls', '', { MW: int(10), MH: int(10), PE: int(4), SIMD: int(3) }))!.cycles).toBe(8); // int(2.5 * 3.33)
+    expect(cyclesEstimate(n('VVAU_hls', '', { Channels: int(10), PE: int(4), SIMD: int(2), Kernel: { type: 'ints', value: [3, 3] }, Dim: { type: 'ints', value: [1, 1] } }))!.cycles).toBe(11); // int(90/4/2)
+    expect(cyclesEstimate(n('Thresholding_hls', '', { NumChannels: int(10), PE: int(4), numInputVectors: { type: 'ints', value: [1, 3] } }))!.cycles).toBe(6); // (10 // 4) * 3
     expect(cyclesEstimate(n('StreamingFIFO_rtl', '', { cycles_estimate: int(77) }))).toEqual({ cycles: 77, formula: 'cycles_estimate attribute' });
     expect(cyclesEstimate(n('MVAU', '', { MW: int(4) }))).toBeUndefined();
   });
