@@ -8,7 +8,8 @@
 // verified copies in the workspace), each into a fresh clone; and `rclone copy` of the stage's output
 // folder to the same server, then back into a fresh folder, and `cp -r` of that folder (a pull writes
 // the bytes twice, into the cache and the workspace; the last row holds it to rclone copy + cp -r,
-// the peers doing the same writes). Both use JOBS transfers at
+// the peers doing the same writes, with no `sync` between the two, as a pull has none between its
+// writes). Both use JOBS transfers at
 // once (rclone: --transfers JOBS --checkers 2*JOBS). Servers are private instances on 127.0.0.1:
 // s3rver (node_modules) on a fresh folder, sshd with generated keys, and a plain folder.
 // Each measurement is repeated ROUNDS times (each round into fresh places on the server; rounds
@@ -43,10 +44,10 @@ function run(cmd, args, options = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}\n${r.stdout}`);
   return r;
 }
-function timed(cmd, args, options) {
+function timed(cmd, args, options, flushFirst = true) {
   // Each timed command starts with no dirty pages of the one before (a push's gigabytes being written
   // back would otherwise slow down whichever command comes next).
-  run('sync', []);
+  if (flushFirst) run('sync', []);
   const t = process.hrtime.bigint();
   run(cmd, args, options);
   return Number(process.hrtime.bigint() - t) / 1e9;
@@ -209,8 +210,9 @@ for (const kind of remotes) {
           down: () => {
             t.rclonePull.push(rclone(rcloneTo, rcloneDest));
             // A pull writes the bytes twice (cache, then workspace, as `dvc pull`); rclone copy once.
-            // The same second write by the peers: cp -r of what rclone brought down.
-            t.cp.push(timed('cp', ['-r', rcloneDest, `${rcloneDest}-cp`]));
+            // The same second write by the peers: cp -r of what rclone brought down, started at once
+            // as a pull's second write is (no `sync` between: rclone's dirty pages are still there).
+            t.cp.push(timed('cp', ['-r', rcloneDest, `${rcloneDest}-cp`], {}, false));
             rmSync(rcloneDest, { recursive: true, force: true });
             rmSync(`${rcloneDest}-cp`, { recursive: true, force: true });
           },
