@@ -1,7 +1,7 @@
 // Push and pull through remotes against `rclone copy` of the same data to the same server (run
 // `npm run build` first; needs /usr/sbin/sshd and rclone: .ci/setup.sh installs them). Prints numbers.
 //   node bench/remote.mjs [--files 20000] [--size 100] [--big 4] [--big-mb 1024] [--jobs 8]
-//                         [--remotes s3,ssh,folder] [--rounds 3] [--dir DIR] [--also-env NAME=VALUE]
+//                         [--remotes s3,ssh,folder] [--rounds 3] [--dir DIR] [--also-plain-node]
 // A workspace builds two stages, `small` (FILES files of SIZE KB) and `big` (BIG files of BIG-MB MB).
 // For each remote and each stage: `orchestrator push STAGE` from that workspace, then `orchestrator
 // fetch STAGE` (download and verify into the cache) and `orchestrator pull STAGE` (fetch, then place
@@ -15,8 +15,9 @@
 // Each measurement is repeated ROUNDS times (each round into fresh places on the server; rounds
 // alternate whether the orchestrator or rclone goes first); the table shows medians, the ratio of
 // the medians, and the range of the per-round ratios (this VM's times vary by ±30% from run to run).
-// --also-env NAME=VALUE times each fetch and pull a second time with NAME=VALUE in the orchestrator's
-// environment (e.g. a glibc malloc setting), in the same rounds, as extra rows.
+// The orchestrator is run as users run it, as a program (bin/orchestrator.js through /bin/sh, which
+// sets glibc's MALLOC_TOP_PAD_ for it). --also-plain-node times each fetch and pull a second time
+// started as `node bin/orchestrator.js` (glibc's malloc defaults), in the same rounds, as extra rows.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,9 +40,7 @@ const bigMB = Number(opt('big-mb', '1024'));
 const jobs = Number(opt('jobs', '8'));
 const remotes = opt('remotes', 's3,ssh,folder').split(',');
 const rounds = Number(opt('rounds', '3'));
-const alsoEnv = opt('also-env', '');
-const [alsoName, ...alsoValue] = alsoEnv.split('=');
-if (alsoEnv && (!alsoName || alsoValue.length === 0)) throw new Error(`--also-env wants NAME=VALUE, got ${alsoEnv}`);
+const alsoPlain = argv.includes('--also-plain-node');
 const base = mkdtempSync(path.join(opt('dir', repo), '.orchestrator-bench-remote-'));
 
 function run(cmd, args, options = {}) {
@@ -57,8 +56,8 @@ function timed(cmd, args, options, flushFirst = true) {
   run(cmd, args, options);
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
-const orch = (ws, ...args) => timed(process.execPath, [cli, '-C', ws, ...args]);
-const orchAlso = (ws, ...args) => timed(process.execPath, [cli, '-C', ws, ...args], { env: { ...process.env, [alsoName]: alsoValue.join('=') } });
+const orch = (ws, ...args) => timed(cli, ['-C', ws, ...args]);
+const orchPlain = (ws, ...args) => timed(process.execPath, [cli, '-C', ws, ...args]);
 
 async function freePort() {
   const srv = net.createServer();
@@ -173,7 +172,7 @@ for (const kind of remotes) {
       // rclone's S3 client refuses a plain-http endpoint when AWS_CA_BUNDLE is set (some machines set it).
       const { AWS_CA_BUNDLE: _ca, ...inherited } = process.env;
       const env = { ...inherited, ...server.env };
-      const t = { push: [], rclonePush: [], fetch: [], pull: [], rclonePull: [], cp: [], fetchAlso: [], pullAlso: [] };
+      const t = { push: [], rclonePush: [], fetch: [], pull: [], rclonePull: [], cp: [], fetchPlain: [], pullPlain: [] };
       for (let r = 0; r < rounds; r++) {
         // A fresh place on the server each round: every push uploads everything.
         run(process.execPath, [cli, '-C', wsA, 'remote', 'add', '-f', '-d', kind, server.url(r)]);
@@ -208,10 +207,10 @@ for (const kind of remotes) {
             const wsC = clone('pull');
             t.pull.push(orch(wsC, 'pull', '-r', kind, '-j', String(jobs), stage));
             rmSync(wsC, { recursive: true, force: true });
-            if (!alsoEnv) return;
-            for (const [op, times] of [['fetch', t.fetchAlso], ['pull', t.pullAlso]]) {
-              const ws = clone(`${op}-also`);
-              times.push(orchAlso(ws, op, '-r', kind, '-j', String(jobs), stage));
+            if (!alsoPlain) return;
+            for (const [op, times] of [['fetch', t.fetchPlain], ['pull', t.pullPlain]]) {
+              const ws = clone(`${op}-plain`);
+              times.push(orchPlain(ws, op, '-r', kind, '-j', String(jobs), stage));
               rmSync(ws, { recursive: true, force: true });
             }
           },
@@ -239,8 +238,8 @@ for (const kind of remotes) {
         return [kind, label, op, fmt(median(ours)), fmt(median(theirs)), (median(ours) / median(theirs)).toFixed(2), range, mbps(median(ours))];
       };
       rows.push(row('push', t.push, t.rclonePush), row('fetch', t.fetch, t.rclonePull), row('pull', t.pull, t.rclonePull), row('pull vs rclone copy + cp -r', t.pull, t.rclonePull.map((s, i) => s + t.cp[i])));
-      if (alsoEnv) rows.push(row(`fetch with ${alsoEnv}`, t.fetchAlso, t.rclonePull), row(`pull with ${alsoEnv} vs rclone copy + cp -r`, t.pullAlso, t.rclonePull.map((s, i) => s + t.cp[i])));
-      console.log(rows.slice(alsoEnv ? -6 : -4).map((r) => r.join('  ')).join('\n'));
+      if (alsoPlain) rows.push(row('fetch (plain node)', t.fetchPlain, t.rclonePull), row('pull (plain node) vs rclone copy + cp -r', t.pullPlain, t.rclonePull.map((s, i) => s + t.cp[i])));
+      console.log(rows.slice(alsoPlain ? -6 : -4).map((r) => r.join('  ')).join('\n'));
     }
   } finally {
     await server.stop();
