@@ -5,6 +5,7 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -34,14 +35,13 @@ async function run(env: NodeJS.ProcessEnv): Promise<{ orchestrator: Map<string, 
   const root = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orchestrator-launcher-')));
   roots.push(root);
   execFileSync('mkfifo', [path.join(root, 'go')]);
-  writeFileSync(path.join(root, 'pipeline.yaml'), 'stages:\n  s:\n    cmd: env > env.txt && touch started && cat go > out.txt\n    outs: [out.txt, env.txt]\n');
+  writeFileSync(path.join(root, 'pipeline.yaml'), 'stages:\n  s:\n    cmd: env > env.txt && cat go > out.txt\n    outs: [out.txt, env.txt]\n');
   const child = spawn(bin, ['-C', root, 'repro'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   // The stage is waiting on the FIFO once opening it for writing returns.
-  const { open } = await import('node:fs/promises');
   const fifo = await open(path.join(root, 'go'), 'w');
   const orchestrator = startEnv(child.pid!);
   await fifo.write('done\n');
