@@ -201,16 +201,11 @@ for (const kind of remotes) {
           // them (and what DVC's published figure measures). pull = fetch + a verified copy of every
           // file into the workspace: the bytes written twice (cache and workspace), as `dvc pull` does.
           down: () => {
-            const wsB = clone('fetch');
-            t.fetch.push(orch(wsB, 'fetch', '-r', kind, '-j', String(jobs), stage));
-            rmSync(wsB, { recursive: true, force: true });
-            const wsC = clone('pull');
-            t.pull.push(orch(wsC, 'pull', '-r', kind, '-j', String(jobs), stage));
-            rmSync(wsC, { recursive: true, force: true });
-            if (!alsoPlain) return;
-            for (const [op, times] of [['fetch', t.fetchPlain], ['pull', t.pullPlain]]) {
-              const ws = clone(`${op}-plain`);
-              times.push(orchPlain(ws, op, '-r', kind, '-j', String(jobs), stage));
+            const runs = [[orch, 'fetch', t.fetch], [orch, 'pull', t.pull]];
+            if (alsoPlain) runs.push([orchPlain, 'fetch', t.fetchPlain], [orchPlain, 'pull', t.pullPlain]);
+            for (const [how, op, times] of runs) {
+              const ws = clone(op);
+              times.push(how(ws, op, '-r', kind, '-j', String(jobs), stage));
               rmSync(ws, { recursive: true, force: true });
             }
           },
@@ -237,8 +232,9 @@ for (const kind of remotes) {
         const range = rounds > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : '';
         return [kind, label, op, fmt(median(ours)), fmt(median(theirs)), (median(ours) / median(theirs)).toFixed(2), range, mbps(median(ours))];
       };
-      rows.push(row('push', t.push, t.rclonePush), row('fetch', t.fetch, t.rclonePull), row('pull', t.pull, t.rclonePull), row('pull vs rclone copy + cp -r', t.pull, t.rclonePull.map((s, i) => s + t.cp[i])));
-      if (alsoPlain) rows.push(row('fetch (plain node)', t.fetchPlain, t.rclonePull), row('pull (plain node) vs rclone copy + cp -r', t.pullPlain, t.rclonePull.map((s, i) => s + t.cp[i])));
+      const rcloneAndCp = t.rclonePull.map((s, i) => s + t.cp[i]);
+      rows.push(row('push', t.push, t.rclonePush), row('fetch', t.fetch, t.rclonePull), row('pull', t.pull, t.rclonePull), row('pull vs rclone copy + cp -r', t.pull, rcloneAndCp));
+      if (alsoPlain) rows.push(row('fetch (plain node)', t.fetchPlain, t.rclonePull), row('pull (plain node) vs rclone copy + cp -r', t.pullPlain, rcloneAndCp));
       console.log(rows.slice(alsoPlain ? -6 : -4).map((r) => r.join('  ')).join('\n'));
     }
   } finally {

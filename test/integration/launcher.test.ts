@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const bin = path.resolve(import.meta.dirname, '../../bin/orchestrator.js');
+const execFileAsync = promisify(execFile);
 const roots: string[] = [];
 afterEach(() => {
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
@@ -66,9 +67,9 @@ describe('bin/orchestrator.js as a program', () => {
   });
 
   it('passes arguments through unchanged and exits with the CLI status', async () => {
-    const { stdout } = await promisify(execFile)(bin, ['--version']);
+    const { stdout } = await execFileAsync(bin, ['--version']);
     expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
-    const bad = await promisify(execFile)(bin, ['-C', '/nonexistent dir', 'status']).catch((e: { code: number; stderr: string }) => e);
+    const bad = await execFileAsync(bin, ['-C', '/nonexistent dir', 'status']).catch((e: { code: number; stderr: string }) => e);
     expect('code' in bad ? bad.code : 0).toBe(2);
   });
 });
