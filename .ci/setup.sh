@@ -161,6 +161,8 @@ remote_pkgs=()
 [ -x /usr/sbin/sshd ] || remote_pkgs+=(openssh-server)
 command -v ssh-keygen >/dev/null 2>&1 || remote_pkgs+=(openssh-client)
 command -v rclone >/dev/null 2>&1 || remote_pkgs+=(rclone)
+# strace counts the syncs of a push to a folder remote (test/integration/remote.test.ts).
+command -v strace >/dev/null 2>&1 || remote_pkgs+=(strace)
 if [ "${#remote_pkgs[@]}" -gt 0 ]; then
   echo "== installing ${remote_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -4,6 +4,7 @@
  * first, then SSH (a private sshd) and S3 (a private s3rver), each started once for this file on a free
  * port of 127.0.0.1 (test/cache/remote/servers.ts).
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import type { RemoteBackend } from '../../src/cache/remote/backend.js';
@@ -11,11 +12,13 @@ import { openRemote } from '../../src/cache/remote/registry.js';
 import { SECRET_OPTIONS } from '../../src/config/remote-config.js';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, startSshServer, type S3Server, type SshServer } from '../cache/remote/servers.js';
-import { cleanupProjects, createProject, type Project, waitFor, yamlLines } from './harness.js';
+import { CLI, cleanupProjects, createProject, type Project, waitFor, yamlLines } from './harness.js';
 
 afterEach(cleanupProjects);
+const execFileAsync = promisify(execFile);
 
 const remoteDirs: string[] = [];
 afterAll(() => {
@@ -650,6 +653,27 @@ for (const remote of REMOTES) {
     });
   });
 }
+
+describe('folder remote: one filesystem sync per batch', () => {
+  it('a push of 200 objects makes them durable with a few filesystem syncs, not an fsync per object', async () => {
+    const rem = newRemote(folderRemote);
+    const a = createProject({ 'pipeline.yaml': yamlLines('stages:', '  many:', '    cmd: mkdir -p many && for i in $(seq 1 200); do echo "object $i" > many/f$i; done', '    outs: [many]') });
+    await addRemote(a, rem);
+    await a.runOk(['repro']);
+    const trace = path.join(realpathSync(mkdtempSync(path.join(os.tmpdir(), 'orchestrator-strace-'))), 'push.trace');
+    remoteDirs.push(path.dirname(trace));
+    // strace follows the push and every process it starts (`sync -f`, which calls syncfs).
+    await execFileAsync('strace', ['-f', '-qq', '-e', 'trace=fsync,fdatasync,syncfs', '-o', trace, process.execPath, CLI, '-C', a.dir, 'push']);
+    const calls = readFileSync(trace, 'utf8').split('\n');
+    const count = (name: string) => calls.filter((l) => l.includes(` ${name}(`) || l.startsWith(`${name}(`)).length;
+    expect(count('fsync') + count('fdatasync')).toBeLessThan(20);
+    expect(count('syncfs')).toBeGreaterThanOrEqual(1);
+    const keys = await remoteKeys(rem);
+    expect(keys.bad).toEqual([]);
+    expect(keys.objects).toEqual(localObjects(a));
+    expect(remoteTemps(rem)).toEqual([]);
+  });
+});
 
 describe('remote errors', () => {
   it('a remote folder whose parent does not exist fails at once with a hint, exit 1', async () => {

@@ -19,7 +19,17 @@ export interface TransferOptions {
   onBytes?: (bytes: number) => void | Promise<void>;
 }
 
-export interface UploadOptions extends TransferOptions {
+export interface PlaceOptions extends TransferOptions {
+  /**
+   * The caller calls `flush` before it relies on the key being there (push does, before the
+   * manifests that name what it sent). The backend may then return once the bytes are staged and
+   * place them with others at once: a folder remote syncs its filesystem once per batch instead of
+   * once per object. Unset, the object is under its key when the call returns.
+   */
+  batched?: boolean;
+}
+
+export interface UploadOptions extends PlaceOptions {
   /**
    * The sha256 (hex) the bytes read from the local file must have. The backend hashes them as they
    * are sent and makes the key visible only if they match; otherwise it throws RemoteError kind
@@ -70,7 +80,13 @@ export interface RemoteBackend {
    * `upload` of bytes already in memory (a small object the caller has read and verified once): no
    * temp file on this side, the same atomic appearance on the remote.
    */
-  put(key: RemoteKey, bytes: Buffer, opts?: TransferOptions): Promise<void>;
+  put(key: RemoteKey, bytes: Buffer, opts?: PlaceOptions): Promise<void>;
+  /**
+   * Puts every batched upload made so far under its key, durably. A backend that places each object
+   * at once has nothing to do and need not implement it. `close` also flushes what is staged (an
+   * interrupted push keeps what it sent), unless a commit failed: then the staged bytes are removed.
+   */
+  flush?(): Promise<void>;
   /**
    * `download` into memory, for a small object whose size the caller knows. At most `maxBytes + 1`
    * bytes are read and returned, so a remote object larger than expected cannot exhaust memory and

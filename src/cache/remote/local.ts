@@ -2,21 +2,38 @@ import { constants as fsc, promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
 import { mapLimit } from '../../util/concurrency.js';
 import { existingPaths } from '../../util/existing-paths.js';
-import { getTarget, RemoteError, type GetOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
+import { getTarget, RemoteError, type GetOptions, type PlaceOptions, type RemoteBackend, type RemoteConfig, type RemoteKey, type TempSweep, type TransferOptions, type UploadOptions } from './backend.js';
 import { placeHashing } from '../place-verified.js';
 import { sentBytesMismatch } from './stream-hash.js';
 import { CacheTmp, sweepStale } from '../cache-tmp.js';
 import { makeSharedDirs } from '../shared-dirs.js';
+import { syncPaths } from '../../util/sync-fs.js';
 
 /** Existence checks at once: a shared filesystem (NFS) answers each stat with a round trip. */
 const STAT_CONCURRENCY = 64;
+/**
+ * Batched uploads are committed (one filesystem sync, then their renames) once this many objects or
+ * bytes are staged: a killed push loses at most this much of what it sent, and a sync is not spent
+ * on a few objects. An interrupted push commits what it staged when it closes the backend.
+ */
+export const COMMIT_OBJECTS = 1000;
+const COMMIT_BYTES = 128 * 1024 * 1024;
 const KEY_RE = /^(objects\/[0-9a-f]{2}\/[0-9a-f]{62}(\.dir)?|runs\/[0-9A-Za-z_-]{2}\/[0-9A-Za-z_-]{2,128}\.json)$/;
+
+/** A batched upload written to `tmp` and waiting for its commit. */
+interface Staged {
+  tmp: string;
+  dest: string;
+}
 
 /**
  * A remote in a folder (a mounted group share, NFS): the local cache's own layout. An upload is a
- * copy to `<root>/tmp/` (same filesystem), fsync, then rename under its key, so a reader never sees
- * part of an object. When the folder is group-writable, folders created here are too (setgid, so
- * they keep the folder's group), and objects are read-only for everyone: the group shares them.
+ * copy to `<root>/tmp/` (same filesystem), synced to disk, then renamed under its key, so a reader
+ * never sees part of an object, not even after the file server crashed. One upload is fsynced on
+ * its own; batched ones (a push) stay in `tmp/` until a batch is committed: one sync of the
+ * filesystem for all of them, then their renames. When the folder is group-writable, folders
+ * created here are too (setgid, so they keep the folder's group), and objects are read-only for
+ * everyone: the group shares them.
  */
 export class LocalFolderBackend implements RemoteBackend {
   private readonly groupShared: boolean;
@@ -24,6 +41,15 @@ export class LocalFolderBackend implements RemoteBackend {
   private readonly tmp: CacheTmp;
   /** Key folders known to exist: one mkdir per folder per run, not per object. */
   private readonly madeDirs = new Set<string>();
+  /** Batched uploads written and closed, not yet committed; and their bytes. */
+  private staged: Staged[] = [];
+  private stagedBytes = 0;
+  /** The last commit; commits run one after another, in order. */
+  private committing: Promise<void> = Promise.resolve();
+  /** Renames made since the last sync: a flush syncs them too. */
+  private renamedSinceSync: string[] = [];
+  /** Set when a commit failed: what it held may be missing, so every later upload and flush fails with it. */
+  private failed: RemoteError | undefined;
 
   private constructor(
     readonly url: string,
@@ -96,7 +122,7 @@ export class LocalFolderBackend implements RemoteBackend {
     });
   }
 
-  async put(key: RemoteKey, bytes: Buffer, opts: TransferOptions = {}): Promise<void> {
+  async put(key: RemoteKey, bytes: Buffer, opts: PlaceOptions = {}): Promise<void> {
     await this.place(key, bytes.length, opts, async (tmp) => {
       const fh = await fsp.open(tmp, 'wx', 0o600);
       try {
@@ -110,11 +136,12 @@ export class LocalFolderBackend implements RemoteBackend {
   }
 
   /**
-   * Writes a temp file in `<root>/tmp/` with `write` (which returns it open), syncs it to disk and
-   * renames it under `key`: a crash of the file server never shows a torn object under its key.
-   * The bytes are reported once written, before the rename, so an abort then still leaves nothing.
+   * Writes a temp file in `<root>/tmp/` with `write` (which returns it open) and puts it under
+   * `key`: synced and renamed at once, or, batched, staged for the next commit. The bytes are
+   * reported once written, before the rename or the staging, so an abort then still leaves nothing.
    */
-  private async place(key: RemoteKey, size: number, opts: TransferOptions, write: (tmp: string) => Promise<fsp.FileHandle>): Promise<void> {
+  private async place(key: RemoteKey, size: number, opts: PlaceOptions, write: (tmp: string) => Promise<fsp.FileHandle>): Promise<void> {
+    if (this.failed) throw this.failed;
     const dest = this.abs(key);
     opts.signal?.throwIfAborted();
     await this.tmp.prepare().catch((e: NodeJS.ErrnoException) => Promise.reject(fsError(e, this.tmp.dir)));
@@ -122,28 +149,80 @@ export class LocalFolderBackend implements RemoteBackend {
     try {
       const fh = await write(tmp);
       try {
-        await fh.sync();
+        if (!opts.batched) await fh.sync();
         await fh.chmod(key.startsWith('runs/') ? (this.groupShared ? 0o664 : 0o644) : 0o444);
       } finally {
         await fh.close();
       }
       opts.onBytes?.(size);
       opts.signal?.throwIfAborted();
-      const dir = path.dirname(dest);
-      if (!this.madeDirs.has(dir)) {
-        await makeSharedDirs(dir, this.groupShared);
-        this.madeDirs.add(dir);
-      }
-      await fsp.rename(tmp, dest).catch(async (e: NodeJS.ErrnoException) => {
-        // The folder went away meanwhile (gc --cloud of its last object): make it again.
-        if (e.code !== 'ENOENT') throw e;
-        await makeSharedDirs(dir, this.groupShared);
-        await fsp.rename(tmp, dest);
-      });
+      if (!opts.batched) return await this.rename(tmp, dest);
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       throw e instanceof RemoteError || (e as Error).name === 'AbortError' ? e : fsError(e as NodeJS.ErrnoException, dest);
     }
+    this.staged.push({ tmp, dest });
+    this.stagedBytes += size;
+    if (this.staged.length >= COMMIT_OBJECTS || this.stagedBytes >= COMMIT_BYTES) await this.commit();
+  }
+
+  /** Renames a written temp under its key, making the key's folder when it is new here. */
+  private async rename(tmp: string, dest: string): Promise<void> {
+    const dir = path.dirname(dest);
+    if (!this.madeDirs.has(dir)) {
+      await makeSharedDirs(dir, this.groupShared);
+      this.madeDirs.add(dir);
+    }
+    await fsp.rename(tmp, dest).catch(async (e: NodeJS.ErrnoException) => {
+      // The folder went away meanwhile (gc --cloud of its last object): make it again.
+      if (e.code !== 'ENOENT') throw e;
+      await makeSharedDirs(dir, this.groupShared);
+      await fsp.rename(tmp, dest);
+    });
+  }
+
+  /**
+   * Commits the staged uploads, after any commit before: one sync of the filesystem for all their
+   * bytes, then their renames. A failure removes the batch's temps and fails every later upload and
+   * flush (kind 'other', never retried: some of the batch may be missing, and a push must not say it
+   * sent them).
+   */
+  private commit(): Promise<void> {
+    const batch = this.staged;
+    this.staged = [];
+    this.stagedBytes = 0;
+    const run = this.committing.then(async () => {
+      if (this.failed) throw this.failed;
+      if (batch.length === 0) return;
+      try {
+        await syncPaths(batch.map((b) => b.tmp));
+        await mapLimit(batch, STAT_CONCURRENCY, (b) => this.rename(b.tmp, b.dest));
+        this.renamedSinceSync.push(...new Set(batch.map((b) => path.dirname(b.dest))));
+      } catch (e) {
+        const err = e instanceof RemoteError ? e : fsError(e as NodeJS.ErrnoException, this.root);
+        this.failed = new RemoteError('other', err.message, err.hint, { cause: e });
+        throw this.failed;
+      }
+    }).catch(async (e) => {
+      await Promise.all(batch.map((b) => fsp.rm(b.tmp, { force: true }).catch(() => undefined)));
+      throw e;
+    });
+    this.committing = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Commits what is staged, then syncs the folders the commits renamed into: a manifest or run-cache
+   * entry pushed after a flush is never on the disk without the objects it names.
+   */
+  async flush(): Promise<void> {
+    await this.commit();
+    const dirs = [...new Set(this.renamedSinceSync)];
+    this.renamedSinceSync = [];
+    await syncPaths(dirs).catch((e: NodeJS.ErrnoException) => {
+      this.failed = new RemoteError('other', fsError(e, this.root).message, undefined, { cause: e });
+      throw this.failed;
+    });
   }
 
   async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<undefined> {
@@ -200,7 +279,14 @@ export class LocalFolderBackend implements RemoteBackend {
     return { removed: (await sweepStale(this.tmp.dir, olderThan, opts.dry)).map((n) => `tmp/${n}`) };
   }
 
-  async close(): Promise<void> {}
+  /** Flushes what is staged (an interrupted push keeps what it sent); after a failed commit, removes it. */
+  async close(): Promise<void> {
+    if (this.failed) {
+      await this.commit().catch(() => undefined);
+      return;
+    }
+    await this.flush();
+  }
 }
 
 /** A filesystem error as a RemoteError: a stale NFS handle or an I/O error may pass; permissions do not. */

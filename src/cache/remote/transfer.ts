@@ -6,14 +6,16 @@ import { isDirHash } from '../../hash/types.js';
 import { mapLimit } from '../../util/concurrency.js';
 import { checkFetched, CorruptObjectError, MissingObjectError, type ObjectStore } from '../object-store.js';
 import { parseEntry, type RunCache, type RunCacheEntry, type RunCacheOut } from '../run-cache.js';
-import { RemoteError, type RemoteBackend, type RemoteKey, type TransferOptions } from './backend.js';
+import { RemoteError, type PlaceOptions, type RemoteBackend, type RemoteKey, type TransferOptions } from './backend.js';
 
 /*
  * Backend-agnostic push and fetch. What moves is computed from outputs (lock entries, run-cache
  * entries): a file's object, a directory's manifest and every file it lists. Order makes a partial
  * transfer harmless on both sides: file objects first, then the manifests naming them, then the
  * run-cache entries naming those; each appears atomically (the backend's upload, the store's
- * adoptTemp), so an interrupted transfer leaves only complete objects and a rerun skips them.
+ * adoptTemp), so an interrupted transfer leaves only complete objects and a rerun skips them. A push
+ * batches its uploads and flushes the backend after each of the three steps, so nothing goes up
+ * before what it names is there.
  */
 
 export const objectKey = (hash: string): RemoteKey => `objects/${hash.slice(0, 2)}/${hash.slice(2)}`;
@@ -151,6 +153,11 @@ function objectOpts(key: RemoteKey, signal: AbortSignal): TransferOptions {
   return onBytes ? { signal, onBytes } : { signal };
 }
 
+/** A push's uploads are batched: `push` flushes the backend before anything that names them goes up. */
+function uploadOpts(key: RemoteKey, signal: AbortSignal): PlaceOptions {
+  return { ...objectOpts(key, signal), batched: true };
+}
+
 /** The objects outputs reference, read from the local cache; manifests that are missing or bad are reported. */
 async function localObjects(store: ObjectStore, outs: readonly OutRef[], report: TransferReport): Promise<{ files: Map<string, number>; manifests: Map<string, string[]> }> {
   const files = new Map<string, number>();
@@ -237,17 +244,17 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
         throw e;
       }
       lent = into;
-      send = () => (attempts++, backend.put(key, small, objectOpts(key, signal)));
+      send = () => (attempts++, backend.put(key, small, uploadOpts(key, signal)));
       bytes = small.length;
     } else if (st) {
-      send = () => backend.upload(file, key, st.size, { ...objectOpts(key, signal), expectSha256: hash });
+      send = () => backend.upload(file, key, st.size, { ...uploadOpts(key, signal), expectSha256: hash });
       bytes = st.size;
     } else {
       const found = await store.inspect(hash);
       if (found?.kind === 'missing') return void report.missing.push(key);
       if (found?.kind === 'corrupt') return refuse(found.problem);
       bytes = statSync(file).size;
-      send = () => backend.upload(file, key, bytes, objectOpts(key, signal));
+      send = () => backend.upload(file, key, bytes, uploadOpts(key, signal));
     }
     try {
       await withRetry(send, signal, ctx.tries);
@@ -264,17 +271,20 @@ export async function push(ctx: TransferContext, outs: readonly OutRef[], runs: 
   };
   try {
     await mapLimit(todoFiles, ctx.jobs, ([h, s]) => uploadObject(h, s));
+    await backend.flush?.();
     // A manifest goes up only once all its files are there: a visible manifest implies a complete directory.
     await mapLimit(todoManifests.filter((m) => manifests.get(m)!.every(onRemote)), ctx.jobs, (h) => uploadObject(h, -1));
+    await backend.flush?.();
     const complete = (o: RunCacheOut) => onRemote(o.hash);
     await mapLimit(todoRuns.filter((r) => r.outs.every(complete)), ctx.jobs, async (r) => {
       signal.throwIfAborted();
       const file = ctx.runCache.entryPath(r.key);
-      await withRetry(() => backend.upload(file, runKey(r.key), statSync(file).size, { signal }), signal, ctx.tries);
+      await withRetry(() => backend.upload(file, runKey(r.key), statSync(file).size, { signal, batched: true }), signal, ctx.tries);
       report.transferred.push(runKey(r.key));
       ctx.progress?.object(0);
       await pauseHook(++done, signal);
     });
+    await backend.flush?.();
   } finally {
     ctx.progress?.end();
   }

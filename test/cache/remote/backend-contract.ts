@@ -193,6 +193,18 @@ export function describeBackendContract(name: string, target: () => ContractTarg
       }
     });
 
+    test('batched uploads and puts are under their keys once flush resolves', async () => {
+      // A backend may stage them (the folder remote commits a batch with one filesystem sync) or
+      // place each at once (S3, SFTP); either way flush is the point after which they are there.
+      const content = [Buffer.from('batched put\n'), Buffer.from('batched upload\n')];
+      const [putKey, uploadKey] = content.map(objectKey) as [string, string];
+      await backend.put(putKey, content[0]!, { batched: true });
+      await backend.upload(file('batched', content[1]!), uploadKey, content[1]!.length, { batched: true });
+      await backend.flush?.();
+      expect(await backend.existing([putKey, uploadKey])).toEqual(new Set([putKey, uploadKey]));
+      expect((await backend.get(uploadKey, 100)).equals(content[1]!)).toBe(true);
+    });
+
     test('get reads at most maxBytes + 1 of an object larger than the caller expects', async () => {
       const content = randomBytes(300 * 1024);
       const key = objectKey(content);
