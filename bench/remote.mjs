@@ -15,6 +15,11 @@
 // Each measurement is repeated ROUNDS times (each round into fresh places on the server; rounds
 // alternate whether the orchestrator or rclone goes first); the table shows medians, the ratio of
 // the medians, and the range of the per-round ratios (this VM's times vary by ±30% from run to run).
+// Nothing is deleted between the timed commands of a round: on ext4 without a journal (this VM's
+// disk) creating files within a minute of deleting thousands costs seconds of system time (the
+// inode allocator passes over recently deleted inodes, reading each one's deletion time), so a
+// deletion would slow whichever command came next, by chance more for one side than the other.
+// At the end of a round of the small files its files go, then `sync`, then a wait of 61 s.
 // The orchestrator is run as users run it, as a program (bin/orchestrator.js through /bin/sh, which
 // sets glibc's MALLOC_TOP_PAD_ for it). --also-plain-node times each fetch and pull a second time
 // started as `node bin/orchestrator.js` (glibc's malloc defaults), in the same rounds, as extra rows.
@@ -57,6 +62,16 @@ function timed(cmd, args, options, flushFirst = true) {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 const orch = (ws, ...args) => timed(cli, ['-C', ws, ...args]);
+/**
+ * Removes `paths` and, when they held many files, lets ext4's memory of the deletions lapse (see the
+ * top) before the next round: `sync`, then 61 s (deleted inodes count as recent for 60 s once their
+ * inode table blocks are on disk, 360 s while those are dirty).
+ */
+function settle(paths, manyFiles) {
+  for (const p of paths) rmSync(p, { recursive: true, force: true });
+  run('sync', []);
+  if (manyFiles) run('sleep', ['61']);
+}
 const orchPlain = (ws, ...args) => timed(process.execPath, [cli, '-C', ws, ...args]);
 
 async function freePort() {
@@ -174,6 +189,8 @@ for (const kind of remotes) {
       const env = { ...inherited, ...server.env };
       const t = { push: [], rclonePush: [], fetch: [], pull: [], rclonePull: [], cp: [], fetchPlain: [], pullPlain: [] };
       for (let r = 0; r < rounds; r++) {
+        /** What this round made here (clones, rclone's copies): removed when the round ends. */
+        const roundFiles = [];
         // A fresh place on the server each round: every push uploads everything.
         run(process.execPath, [cli, '-C', wsA, 'remote', 'add', '-f', '-d', kind, server.url(r)]);
         for (const [k, v] of Object.entries(server.options)) run(process.execPath, [cli, '-C', wsA, 'remote', 'modify', kind, k, v]);
@@ -182,7 +199,8 @@ for (const kind of remotes) {
         const rclone = (from, to) => timed('rclone', ['copy', '--transfers', String(jobs), '--checkers', String(2 * jobs), from, to], { env });
         /** A fresh clone of A without a cache: the project files and its remote config. */
         const clone = (name) => {
-          const ws = path.join(base, `${name}-${kind}-${stage}`);
+          const ws = path.join(base, `${name}-${kind}-${stage}-r${r}`);
+          roundFiles.push(ws);
           mkdirSync(path.join(ws, '.orchestrator'), { recursive: true });
           for (const f of ['pipeline.yaml', 'pipeline.lock', 'gen.mjs', '.orchestrator/config', '.orchestrator/config.local']) {
             try {
@@ -203,14 +221,11 @@ for (const kind of remotes) {
           down: () => {
             const runs = [[orch, 'fetch', t.fetch], [orch, 'pull', t.pull]];
             if (alsoPlain) runs.push([orchPlain, 'fetch', t.fetchPlain], [orchPlain, 'pull', t.pullPlain]);
-            for (const [how, op, times] of runs) {
-              const ws = clone(op);
-              times.push(how(ws, op, '-r', kind, '-j', String(jobs), stage));
-              rmSync(ws, { recursive: true, force: true });
-            }
+            for (const [how, op, times] of runs) times.push(how(clone(`${op}${how === orchPlain ? '-plain' : ''}`), op, '-r', kind, '-j', String(jobs), stage));
           },
         };
-        const rcloneDest = path.join(base, `rclone-${kind}-${stage}`);
+        const rcloneDest = path.join(base, `rclone-${kind}-${stage}-r${r}`);
+        roundFiles.push(rcloneDest, `${rcloneDest}-cp`);
         const theirs = {
           push: () => t.rclonePush.push(rclone(path.join(wsA, stage), rcloneTo)),
           down: () => {
@@ -219,12 +234,10 @@ for (const kind of remotes) {
             // The same second write by the peers: cp -r of what rclone brought down, started at once
             // as a pull's second write is (no `sync` between: rclone's dirty pages are still there).
             t.cp.push(timed('cp', ['-r', rcloneDest, `${rcloneDest}-cp`], {}, false));
-            rmSync(rcloneDest, { recursive: true, force: true });
-            rmSync(`${rcloneDest}-cp`, { recursive: true, force: true });
           },
         };
         for (const step of ['push', 'down']) for (const who of orchFirst ? [ours, theirs] : [theirs, ours]) who[step]();
-        for (const p of server.wipe(r)) rmSync(p, { recursive: true, force: true });
+        settle([...roundFiles, ...server.wipe(r)], stage === 'small');
       }
       const mbps = (s) => `${(bytes / s / 1e6).toFixed(0)} MB/s`;
       const row = (op, ours, theirs) => {
