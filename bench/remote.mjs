@@ -62,6 +62,7 @@ function timed(cmd, args, options, flushFirst = true) {
   return Number(process.hrtime.bigint() - t) / 1e9;
 }
 const orch = (ws, ...args) => timed(cli, ['-C', ws, ...args]);
+const orchPlain = (ws, ...args) => timed(process.execPath, [cli, '-C', ws, ...args]);
 /**
  * Removes `paths` and, when they held many files, lets ext4's memory of the deletions lapse (see the
  * top) before the next round: `sync`, then 61 s (deleted inodes count as recent for 60 s once their
@@ -72,7 +73,6 @@ function settle(paths, manyFiles) {
   run('sync', []);
   if (manyFiles) run('sleep', ['61']);
 }
-const orchPlain = (ws, ...args) => timed(process.execPath, [cli, '-C', ws, ...args]);
 
 async function freePort() {
   const srv = net.createServer();
