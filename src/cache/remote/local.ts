@@ -46,8 +46,8 @@ export class LocalFolderBackend implements RemoteBackend {
   private stagedBytes = 0;
   /** The last commit; commits run one after another, in order. */
   private committing: Promise<void> = Promise.resolve();
-  /** Renames made since the last sync: a flush syncs them too. */
-  private renamedSinceSync: string[] = [];
+  /** Folders renamed into since the last flush: it syncs them too. */
+  private renamedInto = new Set<string>();
   /** Set when a commit failed: what it held may be missing, so every later upload and flush fails with it. */
   private failed: RemoteError | undefined;
 
@@ -197,11 +197,9 @@ export class LocalFolderBackend implements RemoteBackend {
       try {
         await syncPaths(batch.map((b) => b.tmp));
         await mapLimit(batch, STAT_CONCURRENCY, (b) => this.rename(b.tmp, b.dest));
-        this.renamedSinceSync.push(...new Set(batch.map((b) => path.dirname(b.dest))));
+        for (const b of batch) this.renamedInto.add(path.dirname(b.dest));
       } catch (e) {
-        const err = e instanceof RemoteError ? e : fsError(e as NodeJS.ErrnoException, this.root);
-        this.failed = new RemoteError('other', err.message, err.hint, { cause: e });
-        throw this.failed;
+        throw this.fail(e);
       }
     }).catch(async (e) => {
       await Promise.all(batch.map((b) => fsp.rm(b.tmp, { force: true }).catch(() => undefined)));
@@ -217,12 +215,16 @@ export class LocalFolderBackend implements RemoteBackend {
    */
   async flush(): Promise<void> {
     await this.commit();
-    const dirs = [...new Set(this.renamedSinceSync)];
-    this.renamedSinceSync = [];
-    await syncPaths(dirs).catch((e: NodeJS.ErrnoException) => {
-      this.failed = new RemoteError('other', fsError(e, this.root).message, undefined, { cause: e });
-      throw this.failed;
-    });
+    const dirs = [...this.renamedInto];
+    this.renamedInto.clear();
+    await syncPaths(dirs).catch((e: unknown) => Promise.reject(this.fail(e)));
+  }
+
+  /** Remembers a failed commit or sync as the error every later upload and flush fails with (kind 'other': not retried). */
+  private fail(e: unknown): RemoteError {
+    const err = e instanceof RemoteError ? e : fsError(e as NodeJS.ErrnoException, this.root);
+    this.failed = new RemoteError('other', err.message, err.hint, { cause: e });
+    return this.failed;
   }
 
   async download(key: RemoteKey, localFile: string, opts: TransferOptions = {}): Promise<undefined> {
